@@ -1,0 +1,98 @@
+import type { ChainFamily, SegmentRule } from '../types.js'
+
+export interface Point0PresetOptions {
+  /** Points server-render by default (point0's own `ssr` option). Default: false. */
+  ssr?: boolean
+  /** Rewrite `X.lets.<type>(...)` to the explicit `X.lets('<type>', '<name>', ...)`. Default: true. */
+  desugar?: boolean
+}
+
+/** SPEC 3.1 */
+export const POINT_TYPES = [
+  'page', 'layout', 'component', 'provider', 'query', 'infiniteQuery', 'mutation', 'action',
+  'subscription', 'channel', 'space', 'serverHandler', 'clientHandler', 'root', 'base', 'plugin',
+]
+export const HTTP_VERBS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']
+
+const SOCKET_METHODS = [
+  'channel', 'channelOptions', 'space', 'spaceOptions',
+  'serverHandler', 'serverHandlerOptions', 'clientHandler', 'clientHandlerOptions',
+]
+
+const RENDER_BASES = ['page', 'layout', 'component', 'provider', 'with', 'mapper', 'wrapper', 'head', 'loading', 'error']
+const RENDER_VARIANTS = ['Loading', 'Error', 'Head', 'Wrapper', 'Mapper', 'With', 'Provider']
+/** Render methods and their page/layout/component variants (pageLoading, layoutError, ...). */
+export const RENDER_METHODS = [
+  ...RENDER_BASES,
+  ...['page', 'layout', 'component'].flatMap((p) => RENDER_VARIANTS.map((v) => p + v)),
+]
+
+/** SPEC 4.1, as rows. */
+function point0Segments(): Record<string, SegmentRule> {
+  const rows: Record<string, SegmentRule> = {}
+  const set = (names: string[], side: 'client' | 'server', rule: SegmentRule['client']) => {
+    for (const name of names) rows[name] = { ...rows[name], [side]: rule }
+  }
+  // client build
+  set(
+    [
+      'input', 'loader', 'connector', 'joiner', 'enroller', 'action', 'headers', 'cookies', 'body',
+      'ctx', 'serverOn', 'serverOnPrefetchPage', 'middleware', 'response', 'description', 'openapi',
+      'models', 'clientSend', 'serverReply',
+    ],
+    'client',
+    'args',
+  )
+  set(['params', 'search'], 'client', { rule: 'args', pointTypes: ['action'] })
+  set(['clientReply'], 'client', 'afterFirst')
+  set(SOCKET_METHODS, 'client', { keys: ['server'] })
+  set(['ssr'], 'client', 'ssrEnabledOnly')
+  // server build
+  set(['clientLoader'], 'server', 'argsUnlessBoolean')
+  set(['clientInput'], 'server', 'toEmptyObjectFn')
+  set(
+    [
+      'serverSend', 'scrollPosition', 'scrollRestore', 'prefetchPageOnNavigate',
+      'prefetchPageOnLinkHover', 'prefetchPagePolicy', 'clientOnPrefetchPage',
+    ],
+    'server',
+    'args',
+  )
+  set(['clientOn'], 'server', 'lastArg')
+  set(['clientReply'], 'server', 'firstToNoop')
+  set(SOCKET_METHODS, 'server', { keys: ['client'] })
+  set(['subscription', 'subscriptionOptions'], 'server', {
+    keys: ['onMessageFromServer', 'onConnect', 'onDisconnect', 'onError'],
+  })
+  set(RENDER_METHODS, 'server', { rule: 'args', unlessServerRendered: true })
+  return rows
+}
+
+/** The point0 preset (SPEC 3.1, 4.1). */
+export function point0(options: Point0PresetOptions = {}): ChainFamily {
+  return {
+    name: 'point0',
+    heads: [
+      { import: 'Point0', from: '@point0/core' },
+      { member: 'lets', firstArg: [...POINT_TYPES, ...HTTP_VERBS] },
+    ],
+    segments: point0Segments(),
+    closers: [...POINT_TYPES, 'action'],
+    points: {
+      member: 'lets',
+      types: POINT_TYPES,
+      verbs: HTTP_VERBS,
+      verbType: 'action',
+      desugar: options.desugar ?? true,
+      ssr: options.ssr ?? false,
+      ssrMethod: 'ssr',
+      clientOnlyMethod: 'clientOnly',
+      extraSuffixes: {
+        infiniteQuery: ['Query'],
+        serverHandler: ['Handler'],
+        clientHandler: ['Handler'],
+      },
+    },
+    hints: ['lets'],
+  }
+}

@@ -1,0 +1,26 @@
+import type { ChainFamily, SegmentRule } from '../types.js'
+
+export interface TailorkitPresetOptions {
+  /** Also cut `.input(...)` and `.output(...)` schemas on the client. Default: false. */
+  cutSchemas?: boolean
+}
+
+/** The TailorKit preset (SPEC 3.2, 4.2). */
+export function tailorkit(options: TailorkitPresetOptions = {}): ChainFamily {
+  const segments: Record<string, SegmentRule> = { handler: { client: 'args' } }
+  if (options.cutSchemas) {
+    segments.input = { client: 'args' }
+    segments.output = { client: 'args' }
+  }
+  return {
+    name: 'tailorkit',
+    heads: [{ import: 'createActions', from: 'tailorkit' }],
+    segments,
+    closers: ['handler'],
+    containers: [
+      { import: 'createTailorKit', from: 'tailorkit', property: 'actions', anyChainCalling: ['handler'] },
+    ],
+    // a builder imported from another module of the app shows only its segments
+    hints: ['tailorkit', 'handler', ...(options.cutSchemas ? ['input', 'output'] : [])],
+  }
+}

@@ -1,0 +1,188 @@
+/** Which bundle a module is being compiled for. */
+export type Side = 'client' | 'server'
+
+/**
+ * What happens to one segment (one call of a chain) on one side. SPEC 4.
+ * The call itself always stays; only its arguments change.
+ */
+export type CutRule =
+  | 'keep'
+  | 'args'
+  | 'argsUnlessBoolean'
+  | 'afterFirst'
+  | 'firstToNoop'
+  | 'toEmptyObjectFn'
+  | 'lastArg'
+  | 'ssrEnabledOnly'
+  | { keys: string[] }
+
+/** A cut rule that applies only under a condition of the point it belongs to. */
+export interface ConditionalCutRule {
+  rule: CutRule
+  /** Only on points of these types (point0: `params`/`search` only on an action). */
+  pointTypes?: string[]
+  /** Only when the point does not server-render (point0 render methods, SPEC 4.1). */
+  unlessServerRendered?: boolean
+}
+
+export type SideRule = CutRule | ConditionalCutRule
+
+/** The rule of one segment name, per side. A missing side means `keep`. */
+export interface SegmentRule {
+  client?: SideRule
+  server?: SideRule
+}
+
+/**
+ * Where a chain starts. SPEC 3.
+ * - `{ import, from }`: a binding imported from a package (any alias, namespace
+ *   import or re-export through the app's own modules). Calling it or chaining
+ *   on it starts a chain.
+ * - `{ member }`: a syntactic head: any `X.<member>(...)` call starts a chain,
+ *   whatever `X` is; `firstArg` restricts it to calls whose first argument is a
+ *   string literal from the list (compared case-insensitively).
+ */
+export type HeadSpec =
+  | { import: string; from: string | string[] }
+  | { member: string; firstArg?: string[] }
+
+/**
+ * The point notation of point0 (`X.lets('page', ...)`, `X.lets.page(...)`),
+ * as data: which member opens a point, the point types, the verbs that mean
+ * "action", which segments render, and how a point's server rendering is switched.
+ */
+export interface PointsSpec {
+  /** The member that opens a point: `lets`. */
+  member: string
+  /** Point types accepted as `X.lets('<type>')` and `X.lets.<type>()`. */
+  types: string[]
+  /** Verbs accepted as `X.lets('<VERB>', route)`: an action point. */
+  verbs: string[]
+  /** The point type a verb opens. */
+  verbType: string
+  /** Rewrite `X.lets.<type>(args)` to `X.lets('<type>', '<name>', args)`. */
+  desugar: boolean
+  /** Whether points server-render by default (point0's `ssr` option). */
+  ssr: boolean
+  /** `.ssr(false)` / `.ssr({ enabled: false })` turns server rendering off point-wide. */
+  ssrMethod?: string
+  /** Render methods after `.clientOnly()` are not server-rendered (positional). */
+  clientOnlyMethod?: string
+  /** Extra name suffixes dropped per type when naming a desugared point. */
+  extraSuffixes?: Record<string, string[]>
+}
+
+/**
+ * Chains that are recognised when they sit inside a container call even if
+ * their head cannot be traced: TailorKit's `createTailorKit({ actions })`.
+ */
+export interface ContainerSpec {
+  import: string
+  from: string | string[]
+  /** The property of the first argument whose value holds the chains. */
+  property: string
+  /** A member-call run inside it that calls one of these is treated as a chain. */
+  anyChainCalling: string[]
+}
+
+/** One family of builder chains: a preset, or a user-defined `chains` entry. */
+export interface ChainFamily {
+  name: string
+  heads: HeadSpec[]
+  segments: Record<string, SegmentRule>
+  /** Methods that finish the builder. Kept on both sides unless `segments` names them. */
+  closers?: string[]
+  points?: PointsSpec
+  containers?: ContainerSpec[]
+  /** Quick pre-parse test: a module whose text matches none of these cannot hold this family's chain. */
+  hints?: string[]
+}
+
+export type Preset = ChainFamily
+export type PresetName = 'point0' | 'tailorkit'
+
+export type ServerOnlyPattern = string | RegExp
+
+export interface ChaincutOptions {
+  /** Chain families to recognise. Default: both built-ins. */
+  presets?: Array<PresetName | Preset>
+  /** Extra user-defined chain families (SPEC 3.4). */
+  chains?: ChainFamily[]
+  /** Force a side instead of detecting it. */
+  side?: Side
+  /** Module ids to look at (globs or RegExps). Default: `.[cm]?[jt]sx?` files. */
+  include?: ServerOnlyPattern | ServerOnlyPattern[]
+  /** Module ids to skip. Default: `node_modules`. */
+  exclude?: ServerOnlyPattern | ServerOnlyPattern[]
+  /** Extra server-only module patterns for the import guard (SPEC 7.2). */
+  serverOnly?: ServerOnlyPattern[]
+  /** Extra client-only module patterns (the mirror of `serverOnly`). */
+  clientOnly?: ServerOnlyPattern[]
+  /** `true` prints a summary after a build; a path also writes the JSON report. */
+  report?: boolean | string
+  /** What to do with code that cannot be proven safe (SPEC 7.1). */
+  onUnsafe?: 'error' | 'warn'
+}
+
+export type Resolver = (
+  source: string,
+  importer: string,
+) => Promise<string | null | undefined> | string | null | undefined
+
+export interface TransformOptions extends ChaincutOptions {
+  side: Side
+  /** Follows an import to a file. Default: Node-style resolution with tsconfig `paths`. */
+  resolve?: Resolver
+  /** Reads a file that a cross-module lookup needs. Default: `fs.readFile`. */
+  readFile?: (file: string) => Promise<string | null>
+  /** Cache of other modules' analyses, shared by one build. */
+  cache?: import('./core/bindings.js').ModuleCache
+}
+
+export interface Finding {
+  level: 'error' | 'warn'
+  code: string
+  message: string
+  file: string
+  line: number
+  column: number
+  frame: string
+  hint: string
+}
+
+export interface CutEntry {
+  method: string
+  rule: string
+  line: number
+  column: number
+  family: string
+}
+
+export interface ModuleReport {
+  id: string
+  side: Side
+  cuts: CutEntry[]
+  desugared: Array<{ type: string; name: string; line: number }>
+  removedImports: Array<{ source: string; names: string[]; line: number }>
+  removedDeclarations: Array<{ name: string; line: number }>
+  findings: Finding[]
+  /** Milliseconds spent transforming this module. */
+  time: number
+}
+
+export interface SourceMapJSON {
+  version: number
+  file?: string
+  sources: string[]
+  sourcesContent?: (string | null)[]
+  names: string[]
+  mappings: string
+  toString(): string
+  toUrl(): string
+}
+
+export interface TransformResult {
+  code: string
+  map: SourceMapJSON
+  report: ModuleReport
+}
