@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vite'
+// import chaincut from '../dist/vite.js' // PLUGIN-PENDING
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
+export default defineConfig(({ mode, isSsrBuild }) => ({
+  root: here('.'),
+  resolve: {
+    // point0 and TailorKit are not on npm here: the app imports minimal
+    // stand-ins by the real packages' names (chaincut recognises them by name).
+    alias: [
+      { find: /^@point0\/core$/, replacement: here('runtime/point0.ts') },
+      { find: /^tailorkit$/, replacement: here('runtime/tailorkit.ts') },
+      { find: /^@demo\/schema$/, replacement: here('runtime/schema.ts') },
+    ],
+  },
+  // `--mode without-chaincut` builds the same app without the plugin, to see what it prevents.
+  plugins: mode === 'without-chaincut' ? [] : [], // PLUGIN-PENDING: [chaincut({ report: true })]
+  build: {
+    outDir: isSsrBuild ? 'dist/server' : 'dist/client',
+    sourcemap: !isSsrBuild,
+  },
+}))

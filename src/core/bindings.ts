@@ -1,0 +1,104 @@
+/**
+ * Following a name to its definition across modules (SPEC 3): other modules
+ * of the app are read, parsed and walked once, and cached by path with their
+ * size and modification time, so an edited file is never served stale.
+ */
+import { readFile as fsReadFile, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { ResolverFactory } from 'oxc-resolver'
+import type { File } from '@babel/types'
+import type { Resolver } from '../types.js'
+import { parseModule } from './parse.js'
+import { walk, type WalkOptions, type WalkResult } from './scope.js'
+
+export interface ModuleAnalysis extends WalkResult {
+  id: string
+  code: string
+  ast: File
+}
+
+export function analyzeModule(code: string, id: string, options: WalkOptions): ModuleAnalysis {
+  const ast = parseModule(code, id)
+  return { id, code, ast, ...walk(ast, options) }
+}
+
+interface CacheEntry {
+  mtimeMs: number
+  size: number
+  analysis: Promise<ModuleAnalysis | null>
+}
+
+/**
+ * Other modules' analyses for one build (one plugin instance). Entries are
+ * checked against the file's size and mtime on every use and can be
+ * invalidated explicitly from a bundler's watch hook.
+ */
+export class ModuleCache {
+  private readonly entries = new Map<string, CacheEntry>()
+  /** Memoised head lookups of this build; cleared whenever any file changes. */
+  readonly lookups = new Map<string, Promise<unknown>>()
+
+  async get(
+    file: string,
+    options: WalkOptions,
+    readFile?: (file: string) => Promise<string | null>,
+  ): Promise<ModuleAnalysis | null> {
+    let info: { mtimeMs: number; size: number }
+    try {
+      info = await stat(file)
+    } catch {
+      return null
+    }
+    const cached = this.entries.get(file)
+    if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.analysis
+    if (cached) this.lookups.clear()
+    const analysis = (async () => {
+      try {
+        const code = readFile ? await readFile(file) : await fsReadFile(file, 'utf8')
+        if (code === null) return null
+        return analyzeModule(code, file, options)
+      } catch {
+        // a module that does not parse is reported when the bundler transforms it
+        return null
+      }
+    })()
+    this.entries.set(file, { mtimeMs: info.mtimeMs, size: info.size, analysis })
+    return analysis
+  }
+
+  invalidate(file: string): void {
+    this.entries.delete(file)
+    this.lookups.clear()
+  }
+
+  clear(): void {
+    this.entries.clear()
+    this.lookups.clear()
+  }
+}
+
+const SCRIPT = /\.[cm]?[jt]sx?$/
+
+let defaultResolverFactory: ResolverFactory | null = null
+
+/** Node-style resolution with tsconfig `paths` (the nearest tsconfig.json of the importer). */
+export const defaultResolve: Resolver = (source, importer) => {
+  defaultResolverFactory ??= new ResolverFactory({
+    tsconfig: 'auto',
+    extensions: ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.json'],
+    extensionAlias: { '.js': ['.ts', '.tsx', '.js', '.jsx'], '.mjs': ['.mts', '.mjs'], '.cjs': ['.cts', '.cjs'] },
+    conditionNames: ['import', 'module', 'default'],
+    mainFields: ['module', 'main'],
+  })
+  const result = defaultResolverFactory.resolveFileSync(importer, source)
+  return result.path ?? null
+}
+
+/** Whether a resolved file is one of the app's modules worth following. */
+export function isFollowable(file: string): boolean {
+  return SCRIPT.test(file) && !file.includes('/node_modules/') && !file.includes('\\node_modules\\') && !file.endsWith('.d.ts')
+}
+
+export function importerDir(id: string): string {
+  return dirname(id)
+}

@@ -1,0 +1,178 @@
+/**
+ * Options → the tables the hot path uses: the chain families, the names the
+ * walk records, the pre-parse code filter and the import-guard matchers.
+ * Built once per options object.
+ */
+import picomatch from 'picomatch'
+import { point0 } from '../presets/point0.js'
+import { tailorkit } from '../presets/tailorkit.js'
+import type { ChainFamily, ChaincutOptions, ContainerSpec, ServerOnlyPattern, Side } from '../types.js'
+import type { WalkOptions } from './scope.js'
+
+export interface HeadImport {
+  family: ChainFamily
+}
+
+export interface Config {
+  families: ChainFamily[]
+  walkOptions: WalkOptions
+  /** source → imported name → family whose head it is */
+  headImports: Map<string, Map<string, ChainFamily>>
+  /** source → imported name → container */
+  containerImports: Map<string, Map<string, { family: ChainFamily; container: ContainerSpec }>>
+  /** Syntactic member heads (`X.lets(...)`, `X.define(...)`). */
+  memberHeads: Array<{ family: ChainFamily; member: string; firstArg: Set<string> | null }>
+  /** Families with the point notation, by their opening member. */
+  pointFamilies: Map<string, ChainFamily>
+  /** Pre-parse test per side: can this text hold a chain? */
+  mayContainChain: Record<Side, (code: string) => boolean>
+  /** The same test as a RegExp, for bundlers' `transform.filter.code`. */
+  codeFilter: Record<Side, RegExp>
+  isServerOnly: (source: string) => string | null
+  isClientOnly: (source: string) => string | null
+  onUnsafe: 'error' | 'warn'
+}
+
+const cache = new WeakMap<object, Config>()
+
+export function resolveFamilies(options: ChaincutOptions): ChainFamily[] {
+  const presets = options.presets ?? ['point0', 'tailorkit']
+  const families: ChainFamily[] = []
+  for (const preset of presets) {
+    if (preset === 'point0') families.push(point0())
+    else if (preset === 'tailorkit') families.push(tailorkit())
+    else if (preset && typeof preset === 'object') families.push(preset)
+    else throw new Error(`[chaincut] unknown preset ${JSON.stringify(preset)}: use 'point0', 'tailorkit' or a preset object`)
+  }
+  for (const chain of options.chains ?? []) {
+    if (!chain || typeof chain.name !== 'string' || !Array.isArray(chain.heads) || typeof chain.segments !== 'object') {
+      throw new Error(`[chaincut] a \`chains\` entry needs { name, heads: [...], segments: {...} }; got ${JSON.stringify(chain)}`)
+    }
+    families.push(chain)
+  }
+  return families
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+
+export function resolveConfig(options: ChaincutOptions): Config {
+  const cached = cache.get(options)
+  if (cached) return cached
+  const families = resolveFamilies(options)
+  const segmentNames = new Set<string>()
+  const pointMembers = new Set<string>()
+  const containerNames = new Set<string>()
+  const headImports: Config['headImports'] = new Map()
+  const containerImports: Config['containerImports'] = new Map()
+  const memberHeads: Config['memberHeads'] = []
+  const pointFamilies = new Map<string, ChainFamily>()
+  const hints: Record<Side, Set<string>> = { client: new Set(), server: new Set() }
+
+  for (const family of families) {
+    const cutsOn: Record<Side, boolean> = { client: false, server: false }
+    for (const [name, rule] of Object.entries(family.segments)) {
+      segmentNames.add(name)
+      for (const side of ['client', 'server'] as const) {
+        const r = rule[side]
+        if (r && r !== 'keep') {
+          cutsOn[side] = true
+          // a family without explicit hints may be reached through an imported builder
+          if (!family.hints) hints[side].add(name)
+        }
+      }
+    }
+    for (const head of family.heads) {
+      if ('import' in head) {
+        for (const from of [head.from].flat()) {
+          let names = headImports.get(from)
+          if (!names) headImports.set(from, (names = new Map()))
+          names.set(head.import, family)
+          for (const side of ['client', 'server'] as const) if (cutsOn[side]) hints[side].add(from)
+        }
+      } else {
+        segmentNames.add(head.member)
+        memberHeads.push({
+          family,
+          member: head.member,
+          firstArg: head.firstArg ? new Set(head.firstArg.map((a) => a.toLowerCase())) : null,
+        })
+        for (const side of ['client', 'server'] as const) if (cutsOn[side]) hints[side].add(head.member)
+      }
+    }
+    if (family.points) {
+      pointMembers.add(family.points.member)
+      pointFamilies.set(family.points.member, family)
+      segmentNames.add(family.points.member)
+      // the short notation is rewritten on both sides
+      if (family.points.desugar) {
+        hints.client.add(family.points.member)
+        hints.server.add(family.points.member)
+      }
+    }
+    for (const container of family.containers ?? []) {
+      containerNames.add(container.import)
+      for (const from of [container.from].flat()) {
+        let names = containerImports.get(from)
+        if (!names) containerImports.set(from, (names = new Map()))
+        names.set(container.import, { family, container })
+      }
+    }
+    for (const side of ['client', 'server'] as const) {
+      if (cutsOn[side]) for (const hint of family.hints ?? []) hints[side].add(hint)
+    }
+  }
+
+  const codeFilter = {} as Record<Side, RegExp>
+  const mayContainChain = {} as Config['mayContainChain']
+  for (const side of ['client', 'server'] as const) {
+    const words = [...hints[side]].sort()
+    // a module with none of these words cannot hold a chain worth cutting on this side
+    codeFilter[side] = words.length ? new RegExp(words.map(escape).join('|')) : /(?!)/
+    const re = codeFilter[side]
+    mayContainChain[side] = (code) => re.test(code)
+  }
+
+  const config: Config = {
+    families,
+    walkOptions: { segmentNames, pointMembers, containerNames },
+    headImports,
+    containerImports,
+    memberHeads,
+    pointFamilies,
+    mayContainChain,
+    codeFilter,
+    isServerOnly: guardMatcher('server', options.serverOnly ?? []),
+    isClientOnly: guardMatcher('client', options.clientOnly ?? []),
+    onUnsafe: options.onUnsafe ?? 'error',
+  }
+  cache.set(options, config)
+  return config
+}
+
+/**
+ * SPEC 7.2: a module is server-only when its path matches `*.server.*` or sits
+ * in a `.server/` folder, or it matches a `serverOnly` pattern (a package
+ * name, a glob or a RegExp). Returns the rule that matched, or null.
+ */
+export function guardMatcher(kind: 'server' | 'client', patterns: ServerOnlyPattern[]): (source: string) => string | null {
+  const suffix = new RegExp(`(^|[\\\\/])[^\\\\/]*\\.${kind}(\\.[^\\\\/]*)?$`)
+  const folder = new RegExp(`(^|[\\\\/])\\.${kind}[\\\\/]`)
+  const marker = kind === 'server' ? ['server-only', '@point0/core/server-only'] : ['client-only']
+  const custom = patterns.map((pattern) => {
+    if (pattern instanceof RegExp) return { test: (s: string) => pattern.test(s), label: String(pattern) }
+    if (/[*?{}[\]!]/.test(pattern)) {
+      const glob = picomatch(pattern, { dot: true })
+      return { test: (s: string) => glob(s), label: pattern }
+    }
+    // a package name matches itself and its subpaths
+    return { test: (s: string) => s === pattern || s.startsWith(pattern + '/'), label: pattern }
+  })
+  return (source) => {
+    const clean = source.replace(/[?#].*$/, '')
+    if (marker.includes(clean)) return `the "${clean}" marker`
+    if (suffix.test(clean)) return `*.${kind}.* file`
+    if (folder.test(clean)) return `.${kind}/ folder`
+    for (const rule of custom) if (rule.test(clean)) return `${kind}Only pattern ${rule.label}`
+    return null
+  }
+}

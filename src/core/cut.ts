@@ -1,0 +1,286 @@
+/**
+ * The cut rules of SPEC 4 and the desugaring of SPEC 3.1, as text edits.
+ * A segment's call always stays, in its place; only what is between its
+ * parentheses changes.
+ */
+import type * as t from '@babel/types'
+import { basename, dirname } from 'node:path'
+import type { CutRule, Finding, Side, SideRule } from '../types.js'
+import type { ChainSegment, RecognisedChain } from './chains.js'
+import { listRemovalRanges, type Edit } from './emit.js'
+import { unwrap } from './scope.js'
+
+export interface CutResult {
+  edits: Edit[]
+  cuts: Array<{ method: string; rule: string; start: number; family: string }>
+  desugared: Array<{ type: string; name: string; start: number }>
+  findings: Array<Omit<Finding, 'file' | 'line' | 'column' | 'frame'> & { start: number; end: number }>
+}
+
+/** Position of the `(` of a call, skipping whitespace, comments and `?.`. */
+export function openParen(code: string, call: t.CallExpression | t.OptionalCallExpression): number {
+  const typeArgs = (call as { typeParameters?: t.Node | null; typeArguments?: t.Node | null }).typeParameters ?? call.typeArguments
+  let i = typeArgs ? typeArgs.end! : call.callee.end!
+  while (i < code.length) {
+    const c = code.charCodeAt(i)
+    if (c === 40 /* ( */) return i
+    if (c === 47 /* / */) {
+      const next = code.charCodeAt(i + 1)
+      if (next === 47) {
+        const nl = code.indexOf('\n', i)
+        i = nl === -1 ? code.length : nl + 1
+        continue
+      }
+      if (next === 42) {
+        const close = code.indexOf('*/', i + 2)
+        i = close === -1 ? code.length : close + 2
+        continue
+      }
+    }
+    i++
+  }
+  return -1
+}
+
+const literalKey = (node: t.Node): string | null => {
+  if (node.type === 'Identifier') return node.name
+  if (node.type === 'StringLiteral') return node.value
+  if (node.type === 'NumericLiteral') return String(node.value)
+  return null
+}
+
+const isLiteral = (node: t.Node) => {
+  const n = unwrap(node)
+  return (
+    n.type === 'StringLiteral' ||
+    n.type === 'NumericLiteral' ||
+    n.type === 'BooleanLiteral' ||
+    n.type === 'NullLiteral' ||
+    (n.type === 'TemplateLiteral' && n.expressions.length === 0)
+  )
+}
+
+const isEmptyArrow = (node: t.Node, objectBody: boolean) => {
+  if (node.type !== 'ArrowFunctionExpression' || node.params.length || node.async) return false
+  const body = unwrap(node.body)
+  return objectBody
+    ? body.type === 'ObjectExpression' && body.properties.length === 0
+    : body.type === 'BlockStatement' && body.body.length === 0
+}
+
+export function ruleOf(segment: ChainSegment, side: Side, serverRenders: boolean): CutRule {
+  const name = segment.segment.name
+  if (!name || segment.opener) return 'keep'
+  const row = Object.prototype.hasOwnProperty.call(segment.family.segments, name) ? segment.family.segments[name] : undefined
+  const rule: SideRule | undefined = row?.[side]
+  if (!rule) return 'keep'
+  if (typeof rule === 'string' || 'keys' in rule) return rule
+  if (rule.pointTypes && (!segment.point || !rule.pointTypes.includes(segment.point.type))) return 'keep'
+  if (rule.unlessServerRendered) {
+    const point = segment.point
+    const renders = serverRenders && !(point?.ssrOff ?? false) && !segment.clientOnlyBefore
+    if (renders) return 'keep'
+  }
+  return rule.rule
+}
+
+const ruleLabel = (rule: CutRule) => (typeof rule === 'string' ? rule : `keys(${rule.keys.join(', ')})`)
+
+/** The name a desugared point gets (SPEC 3.1). */
+export function pointName(variable: string | null, type: string, file: string, extra: string[] = []): string {
+  if (variable) {
+    const snake = type.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())
+    const candidates = [type[0].toUpperCase() + type.slice(1), type, '_' + type, '_' + snake, ...extra]
+      .filter((c, i, all) => all.indexOf(c) === i)
+      .sort((a, b) => b.length - a.length)
+    let name = variable
+    for (const candidate of candidates) {
+      if (variable.endsWith(candidate)) {
+        name = variable.slice(0, -candidate.length)
+        break
+      }
+    }
+    if (name) return name
+  }
+  const base = basename(file).replace(/\.[^.]*$/, '')
+  if (base === 'index') return basename(dirname(file))
+  return base
+}
+
+const quote = (s: string) => "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n') + "'"
+
+export function cutChains(
+  code: string,
+  file: string,
+  chains: RecognisedChain[],
+  side: Side,
+): CutResult {
+  const result: CutResult = { edits: [], cuts: [], desugared: [], findings: [] }
+  const finding = (code_: string, node: t.Node, message: string, hint: string) =>
+    result.findings.push({ level: 'error', code: code_, message, hint, start: node.start!, end: node.end! })
+
+  for (const chain of chains) {
+    for (const entry of chain.segments) {
+      const { segment, family } = entry
+      const call = segment.call
+
+      if (segment.computed) {
+        finding(
+          'E_COMPUTED_SEGMENT',
+          segment.callee,
+          `a ${family.name} chain segment is reached through a computed member${segment.name ? ` ([${JSON.stringify(segment.name)}])` : ''}, so chaincut cannot prove what it calls`,
+          segment.name ? `write it as a plain call: .${segment.name}(...)` : 'call the segment by its name (e.g. `.loader(fn)`), not through `chain[name](...)`',
+        )
+      }
+      if (segment.optional) {
+        finding(
+          'E_OPTIONAL_SEGMENT',
+          segment.callee,
+          `a ${family.name} chain segment is called optionally (\`?.\`), so chaincut cannot prove it runs as a segment`,
+          `write it as a plain call: .${segment.name ?? 'segment'}(...)`,
+        )
+      }
+
+      if (entry.opener === 'short' && family.points?.desugar && segment.viaMember && entry.pointType) {
+        const open = openParen(code, call)
+        if (open === -1) continue
+        const name = pointName(chain.run.assignedTo, entry.pointType, file, family.points.extraSuffixes?.[entry.pointType])
+        result.edits.push({ start: segment.viaMember.end!, end: segment.callee.property.end!, text: '', kind: 'desugar' })
+        result.edits.push({
+          start: open + 1,
+          end: open + 1,
+          text: `${quote(entry.pointType)}, ${quote(name)}${call.arguments.length ? ', ' : ''}`,
+          kind: 'desugar',
+        })
+        result.desugared.push({ type: entry.pointType, name, start: segment.callee.property.start! })
+        continue
+      }
+
+      const rule = ruleOf(entry, side, family.points?.ssr ?? false)
+      if (rule === 'keep') continue
+      const applied = applyRule(code, call, rule, (c, n, m, h) => finding(c, n, m, h), family.name, segment.name!)
+      if (applied.length) {
+        for (const edit of applied) result.edits.push(edit)
+        result.cuts.push({ method: segment.name!, rule: ruleLabel(rule), start: segment.callee.property.start!, family: family.name })
+      }
+    }
+  }
+  return result
+}
+
+type Report = (code: string, node: t.Node, message: string, hint: string) => void
+
+function applyRule(code: string, call: t.CallExpression | t.OptionalCallExpression, rule: CutRule, report: Report, family: string, method: string): Edit[] {
+  const args = call.arguments
+  const open = openParen(code, call)
+  const close = call.end! - 1
+  if (open === -1 || code.charCodeAt(close) !== 41 /* ) */) return []
+  const inner = code.slice(open + 1, close)
+  const cut = (start: number, end: number, text = ''): Edit[] => [{ start, end, text, kind: 'cut' }]
+  const all = () => (args.length || inner.trim() ? cut(open + 1, close) : [])
+
+  switch (rule) {
+    case 'keep':
+      return []
+    case 'args':
+      return all()
+    case 'argsUnlessBoolean':
+      if (args.length === 1 && unwrap(args[0]).type === 'BooleanLiteral') return []
+      return all()
+    case 'afterFirst':
+      if (args.length === 0) return []
+      if (args[0].type === 'SpreadElement') return all()
+      return args.length > 1 || code.slice(args[0].end!, close).trim().replace(/^,/, '').trim() ? cut(args[0].end!, close) : []
+    case 'firstToNoop':
+      if (args.length === 0 || isEmptyArrow(args[0], false)) return []
+      if (args[0].type === 'SpreadElement') return cut(open + 1, close, '() => {}')
+      return cut(args[0].start!, args[0].end!, '() => {}')
+    case 'toEmptyObjectFn':
+      if (args.length === 0) return []
+      if (args.length === 1 && isEmptyArrow(args[0], true) && inner.trim() === code.slice(args[0].start!, args[0].end!)) return []
+      return cut(open + 1, close, '() => ({})')
+    case 'lastArg': {
+      if (args.length === 0) return []
+      const last = args[args.length - 1]
+      // a name left by an earlier pass (`.clientOn('event')`) is not the handler: idempotent
+      if (last.type !== 'SpreadElement' && isLiteral(last)) return []
+      return args.length === 1 ? cut(open + 1, close) : cut(args[args.length - 2].end!, close)
+    }
+    case 'ssrEnabledOnly': {
+      if (args.length === 0) return []
+      const first = unwrap(args[0])
+      if (args.length === 1 && first.type === 'BooleanLiteral') return []
+      if (first.type === 'ObjectExpression') {
+        let enabled: boolean | null = null
+        let spreadAfter = false
+        for (const p of first.properties) {
+          if (p.type === 'SpreadElement') {
+            if (enabled !== null) spreadAfter = true
+            continue
+          }
+          if (p.type !== 'ObjectProperty' || p.computed) continue
+          if (literalKey(p.key) === 'enabled') {
+            const v = unwrap(p.value)
+            enabled = v.type === 'BooleanLiteral' ? v.value : null
+            spreadAfter = false
+          }
+        }
+        const text = enabled !== null && !spreadAfter ? String(enabled) : '{}'
+        if (args.length === 1 && inner.trim() === text) return []
+        return cut(open + 1, close, text)
+      }
+      return inner.trim() === '{}' ? [] : cut(open + 1, close, '{}')
+    }
+    default: {
+      const keys = new Set(rule.keys)
+      const edits: Edit[] = []
+      for (const arg of args) {
+        const value = unwrap(arg)
+        if (isLiteral(value)) continue
+        if (value.type !== 'ObjectExpression') {
+          report(
+            'E_KEYS_NOT_OBJECT',
+            arg,
+            `.${method}(...) of a ${family} chain must get an object literal so chaincut can drop its ${[...keys].join('/')} part; this argument is not one`,
+            `write the options inline: .${method}({ ${[...keys].map((k) => `${k}: ...`).join(', ')} })`,
+          )
+          continue
+        }
+        const remove: boolean[] = []
+        let unsafe = false
+        for (const p of value.properties) {
+          if (p.type === 'SpreadElement') {
+            report(
+              'E_KEYS_SPREAD',
+              p,
+              `.${method}({ ...spread }) of a ${family} chain: a spread could hide a ${[...keys].join('/')} key that must be cut`,
+              `list the keys explicitly: .${method}({ ${[...keys].map((k) => `${k}: ...`).join(', ')} })`,
+            )
+            unsafe = true
+            remove.push(false)
+            continue
+          }
+          const key = p.computed ? (p.key.type === 'StringLiteral' ? p.key.value : null) : literalKey(p.key)
+          if (key === null) {
+            report(
+              'E_KEYS_COMPUTED',
+              p,
+              `.${method}({ [key]: ... }) of a ${family} chain: a computed key could be ${[...keys].join('/')}`,
+              `write the key literally`,
+            )
+            unsafe = true
+            remove.push(false)
+            continue
+          }
+          remove.push(keys.has(key))
+        }
+        if (unsafe && !remove.some(Boolean)) continue
+        const objectEnd = value.end! - 1 // the `}`
+        for (const [start, end] of listRemovalRanges(value.properties, remove, objectEnd)) {
+          edits.push({ start, end, text: '', kind: 'cut' })
+        }
+      }
+      return edits
+    }
+  }
+}

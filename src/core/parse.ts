@@ -1,0 +1,59 @@
+import { parse as babelParse, type ParserPlugin } from '@babel/parser'
+import type { File } from '@babel/types'
+import { ChaincutError, codeFrame } from './errors.js'
+
+export type Dialect = 'ts' | 'tsx' | 'jsx' | 'js'
+
+/** SPEC 6: the dialect follows the extension, as tsc and Vite do. */
+export function dialectOf(id: string): Dialect {
+  const file = cleanId(id)
+  if (/\.[cm]?tsx$/.test(file)) return 'tsx'
+  if (/\.[cm]?ts$/.test(file)) return 'ts'
+  if (/\.jsx$/.test(file)) return 'jsx'
+  return 'js'
+}
+
+/** Strips a bundler's query (`?v=123`) and hash from a module id. */
+export function cleanId(id: string): string {
+  const q = id.search(/[?#]/)
+  return q === -1 ? id : id.slice(0, q)
+}
+
+const PLUGINS: Record<Dialect, ParserPlugin[]> = {
+  ts: ['typescript', 'decorators-legacy', 'explicitResourceManagement'],
+  tsx: ['typescript', 'jsx', 'decorators-legacy', 'explicitResourceManagement'],
+  jsx: ['jsx', 'decorators-legacy', 'explicitResourceManagement'],
+  js: ['decorators-legacy', 'explicitResourceManagement'],
+}
+
+/** The one parse of a module. A file that does not parse is an error, never a pass-through. */
+export function parseModule(code: string, id: string): File {
+  const dialect = dialectOf(id)
+  try {
+    return babelParse(code, {
+      sourceType: 'module',
+      plugins: PLUGINS[dialect],
+      // real nodes for parentheses, so cut ranges of `(fn)` arguments are exact
+      createParenthesizedExpressions: true,
+      allowReturnOutsideFunction: false,
+      allowUndeclaredExports: true,
+      errorRecovery: false,
+    })
+  } catch (error) {
+    const err = error as Error & { loc?: { line: number; column: number } }
+    const loc = err.loc ?? { line: 1, column: 0 }
+    const message = err.message.replace(/\s*\(\d+:\d+\)$/, '')
+    throw new ChaincutError(cleanId(id), [
+      {
+        level: 'error',
+        code: 'E_PARSE',
+        message: `cannot parse this ${dialect === 'js' ? 'JavaScript' : dialect.toUpperCase()} module: ${message}`,
+        file: cleanId(id),
+        line: loc.line,
+        column: loc.column,
+        frame: codeFrame(code, loc),
+        hint: `chaincut parses .ts/.mts/.cts as TypeScript, .tsx as TypeScript + JSX, .jsx as JSX and .js as plain JavaScript; fix the syntax or give the file the extension of its dialect.`,
+      },
+    ])
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * Pruning (SPEC 5): after the cut, remove the imports and top-level
+ * declarations that only the cut code used — and nothing that was already
+ * unused before, except imports of guarded (server-only) modules.
+ */
+import type * as t from '@babel/types'
+import { listRemovalRanges, statementRange, type Edit } from './emit.js'
+import type { Binding, Reference, Unit, WalkResult } from './scope.js'
+
+export interface PruneResult {
+  edits: Edit[]
+  removedImports: Array<{ source: string; names: string[]; start: number }>
+  removedDeclarations: Array<{ name: string; start: number }>
+}
+
+/** Sorted, non-overlapping ranges with a fast "is this offset inside one" test. */
+export class RangeSet {
+  private readonly starts: number[] = []
+  private readonly ends: number[] = []
+  constructor(ranges: Array<[number, number]>) {
+    const sorted = [...ranges].filter(([a, b]) => b > a).sort((a, b) => a[0] - b[0] || b[1] - a[1])
+    for (const [start, end] of sorted) {
+      const last = this.ends.length - 1
+      if (last >= 0 && start < this.ends[last]) {
+        if (end > this.ends[last]) this.ends[last] = end
+        continue
+      }
+      this.starts.push(start)
+      this.ends.push(end)
+    }
+  }
+  get size(): number {
+    return this.starts.length
+  }
+  has(offset: number): boolean {
+    let lo = 0
+    let hi = this.starts.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      if (offset < this.starts[mid]) hi = mid - 1
+      else if (offset >= this.ends[mid]) lo = mid + 1
+      else return true
+    }
+    return false
+  }
+}
+
+export interface ModuleReferences {
+  /** References that resolve to a module-scope binding, with that binding. */
+  refs: Reference[]
+  bindings: Binding[]
+  byOwner: Map<Unit | null, number[]>
+}
+
+/** Resolves every reference once; only module-scope bindings matter for pruning. */
+export function moduleReferences(walk: WalkResult): ModuleReferences {
+  const names = walk.module.names
+  const refs: Reference[] = []
+  const bindings: Binding[] = []
+  const byOwner = new Map<Unit | null, number[]>()
+  if (!names) return { refs, bindings, byOwner }
+  for (const ref of walk.references) {
+    if (!names.has(ref.name)) continue
+    const binding = ref.scope.lookup(ref.name)
+    if (!binding || binding.scope !== walk.module) continue
+    const index = refs.length
+    refs.push(ref)
+    bindings.push(binding)
+    let list = byOwner.get(ref.owner)
+    if (!list) byOwner.set(ref.owner, (list = []))
+    list.push(index)
+  }
+  return { refs, bindings, byOwner }
+}
+
+/** Which module-scope bindings are live, given the code removed by `cut` (or none). */
+export function liveBindings(walk: WalkResult, mr: ModuleReferences, cut: RangeSet | null): Set<Binding> {
+  const live = new Set<Binding>()
+  const liveUnits = new Set<Unit>()
+  const queue: Unit[] = []
+  const mark = (binding: Binding) => {
+    if (live.has(binding)) return
+    live.add(binding)
+    const unit = binding.unit
+    if (unit && !liveUnits.has(unit)) {
+      liveUnits.add(unit)
+      queue.push(unit)
+    }
+  }
+  const visit = (indices: number[] | undefined) => {
+    if (!indices) return
+    for (const i of indices) {
+      if (cut && cut.has(mr.refs[i].start)) continue
+      mark(mr.bindings[i])
+    }
+  }
+  for (const binding of walk.module.names?.values() ?? []) {
+    if (binding.exported || !binding.unit) mark(binding)
+  }
+  visit(mr.byOwner.get(null))
+  while (queue.length) visit(mr.byOwner.get(queue.pop()!))
+  return live
+}
+
+export function prune(
+  code: string,
+  walk: WalkResult,
+  mr: ModuleReferences,
+  cut: RangeSet,
+  isGuarded: (source: string) => string | null,
+): PruneResult {
+  const result: PruneResult = { edits: [], removedImports: [], removedDeclarations: [] }
+  const before = liveBindings(walk, mr, null)
+  const after = cut.size ? liveBindings(walk, mr, cut) : before
+  const guardCache = new Map<string, boolean>()
+  const guarded = (source: string) => {
+    let hit = guardCache.get(source)
+    if (hit === undefined) guardCache.set(source, (hit = isGuarded(source) !== null))
+    return hit
+  }
+
+  /** SPEC 5: only what the cut made unreferenced goes; guarded imports go even if unused before. */
+  const dies = (binding: Binding, statement: t.Node) => {
+    if (after.has(binding)) return false
+    if (before.has(binding)) return true
+    return statement.type === 'ImportDeclaration' && guarded(statement.source.value)
+  }
+
+  // group units by statement, in source order
+  const byStatement = new Map<t.Node, Unit[]>()
+  for (const unit of walk.units) {
+    let list = byStatement.get(unit.statement)
+    if (!list) byStatement.set(unit.statement, (list = []))
+    list.push(unit)
+  }
+  const statements = [...byStatement.keys()].sort((a, b) => a.start! - b.start!)
+  for (const statement of statements) {
+    const units = byStatement.get(statement)!
+    if (statement.type === 'ImportDeclaration') pruneImport(code, statement, units, dies, result)
+    else if (statement.type === 'VariableDeclaration') pruneVariables(code, statement, units, dies, before, result)
+    else {
+      const unit = units[0]
+      if (unit.bindings.length && unit.bindings.every((b) => dies(b, statement))) {
+        removeStatement(code, statement, result)
+        result.removedDeclarations.push({ name: unit.bindings[0].name, start: statement.start! })
+      }
+    }
+  }
+  return result
+}
+
+function removeStatement(code: string, statement: t.Node, result: PruneResult) {
+  // never reach back into the previous statement's text
+  const floor = previousEnd(code, statement.start!)
+  const [start, end] = statementRange(code, statement, floor)
+  result.edits.push({ start, end, text: '', kind: 'prune' })
+}
+
+/** The end of the code before `offset` on earlier lines: leading comments above it are the statement's own. */
+function previousEnd(code: string, offset: number): number {
+  // walk back over whitespace and comment lines to the last code character
+  let i = offset
+  for (;;) {
+    let j = i
+    while (j > 0 && /\s/.test(code[j - 1])) j--
+    if (j >= 2 && code[j - 1] === '/' && code[j - 2] === '*') {
+      const open = code.lastIndexOf('/*', j - 2)
+      if (open === -1) return j
+      i = open
+      continue
+    }
+    // a line comment: the line from its `//` to j
+    const lineStart = code.lastIndexOf('\n', j - 1) + 1
+    const line = code.slice(lineStart, j)
+    const slash = line.indexOf('//')
+    if (slash !== -1 && line.slice(0, slash).trim() === '' && j > 0) {
+      i = lineStart + slash
+      continue
+    }
+    return j
+  }
+}
+
+function specifierText(code: string, node: t.Node) {
+  return code.slice(node.start!, node.end!)
+}
+
+function pruneImport(
+  code: string,
+  statement: t.ImportDeclaration,
+  units: Unit[],
+  dies: (b: Binding, s: t.Node) => boolean,
+  result: PruneResult,
+) {
+  const dead = new Set<t.Node>()
+  for (const unit of units) if (dies(unit.bindings[0], statement)) dead.add(unit.node)
+  if (!dead.size) return
+  result.removedImports.push({
+    source: statement.source.value,
+    names: [...dead].map((n) => (n as t.ImportSpecifier).local.name),
+    start: statement.start!,
+  })
+  const kept = statement.specifiers.filter((s) => !dead.has(s))
+  if (!kept.length) {
+    removeStatement(code, statement, result)
+    return
+  }
+  const def = kept.find((s) => s.type === 'ImportDefaultSpecifier')
+  const ns = kept.find((s) => s.type === 'ImportNamespaceSpecifier')
+  const named = kept.filter((s): s is t.ImportSpecifier => s.type === 'ImportSpecifier')
+  // only type specifiers left: keep them as a type import, which no bundler loads
+  const typeOnly = !def && !ns && named.every((s) => s.importKind === 'type' || s.importKind === 'typeof')
+  const parts: string[] = []
+  if (def) parts.push(specifierText(code, def))
+  if (ns) parts.push(specifierText(code, ns))
+  if (named.length) {
+    const texts = named.map((s) => (typeOnly ? specifierText(code, s).replace(/^type\s+/, '') : specifierText(code, s)))
+    parts.push(`{ ${texts.join(', ')} }`)
+  }
+  const text = `import ${typeOnly ? 'type ' : ''}${parts.join(', ')} from ${code.slice(statement.source.start!, statement.end!)}`
+  result.edits.push({ start: statement.start!, end: statement.end!, text, kind: 'prune' })
+}
+
+function pruneVariables(
+  code: string,
+  statement: t.VariableDeclaration,
+  units: Unit[],
+  dies: (b: Binding, s: t.Node) => boolean,
+  before: Set<Binding>,
+  result: PruneResult,
+) {
+  const declarators = statement.declarations
+  const removeDeclarator: boolean[] = declarators.map(() => false)
+  const partial: Edit[] = []
+  for (const unit of units) {
+    const index = declarators.indexOf(unit.node as t.VariableDeclarator)
+    if (index === -1 || !unit.bindings.length) continue
+    const dying = unit.bindings.filter((b) => dies(b, statement))
+    if (!dying.length) continue
+    // the declarator goes when every name in it is dead after the cut
+    if (unit.bindings.every((b) => dies(b, statement) || !before.has(b))) {
+      removeDeclarator[index] = true
+      for (const b of dying) result.removedDeclarations.push({ name: b.name, start: b.id.start! })
+      continue
+    }
+    // SPEC 5: `const { KEY, URL } = process.env` drops only the dead names
+    const pattern = (unit.node as t.VariableDeclarator).id
+    if (pattern.type !== 'ObjectPattern' || pattern.properties.some((p) => p.type === 'RestElement')) continue
+    const remove = pattern.properties.map((p) => {
+      if (p.type !== 'ObjectProperty') return false
+      const value = p.value.type === 'AssignmentPattern' ? p.value.left : p.value
+      return value.type === 'Identifier' && dying.some((b) => b.id === value)
+    })
+    if (!remove.some(Boolean)) continue
+    for (const [start, end] of listRemovalRanges(pattern.properties, remove, pattern.end! - 1)) {
+      partial.push({ start, end, text: '', kind: 'prune' })
+    }
+    for (const b of dying) if (remove[pattern.properties.findIndex((p) => p.type === 'ObjectProperty' && (p.value === b.id || (p.value.type === 'AssignmentPattern' && p.value.left === b.id)))]) result.removedDeclarations.push({ name: b.name, start: b.id.start! })
+  }
+  if (removeDeclarator.every(Boolean)) {
+    removeStatement(code, statement, result)
+    return
+  }
+  if (removeDeclarator.some(Boolean)) {
+    const last = declarators[declarators.length - 1]
+    for (const [start, end] of listRemovalRanges(declarators, removeDeclarator, last.end!)) {
+      result.edits.push({ start, end, text: '', kind: 'prune' })
+    }
+  }
+  for (const edit of partial) result.edits.push(edit)
+}

@@ -1,0 +1,822 @@
+/**
+ * The single walk (SPEC 8): one pass over Babel's AST that records
+ *  - every scope and the names declared in it,
+ *  - every value reference (name, scope, offset, and which top-level
+ *    declaration it sits in), resolved lazily at the end,
+ *  - every run of member calls that may be a chain (`a.b(..).c(..)`),
+ *  - the module's imports and exports, for cross-module lookups.
+ *
+ * It is iterative (an explicit stack), so a 10,000-segment chain or deeply
+ * nested code cannot overflow the call stack, and it allocates only for what
+ * it records. `@babel/traverse`'s scope analysis is the test oracle for it.
+ */
+import type * as t from '@babel/types'
+import { VISITOR_KEYS } from '@babel/types'
+
+export type BindingKind =
+  | 'import'
+  | 'const'
+  | 'let'
+  | 'var'
+  | 'using'
+  | 'function'
+  | 'class'
+  | 'enum'
+  | 'namespace'
+  | 'param'
+  | 'catch'
+  | 'other'
+
+export class Scope {
+  names: Map<string, Binding> | null = null
+  readonly fn: Scope
+  constructor(
+    readonly parent: Scope | null,
+    isFunction: boolean,
+  ) {
+    this.fn = isFunction || !parent ? this : parent.fn
+  }
+  declare(binding: Binding): void {
+    const names = (this.names ??= new Map())
+    // the first declaration wins (function overloads, var redeclarations)
+    if (!names.has(binding.name)) names.set(binding.name, binding)
+  }
+  lookup(name: string): Binding | null {
+    for (let scope: Scope | null = this; scope; scope = scope.parent) {
+      const found = scope.names?.get(name)
+      if (found) return found
+    }
+    return null
+  }
+}
+
+export interface Binding {
+  name: string
+  kind: BindingKind
+  scope: Scope
+  /** The declaring identifier. */
+  id: t.Identifier
+  /** For `const x = <init>` (identifier ids only): the initializer. */
+  init: t.Node | null
+  /** For imports: where from and which name (`default`, `*` or a name). */
+  importSource: string | null
+  imported: string | null
+  /** The top-level removable declaration this binding belongs to, if any. */
+  unit: Unit | null
+  exported: boolean
+}
+
+/** A top-level declaration that pruning may remove (SPEC 5). */
+export interface Unit {
+  kind: 'import' | 'function' | 'class' | 'enum' | 'declarator'
+  /** The statement holding it (the ImportDeclaration, the VariableDeclaration, ...). */
+  statement: t.Node
+  /** The node removed when the unit dies: the specifier, declarator, function, ... */
+  node: t.Node
+  bindings: Binding[]
+}
+
+export interface Reference {
+  name: string
+  scope: Scope
+  start: number
+  end: number
+  /** The top-level removable declaration it sits in; null for code that always runs. */
+  owner: Unit | null
+}
+
+export interface Segment {
+  /** The method name; null when it is a computed member that is not a string literal. */
+  name: string | null
+  call: t.CallExpression | t.OptionalCallExpression
+  callee: t.MemberExpression | t.OptionalMemberExpression
+  computed: boolean
+  optional: boolean
+  /** `X.lets.<name>(...)`: the short point notation; `lets` is this member. */
+  viaMember: t.MemberExpression | null
+}
+
+/** A run of member calls, outermost call first found; segments in source order. */
+export interface CallRun {
+  outer: t.Node
+  segments: Segment[]
+  /** What the first segment is called on (unwrapped). */
+  base: t.Node
+  scope: Scope
+  /** The variable the run is assigned to (`const ideaPage = ...`). */
+  assignedTo: string | null
+}
+
+export interface ImportInfo {
+  source: string
+  imported: string
+}
+
+export type ExportTarget =
+  | { kind: 'local'; local: string }
+  | { kind: 'expression'; node: t.Node }
+  | { kind: 'reexport'; source: string; imported: string }
+
+export interface WalkResult {
+  module: Scope
+  references: Reference[]
+  units: Unit[]
+  runs: CallRun[]
+  /** Calls of a name listed in `containerNames` (e.g. `createTailorKit(...)`). */
+  containerCalls: Array<{ call: t.CallExpression; callee: t.Node; scope: Scope }>
+  exports: Map<string, ExportTarget>
+  stars: string[]
+  importDeclarations: t.ImportDeclaration[]
+}
+
+export interface WalkOptions {
+  /** Method names that make a call run worth recording. */
+  segmentNames: Set<string>
+  /** Members that open a point (`lets`), for the short notation. */
+  pointMembers: Set<string>
+  /** Function names whose calls are recorded as containers. */
+  containerNames: Set<string>
+}
+
+const EXPR = 0
+const TYPE = 1
+/** An assignment target: identifiers are (write) references, object keys are not. */
+const TARGET = 2
+
+/** Keys of Babel nodes that hold TypeScript types, never runtime values. */
+const TYPE_KEYS = new Set([
+  'typeAnnotation',
+  'typeParameters',
+  'typeArguments',
+  'returnType',
+  'superTypeParameters',
+  'superTypeArguments',
+  'implements',
+  'predicate',
+])
+
+const KEYS: Record<string, { expr: string[]; type: string[] }> = {}
+function keysOf(type: string) {
+  let keys = KEYS[type]
+  if (!keys) {
+    const all = VISITOR_KEYS[type] ?? []
+    keys = KEYS[type] = {
+      expr: all.filter((k) => !TYPE_KEYS.has(k)),
+      type: all.filter((k) => TYPE_KEYS.has(k)),
+    }
+  }
+  return keys
+}
+
+/** Looks through TypeScript wrappers and parentheses, which change no runtime value. */
+export function unwrap(node: t.Node): t.Node {
+  for (;;) {
+    switch (node.type) {
+      case 'ParenthesizedExpression':
+      case 'TSAsExpression':
+      case 'TSSatisfiesExpression':
+      case 'TSNonNullExpression':
+      case 'TSTypeAssertion':
+      case 'TSInstantiationExpression':
+        node = (node as { expression: t.Node }).expression
+        break
+      default:
+        return node
+    }
+  }
+}
+
+export function memberName(member: t.MemberExpression | t.OptionalMemberExpression): string | null {
+  const property = member.property
+  if (!member.computed) return property.type === 'Identifier' ? property.name : null
+  if (property.type === 'StringLiteral') return property.value
+  if (property.type === 'TemplateLiteral' && property.expressions.length === 0) {
+    return property.quasis[0].value.cooked ?? null
+  }
+  return null
+}
+
+type Flagged = t.Node & { _chaincutInner?: true; _chaincutName?: string }
+
+export function walk(ast: t.File, options: WalkOptions): WalkResult {
+  const module = new Scope(null, true)
+  const references: Reference[] = []
+  const units: Unit[] = []
+  const runs: CallRun[] = []
+  const containerCalls: WalkResult['containerCalls'] = []
+  const exports = new Map<string, ExportTarget>()
+  const stars: string[] = []
+  const importDeclarations: t.ImportDeclaration[] = []
+  const exportedLocals: string[] = []
+
+  // the explicit stack: four parallel arrays
+  const nodes: t.Node[] = []
+  const scopes: Scope[] = []
+  const owners: (Unit | null)[] = []
+  const modes: number[] = []
+  const push = (node: t.Node | null | undefined, scope: Scope, owner: Unit | null, mode: number) => {
+    if (!node) return
+    nodes.push(node)
+    scopes.push(scope)
+    owners.push(owner)
+    modes.push(mode)
+  }
+  const pushAll = (list: ReadonlyArray<t.Node | null | undefined> | null | undefined, scope: Scope, owner: Unit | null, mode: number) => {
+    if (!list) return
+    for (let i = list.length - 1; i >= 0; i--) push(list[i], scope, owner, mode)
+  }
+  const reference = (id: { name: string; start?: number | null; end?: number | null }, scope: Scope, owner: Unit | null) => {
+    references.push({ name: id.name, scope, start: id.start!, end: id.end!, owner })
+  }
+  const pushTypes = (node: t.Node, scope: Scope, owner: Unit | null) => {
+    const keys = keysOf(node.type).type
+    for (let i = 0; i < keys.length; i++) {
+      const child = (node as any)[keys[i]]
+      if (Array.isArray(child)) pushAll(child, scope, owner, TYPE)
+      else push(child, scope, owner, TYPE)
+    }
+  }
+
+  /** Declares the names of a binding pattern; pushes its runtime parts (defaults, computed keys). */
+  const declarePattern = (
+    pattern: t.Node | null | undefined,
+    target: Scope,
+    kind: BindingKind,
+    unit: Unit | null,
+    exprScope: Scope,
+    owner: Unit | null,
+    init: t.Node | null,
+  ) => {
+    if (!pattern) return
+    switch (pattern.type) {
+      case 'Identifier': {
+        const binding: Binding = {
+          name: pattern.name,
+          kind,
+          scope: target,
+          id: pattern,
+          init,
+          importSource: null,
+          imported: null,
+          unit,
+          exported: false,
+        }
+        target.declare(binding)
+        if (unit) unit.bindings.push(binding)
+        if (pattern.typeAnnotation) push(pattern.typeAnnotation, exprScope, owner, TYPE)
+        return
+      }
+      case 'ObjectPattern':
+        for (const property of pattern.properties) {
+          if (property.type === 'RestElement') {
+            declarePattern(property.argument, target, kind, unit, exprScope, owner, null)
+          } else {
+            if (property.computed) push(property.key, exprScope, owner, EXPR)
+            declarePattern(property.value, target, kind, unit, exprScope, owner, null)
+          }
+        }
+        if (pattern.typeAnnotation) push(pattern.typeAnnotation, exprScope, owner, TYPE)
+        return
+      case 'ArrayPattern':
+        for (const element of pattern.elements) declarePattern(element, target, kind, unit, exprScope, owner, null)
+        if (pattern.typeAnnotation) push(pattern.typeAnnotation, exprScope, owner, TYPE)
+        return
+      case 'AssignmentPattern':
+        declarePattern(pattern.left, target, kind, unit, exprScope, owner, null)
+        push(pattern.right, exprScope, owner, EXPR)
+        return
+      case 'RestElement':
+        declarePattern(pattern.argument, target, kind, unit, exprScope, owner, null)
+        if (pattern.typeAnnotation) push(pattern.typeAnnotation, exprScope, owner, TYPE)
+        return
+      case 'TSParameterProperty':
+        pushAll(pattern.decorators, exprScope, owner, EXPR)
+        declarePattern(pattern.parameter, target, kind, unit, exprScope, owner, null)
+        return
+      default:
+        // a member expression in a pattern (`[a.b] = x`) is not a declaration
+        push(pattern, exprScope, owner, TARGET)
+    }
+  }
+
+  const declareFunctionParts = (
+    fn: t.Function | t.TSDeclareMethod,
+    outer: Scope,
+    owner: Unit | null,
+  ) => {
+    const inner = new Scope(outer, true)
+    if ((fn as t.Node).type === 'FunctionExpression' && (fn as t.FunctionExpression).id) {
+      declarePattern((fn as t.FunctionExpression).id!, inner, 'function', null, inner, owner, null)
+    }
+    for (const param of fn.params) declarePattern(param, inner, 'param', null, inner, owner, null)
+    pushTypes(fn, inner, owner)
+    const body = (fn as t.Function).body
+    if (!body) return
+    if (body.type === 'BlockStatement') {
+      pushAll(body.directives, inner, owner, EXPR)
+      pushAll(body.body, inner, owner, EXPR)
+    } else push(body, inner, owner, EXPR)
+  }
+
+  const declareVariables = (node: t.VariableDeclaration, scope: Scope, owner: Unit | null, topLevel: boolean, exported: boolean) => {
+    if (node.declare) return
+    const kind: BindingKind = node.kind === 'var' ? 'var' : node.kind === 'let' ? 'let' : node.kind === 'const' ? 'const' : 'using'
+    const target = kind === 'var' ? scope.fn : scope
+    for (const declarator of node.declarations) {
+      let unit: Unit | null = null
+      if (topLevel && !exported) {
+        unit = { kind: 'declarator', statement: node, node: declarator, bindings: [] }
+        units.push(unit)
+      }
+      const declOwner = unit ?? owner
+      const id = declarator.id
+      const init = declarator.init ?? null
+      declarePattern(id, target, kind, unit, scope, declOwner, id.type === 'Identifier' ? init : null)
+      if (exported) markExported(id)
+      if (init) {
+        const inner = unwrap(init) as Flagged
+        if (id.type === 'Identifier') inner._chaincutName = id.name
+        push(init, scope, declOwner, EXPR)
+      }
+    }
+  }
+
+  const markExported = (pattern: t.Node) => {
+    switch (pattern.type) {
+      case 'Identifier':
+        exportedLocals.push(pattern.name)
+        exports.set(pattern.name, { kind: 'local', local: pattern.name })
+        return
+      case 'ObjectPattern':
+        for (const p of pattern.properties) markExported(p.type === 'RestElement' ? p.argument : p.value)
+        return
+      case 'ArrayPattern':
+        for (const e of pattern.elements) if (e) markExported(e)
+        return
+      case 'AssignmentPattern':
+        markExported(pattern.left)
+        return
+      case 'RestElement':
+        markExported(pattern.argument)
+        return
+    }
+  }
+
+  /** A named declaration (function/class/enum) at the top level becomes a removable unit. */
+  const declareNamed = (
+    node: t.FunctionDeclaration | t.ClassDeclaration | t.TSEnumDeclaration,
+    scope: Scope,
+    owner: Unit | null,
+    topLevel: boolean,
+    exported: boolean,
+  ): Unit | null => {
+    const kind: BindingKind = node.type === 'FunctionDeclaration' ? 'function' : node.type === 'ClassDeclaration' ? 'class' : 'enum'
+    let unit: Unit | null = null
+    if (topLevel && !exported && node.id) {
+      unit = { kind: kind as Unit['kind'], statement: node, node, bindings: [] }
+      units.push(unit)
+    }
+    if (node.id) {
+      declarePattern(node.id, scope, kind, unit, scope, owner, null)
+      if (exported) markExported(node.id)
+    }
+    return unit
+  }
+
+  /** Handles a declaration statement; returns false when it is not one. */
+  const declaration = (node: t.Node, scope: Scope, owner: Unit | null, topLevel: boolean, exported: boolean): boolean => {
+    switch (node.type) {
+      case 'VariableDeclaration':
+        declareVariables(node, scope, owner, topLevel, exported)
+        return true
+      case 'FunctionDeclaration': {
+        const unit = declareNamed(node, scope, owner, topLevel, exported) ?? owner
+        declareFunctionParts(node, scope, unit)
+        return true
+      }
+      case 'ClassDeclaration': {
+        if (node.declare) return true
+        const unit = declareNamed(node, scope, owner, topLevel, exported) ?? owner
+        classParts(node, scope, unit)
+        return true
+      }
+      case 'TSEnumDeclaration': {
+        if (node.declare) return true
+        const unit = declareNamed(node, scope, owner, topLevel, exported) ?? owner
+        const inner = new Scope(scope, false)
+        for (const member of node.members) {
+          if (member.id.type === 'Identifier') {
+            inner.declare({ name: member.id.name, kind: 'other', scope: inner, id: member.id, init: null, importSource: null, imported: null, unit: null, exported: false })
+          }
+        }
+        for (const member of node.members) push(member.initializer, inner, unit, EXPR)
+        return true
+      }
+      case 'TSModuleDeclaration': {
+        if (node.declare) return true
+        if (node.id.type === 'Identifier') {
+          declarePattern(node.id, scope, 'namespace', null, scope, owner, null)
+          if (exported) markExported(node.id)
+        }
+        let body: t.Node | null | undefined = node.body
+        const inner = new Scope(scope, true)
+        while (body && body.type === 'TSModuleDeclaration') body = body.body
+        if (body && body.type === 'TSModuleBlock') pushAll(body.body, inner, owner, EXPR)
+        return true
+      }
+      case 'TSImportEqualsDeclaration': {
+        if (node.importKind === 'type') return true
+        declarePattern(node.id, scope, 'other', null, scope, owner, null)
+        if (node.isExport) markExported(node.id)
+        let ref: t.Node = node.moduleReference
+        while (ref.type === 'TSQualifiedName') ref = ref.left
+        if (ref.type === 'Identifier') reference(ref, scope, owner)
+        return true
+      }
+      case 'TSTypeAliasDeclaration':
+      case 'TSInterfaceDeclaration':
+      case 'TSDeclareFunction':
+        push(node, scope, owner, TYPE)
+        return true
+      default:
+        return false
+    }
+  }
+
+  const classParts = (node: t.ClassDeclaration | t.ClassExpression, outer: Scope, owner: Unit | null) => {
+    pushAll(node.decorators, outer, owner, EXPR)
+    push(node.superClass, outer, owner, EXPR)
+    pushTypes(node, outer, owner)
+    const inner = new Scope(outer, false)
+    if (node.type === 'ClassExpression' && node.id) declarePattern(node.id, inner, 'class', null, inner, owner, null)
+    for (const member of node.body.body) {
+      switch (member.type) {
+        case 'ClassMethod':
+        case 'ClassPrivateMethod':
+        case 'TSDeclareMethod':
+          pushAll(member.decorators, inner, owner, EXPR)
+          if (member.computed) push(member.key, inner, owner, EXPR)
+          declareFunctionParts(member as t.Function, inner, owner)
+          break
+        case 'ClassProperty':
+        case 'ClassPrivateProperty':
+        case 'ClassAccessorProperty':
+          pushAll(member.decorators, inner, owner, EXPR)
+          if ((member as t.ClassProperty).computed) push(member.key, inner, owner, EXPR)
+          if (member.typeAnnotation) push(member.typeAnnotation, inner, owner, TYPE)
+          push(member.value, new Scope(inner, true), owner, EXPR)
+          break
+        case 'StaticBlock':
+          pushAll(member.body, new Scope(inner, true), owner, EXPR)
+          break
+        default:
+          push(member, inner, owner, TYPE)
+      }
+    }
+  }
+
+  /** A call not already part of a longer run: unwind the run of member calls beneath it. */
+  const recordRun = (outer: t.CallExpression | t.OptionalCallExpression, scope: Scope) => {
+    const segments: Segment[] = []
+    let interesting = false
+    let node: t.Node = outer
+    let base: t.Node
+    for (;;) {
+      const current = unwrap(node)
+      if (current.type === 'CallExpression' || current.type === 'OptionalCallExpression') {
+        const callee = unwrap(current.callee)
+        if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
+          if (current !== outer) (current as Flagged)._chaincutInner = true
+          const name = memberName(callee)
+          const object = unwrap(callee.object)
+          let viaMember: t.MemberExpression | null = null
+          if (
+            !callee.computed &&
+            object.type === 'MemberExpression' &&
+            !object.computed &&
+            object.property.type === 'Identifier' &&
+            options.pointMembers.has(object.property.name)
+          ) {
+            viaMember = object
+          }
+          const optional = current.type === 'OptionalCallExpression' || callee.type === 'OptionalMemberExpression' || (viaMember !== null && (viaMember as t.Node).type === 'OptionalMemberExpression')
+          if (name === null || callee.computed || optional || viaMember || options.segmentNames.has(name)) interesting = true
+          segments.push({ name, call: current, callee, computed: callee.computed, optional, viaMember })
+          node = viaMember ? viaMember.object : callee.object
+          continue
+        }
+      }
+      base = current
+      break
+    }
+    if (!interesting) return
+    segments.reverse()
+    runs.push({ outer, segments, base, scope, assignedTo: (unwrap(outer) as Flagged)._chaincutName ?? (outer as Flagged)._chaincutName ?? null })
+  }
+
+  // top level: imports, exports and removable units
+  const program = ast.program
+  for (let i = program.body.length - 1; i >= 0; i--) {
+    const statement = program.body[i]
+    switch (statement.type) {
+      case 'ImportDeclaration': {
+        importDeclarations.push(statement)
+        if (statement.importKind === 'type' || statement.importKind === 'typeof') break
+        for (const specifier of statement.specifiers) {
+          if (specifier.type === 'ImportSpecifier' && (specifier.importKind === 'type' || specifier.importKind === 'typeof')) continue
+          const unit: Unit = { kind: 'import', statement, node: specifier, bindings: [] }
+          units.push(unit)
+          const imported =
+            specifier.type === 'ImportDefaultSpecifier'
+              ? 'default'
+              : specifier.type === 'ImportNamespaceSpecifier'
+                ? '*'
+                : specifier.imported.type === 'Identifier'
+                  ? specifier.imported.name
+                  : specifier.imported.value
+          const binding: Binding = {
+            name: specifier.local.name,
+            kind: 'import',
+            scope: module,
+            id: specifier.local,
+            init: null,
+            importSource: statement.source.value,
+            imported,
+            unit,
+            exported: false,
+          }
+          module.declare(binding)
+          unit.bindings.push(binding)
+        }
+        break
+      }
+      case 'ExportNamedDeclaration': {
+        if (statement.exportKind === 'type') break
+        if (statement.declaration) {
+          if (!declaration(statement.declaration, module, null, true, true)) push(statement.declaration, module, null, EXPR)
+          break
+        }
+        const source = statement.source?.value
+        for (const specifier of statement.specifiers) {
+          if (specifier.type === 'ExportSpecifier' && specifier.exportKind === 'type') continue
+          const exported = specifier.exported.type === 'Identifier' ? specifier.exported.name : specifier.exported.value
+          if (specifier.type === 'ExportNamespaceSpecifier') {
+            if (source) exports.set(exported, { kind: 'reexport', source, imported: '*' })
+          } else if (specifier.type === 'ExportDefaultSpecifier') {
+            if (source) exports.set(exported, { kind: 'reexport', source, imported: 'default' })
+          } else if (source) {
+            const local = specifier.local.type === 'Identifier' ? specifier.local.name : (specifier.local as unknown as t.StringLiteral).value
+            exports.set(exported, { kind: 'reexport', source, imported: local })
+          } else if (specifier.local.type === 'Identifier') {
+            exportedLocals.push(specifier.local.name)
+            exports.set(exported, { kind: 'local', local: specifier.local.name })
+            reference(specifier.local, module, null)
+          }
+        }
+        break
+      }
+      case 'ExportDefaultDeclaration': {
+        const decl = statement.declaration
+        if ((decl.type === 'FunctionDeclaration' || decl.type === 'ClassDeclaration') && decl.id) {
+          declaration(decl, module, null, true, true)
+          exports.set('default', { kind: 'local', local: decl.id.name })
+        } else if ((decl as t.Node).type === 'TSInterfaceDeclaration' || decl.type === 'TSDeclareFunction') {
+          // types only
+        } else {
+          exports.set('default', { kind: 'expression', node: decl })
+          if (decl.type === 'FunctionDeclaration') declareFunctionParts(decl, module, null)
+          else if (decl.type === 'ClassDeclaration') classParts(decl, module, null)
+          else push(decl, module, null, EXPR)
+        }
+        break
+      }
+      case 'ExportAllDeclaration':
+        if (statement.exportKind !== 'type') stars.push(statement.source.value)
+        break
+      case 'TSExportAssignment':
+        push(statement.expression, module, null, EXPR)
+        break
+      default:
+        if (!declaration(statement, module, null, true, false)) push(statement, module, null, EXPR)
+    }
+  }
+  importDeclarations.reverse()
+  stars.reverse()
+
+  // the walk proper
+  while (nodes.length > 0) {
+    const node = nodes.pop()!
+    const scope = scopes.pop()!
+    const owner = owners.pop()!
+    const mode = modes.pop()!
+
+    if (mode === TYPE) {
+      if (node.type === 'TSTypeQuery') {
+        let name: t.Node = node.exprName
+        while (name.type === 'TSQualifiedName') name = name.left
+        if (name.type === 'Identifier') reference(name, scope, owner)
+        if (node.typeParameters) push(node.typeParameters, scope, owner, TYPE)
+        continue
+      }
+      const keys = VISITOR_KEYS[node.type]
+      if (!keys) continue
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const child = (node as any)[keys[i]]
+        if (Array.isArray(child)) pushAll(child, scope, owner, TYPE)
+        else if (child && typeof child.type === 'string') push(child, scope, owner, TYPE)
+      }
+      continue
+    }
+
+    switch (node.type) {
+      case 'Identifier':
+        reference(node, scope, owner)
+        if (node.typeAnnotation) push(node.typeAnnotation, scope, owner, TYPE)
+        continue
+      case 'MemberExpression':
+      case 'OptionalMemberExpression':
+        if (node.computed) push(node.property, scope, owner, EXPR)
+        push(node.object, scope, owner, EXPR)
+        continue
+      case 'CallExpression':
+      case 'OptionalCallExpression': {
+        if (!(node as Flagged)._chaincutInner) {
+          recordRun(node, scope)
+          const callee = unwrap(node.callee)
+          if (options.containerNames.size > 0) {
+            const name =
+              callee.type === 'Identifier'
+                ? callee.name
+                : callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier'
+                  ? callee.property.name
+                  : null
+            if (name && options.containerNames.has(name) && node.type === 'CallExpression') {
+              containerCalls.push({ call: node, callee, scope })
+            }
+          }
+        }
+        pushAll(node.arguments, scope, owner, EXPR)
+        push(node.callee, scope, owner, EXPR)
+        pushTypes(node, scope, owner)
+        continue
+      }
+      case 'StringLiteral':
+      case 'NumericLiteral':
+      case 'BooleanLiteral':
+      case 'NullLiteral':
+      case 'RegExpLiteral':
+      case 'BigIntLiteral':
+      case 'TemplateElement':
+      case 'ThisExpression':
+      case 'Super':
+      case 'MetaProperty':
+      case 'PrivateName':
+      case 'EmptyStatement':
+      case 'DebuggerStatement':
+      case 'JSXText':
+      case 'JSXEmptyExpression':
+      case 'JSXClosingFragment':
+      case 'JSXOpeningFragment':
+      case 'Directive':
+      case 'DirectiveLiteral':
+      case 'ImportDeclaration':
+      case 'ExportAllDeclaration':
+        continue
+      case 'ObjectProperty':
+        if (mode === TARGET) {
+          if (node.computed) push(node.key, scope, owner, EXPR)
+          push(node.value, scope, owner, TARGET)
+          continue
+        }
+        if (node.computed) push(node.key, scope, owner, EXPR)
+        push(node.value, scope, owner, EXPR)
+        continue
+      case 'ObjectMethod':
+        if (node.computed) push(node.key, scope, owner, EXPR)
+        declareFunctionParts(node, scope, owner)
+        continue
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+        declareFunctionParts(node, scope, owner)
+        continue
+      case 'ClassExpression':
+        classParts(node, scope, owner)
+        continue
+      case 'BlockStatement': {
+        const inner = new Scope(scope, false)
+        pushAll(node.body, inner, owner, EXPR)
+        continue
+      }
+      case 'StaticBlock':
+        pushAll(node.body, new Scope(scope, true), owner, EXPR)
+        continue
+      case 'ForStatement': {
+        const inner = new Scope(scope, false)
+        push(node.body, inner, owner, EXPR)
+        push(node.update, inner, owner, EXPR)
+        push(node.test, inner, owner, EXPR)
+        if (node.init && node.init.type === 'VariableDeclaration') declareVariables(node.init, inner, owner, false, false)
+        else push(node.init, inner, owner, EXPR)
+        continue
+      }
+      case 'ForInStatement':
+      case 'ForOfStatement': {
+        const inner = new Scope(scope, false)
+        push(node.body, inner, owner, EXPR)
+        push(node.right, scope, owner, EXPR)
+        if (node.left.type === 'VariableDeclaration') declareVariables(node.left, inner, owner, false, false)
+        else push(node.left, inner, owner, TARGET)
+        continue
+      }
+      case 'CatchClause': {
+        const inner = new Scope(scope, false)
+        if (node.param) declarePattern(node.param, inner, 'catch', null, inner, owner, null)
+        pushAll(node.body.body, inner, owner, EXPR)
+        continue
+      }
+      case 'SwitchStatement': {
+        const inner = new Scope(scope, false)
+        pushAll(node.cases, inner, owner, EXPR)
+        push(node.discriminant, scope, owner, EXPR)
+        continue
+      }
+      case 'LabeledStatement':
+        push(node.body, scope, owner, EXPR)
+        continue
+      case 'BreakStatement':
+      case 'ContinueStatement':
+        continue
+      case 'AssignmentExpression':
+        push(node.right, scope, owner, EXPR)
+        push(node.left, scope, owner, node.left.type === 'Identifier' || node.left.type.endsWith('Pattern') ? TARGET : EXPR)
+        continue
+      case 'ObjectPattern':
+      case 'ArrayPattern':
+      case 'AssignmentPattern':
+      case 'RestElement':
+        // only reached as an assignment target (declarations go through declarePattern)
+        if (node.type === 'ObjectPattern') pushAll(node.properties, scope, owner, TARGET)
+        else if (node.type === 'ArrayPattern') pushAll(node.elements, scope, owner, TARGET)
+        else if (node.type === 'AssignmentPattern') {
+          push(node.right, scope, owner, EXPR)
+          push(node.left, scope, owner, TARGET)
+        } else push(node.argument, scope, owner, TARGET)
+        continue
+      case 'ExportNamedDeclaration':
+      case 'ExportDefaultDeclaration':
+        // only at the top level, handled above
+        continue
+      case 'JSXOpeningElement': {
+        let name: t.Node = node.name
+        if (name.type === 'JSXMemberExpression') {
+          while (name.type === 'JSXMemberExpression') name = name.object
+          if (name.type === 'JSXIdentifier') reference(name, scope, owner)
+        } else if (name.type === 'JSXIdentifier' && !/^[a-z]/.test(name.name) && name.name !== 'this') {
+          reference(name, scope, owner)
+        }
+        pushAll(node.attributes, scope, owner, EXPR)
+        pushTypes(node, scope, owner)
+        continue
+      }
+      case 'JSXElement':
+        pushAll(node.children, scope, owner, EXPR)
+        push(node.openingElement, scope, owner, EXPR)
+        continue
+      case 'JSXAttribute':
+        push(node.value, scope, owner, EXPR)
+        continue
+      case 'TSAsExpression':
+      case 'TSSatisfiesExpression':
+      case 'TSTypeAssertion':
+        push(node.typeAnnotation, scope, owner, TYPE)
+        push(node.expression, scope, owner, mode)
+        continue
+      case 'TSNonNullExpression':
+      case 'ParenthesizedExpression':
+        push(node.expression, scope, owner, mode)
+        continue
+      default:
+        if (declaration(node, scope, owner, false, false)) continue
+    }
+    // generic: every child is an expression or statement, types aside
+    const keys = keysOf(node.type)
+    const expr = keys.expr
+    for (let i = expr.length - 1; i >= 0; i--) {
+      const child = (node as any)[expr[i]]
+      if (Array.isArray(child)) pushAll(child, scope, owner, EXPR)
+      else if (child && typeof child.type === 'string') push(child, scope, owner, EXPR)
+    }
+    if (keys.type.length) pushTypes(node, scope, owner)
+  }
+
+  for (const name of exportedLocals) {
+    const binding = module.names?.get(name)
+    if (binding) binding.exported = true
+  }
+  return { module, references, units, runs, containerCalls, exports, stars, importDeclarations }
+}
+
+/** Resolves a reference to its binding; null for globals. */
+export function resolveReference(ref: Reference): Binding | null {
+  return ref.scope.lookup(ref.name)
+}

@@ -1,0 +1,147 @@
+/**
+ * The pipeline: filter → parse → walk → recognise chains → cut → prune → emit.
+ */
+import type { Finding, ModuleReport, TransformOptions, TransformResult } from '../types.js'
+import { analyzeModule, defaultResolve, ModuleCache } from './bindings.js'
+import { Classifier } from './chains.js'
+import { resolveConfig } from './config.js'
+import { cutChains } from './cut.js'
+import { emit, normalizeEdits, type Edit } from './emit.js'
+import { ChaincutError, LineIndex } from './errors.js'
+import { cleanId } from './parse.js'
+import { moduleReferences, prune, RangeSet } from './prune.js'
+import type * as t from '@babel/types'
+
+const defaultCaches = new WeakMap<object, ModuleCache>()
+
+/** The module was analysed: its report, also when nothing changed (the plugin's summary uses it). */
+export type ReportListener = (report: ModuleReport) => void
+
+const now = () => performance.now()
+
+export async function transform(
+  code: string,
+  id: string,
+  options: TransformOptions & { onReport?: ReportListener },
+): Promise<TransformResult | null> {
+  const started = now()
+  const side = options.side
+  if (side !== 'client' && side !== 'server') {
+    throw new Error(`[chaincut] transform() needs options.side: 'client' or 'server' (got ${JSON.stringify(side)})`)
+  }
+  const config = resolveConfig(options)
+  // SPEC 6: a module whose text cannot hold a chain costs no parse
+  if (!config.mayContainChain[side](code)) return null
+
+  const file = cleanId(id)
+  const module = analyzeModule(code, file, config.walkOptions)
+  let cache = options.cache
+  if (!cache) {
+    cache = defaultCaches.get(config)
+    if (!cache) defaultCaches.set(config, (cache = new ModuleCache()))
+  }
+  const classifier = new Classifier({ config, cache, resolve: options.resolve ?? defaultResolve, readFile: options.readFile })
+  const chains = await classifier.recognise(module)
+
+  const lines = new LineIndex(code)
+  const findings: Finding[] = []
+  const level = config.onUnsafe
+  const addFinding = (f: { level: 'error' | 'warn'; code: string; message: string; hint: string; start: number; end: number }) => {
+    const pos = lines.position(f.start)
+    findings.push({
+      level: f.level,
+      code: f.code,
+      message: f.message,
+      hint: f.hint,
+      file,
+      line: pos.line,
+      column: pos.column,
+      frame: lines.frame(f.start, f.end),
+    })
+  }
+
+  const cut = cutChains(code, file, chains, side)
+  for (const f of cut.findings) addFinding({ ...f, level })
+  for (const chain of chains) {
+    if (!chain.assumed) continue
+    const base = chain.run.base
+    addFinding({
+      level: 'warn',
+      code: 'W_UNRESOLVED_HEAD',
+      message: `could not follow the import behind this ${chain.segments[0]?.family.name ?? ''} chain, so it is cut as one (fail-safe)`,
+      hint: 'make the import resolvable (tsconfig paths or a bundler alias) so chaincut can trace it',
+      start: base.start!,
+      end: base.end!,
+    })
+  }
+
+  // cut ranges, outermost only; desugaring inside a cut argument is dropped with it
+  let edits = normalizeEdits(cut.edits)
+  const cutRanges = new RangeSet(edits.filter((e) => e.kind === 'cut' && e.end > e.start).map((e) => [e.start, e.end]))
+  const mr = moduleReferences(module)
+  const isGuarded = side === 'client' ? config.isServerOnly : config.isClientOnly
+  const pruned = prune(code, module, mr, cutRanges, isGuarded)
+
+  // SPEC 7.1: a cut argument that uses exported code: that code cannot be removed and would ship
+  if (cutRanges.size) {
+    const flagged = new Set<string>()
+    for (let i = 0; i < mr.refs.length; i++) {
+      const ref = mr.refs[i]
+      const binding = mr.bindings[i]
+      if (!binding.exported || flagged.has(binding.name) || !cutRanges.has(ref.start)) continue
+      if (!isExportedCode(binding.id, module.ast.program)) continue
+      flagged.add(binding.name)
+      addFinding({
+        level,
+        code: 'E_EXPORTED_IN_CUT',
+        message: `\`${binding.name}\` is used by code cut from the ${side} build, but it is exported from this module, so it cannot be removed and ships in the ${side} bundle`,
+        hint: `move \`${binding.name}\` into a ${side === 'client' ? '`.server.ts`' : '`.client.ts`'} module and import it, or stop exporting it`,
+        start: ref.start,
+        end: ref.end,
+      })
+    }
+  }
+
+  const errors = findings.filter((f) => f.level === 'error')
+  if (errors.length) throw new ChaincutError(file, errors)
+
+  const report: ModuleReport = {
+    id: file,
+    side,
+    cuts: cut.cuts.map((c) => ({ method: c.method, rule: c.rule, family: c.family, ...lines.position(c.start) })),
+    desugared: cut.desugared.map((d) => ({ type: d.type, name: d.name, line: lines.position(d.start).line })),
+    removedImports: pruned.removedImports.map((r) => ({ source: r.source, names: r.names, line: lines.position(r.start).line })),
+    removedDeclarations: pruned.removedDeclarations.map((r) => ({ name: r.name, line: lines.position(r.start).line })),
+    findings,
+    time: 0,
+  }
+
+  edits = normalizeEdits([...edits, ...pruned.edits])
+  if (!edits.length) {
+    report.time = now() - started
+    options.onReport?.(report)
+    return null
+  }
+  const out = emit(code, file, edits as Edit[], side === 'client')
+  report.time = now() - started
+  options.onReport?.(report)
+  return { code: out.code, map: out.map, report }
+}
+
+/** An exported function, class, or const holding a function: code, not data or a chain. */
+function isExportedCode(id: t.Identifier, program: t.Program): boolean {
+  for (const statement of program.body) {
+    const decl = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement
+    if (!decl) continue
+    if ((decl.type === 'FunctionDeclaration' || decl.type === 'ClassDeclaration') && decl.id === id) return true
+    if (decl.type === 'VariableDeclaration') {
+      for (const d of decl.declarations) {
+        if (d.id !== id || !d.init) continue
+        let init: t.Node = d.init
+        while (init.type === 'TSAsExpression' || init.type === 'TSSatisfiesExpression' || init.type === 'ParenthesizedExpression') init = init.expression
+        return init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression' || init.type === 'ClassExpression'
+      }
+    }
+  }
+  return false
+}
