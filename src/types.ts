@@ -166,6 +166,8 @@ export interface ModuleReport {
   removedImports: Array<{ source: string; names: string[]; line: number }>
   removedDeclarations: Array<{ name: string; line: number }>
   findings: Finding[]
+  /** Other modules read to follow this module's chain heads (a change to one re-transforms it). */
+  dependencies: string[]
   /** Milliseconds spent transforming this module. */
   time: number
 }

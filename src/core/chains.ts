@@ -83,6 +83,8 @@ export class Classifier {
   private readonly memo = new Map<Binding, Promise<Value>>()
   private readonly active = new Set<Binding>()
   private readonly exportMemo = new Map<string, Promise<Value>>()
+  /** Other modules read while following heads: a change to any of them changes this module's output. */
+  readonly dependencies = new Set<string>()
 
   constructor(private readonly ctx: LookupContext) {}
 
@@ -146,6 +148,7 @@ export class Classifier {
   }
 
   private async computeExported(file: string, name: string, seen: Set<string>): Promise<Value> {
+    this.dependencies.add(file)
     const module = await this.ctx.cache.get(file, this.ctx.config.walkOptions, this.ctx.readFile)
     if (!module) return { kind: 'unknown', source: file }
     const target = module.exports.get(name)

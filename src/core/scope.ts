@@ -763,8 +763,12 @@ export function walk(ast: t.File, options: WalkOptions): WalkResult {
         } else push(node.argument, scope, owner, TARGET)
         continue
       case 'ExportNamedDeclaration':
+        // top-level exports are handled above; these sit in a `namespace` body
+        if (node.declaration && !declaration(node.declaration, scope, owner, false, false)) push(node.declaration, scope, owner, EXPR)
+        if (!node.source) for (const s of node.specifiers) if (s.type === 'ExportSpecifier' && s.local.type === 'Identifier') reference(s.local, scope, owner)
+        continue
       case 'ExportDefaultDeclaration':
-        // only at the top level, handled above
+        push(node.declaration, scope, owner, EXPR)
         continue
       case 'JSXOpeningElement': {
         let name: t.Node = node.name

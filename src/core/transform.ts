@@ -113,6 +113,7 @@ export async function transform(
     removedImports: pruned.removedImports.map((r) => ({ source: r.source, names: r.names, line: lines.position(r.start).line })),
     removedDeclarations: pruned.removedDeclarations.map((r) => ({ name: r.name, line: lines.position(r.start).line })),
     findings,
+    dependencies: [...classifier.dependencies],
     time: 0,
   }
 

@@ -1,0 +1,427 @@
+// `npm run bench`: the figures of SPEC section 8, on a generated corpus.
+//
+//   node bench/run.mjs [--quick] [--only=transform,scaling,vite] [--rounds=N] [--builds=N] [--modules=N]
+//
+// Contenders run interleaved in one process (warm-up first, then rounds that
+// visit every module in a new order and rotate which contender goes first),
+// each measured over enough repetitions to reach ~2 ms, and every figure is a
+// median. See bench/README.md for what each figure means.
+
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse } from '@babel/parser'
+import { buildCorpus, buildScalingCorpus, Rng, SERVER_MARKERS, writeApp } from './corpus.mjs'
+import { createBaseline } from './baseline.mjs'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const root = join(here, '..')
+
+// ---------------------------------------------------------------------------
+// options
+
+const argv = process.argv.slice(2)
+const flag = (name) => argv.includes(`--${name}`)
+const value = (name, fallback) => {
+  const hit = argv.find((a) => a.startsWith(`--${name}=`))
+  return hit ? hit.slice(name.length + 3) : fallback
+}
+const quick = flag('quick')
+const only = new Set(value('only', 'transform,scaling,vite').split(','))
+const ROUNDS = Number(value('rounds', quick ? 3 : 7))
+const BUILDS = Number(value('builds', quick ? 2 : 5)) // paired runs
+const APP_MODULES = Number(value('modules', quick ? 300 : 2000))
+const TARGET_MS = quick ? 1 : 2 // each measurement repeats a call until ~this long
+const MAX_REPS = 1000
+
+// ---------------------------------------------------------------------------
+// contenders
+
+const distIndex = join(root, 'dist/index.js')
+const distVite = join(root, 'dist/vite.js')
+let chaincut = null
+let chaincutNote = ''
+if (existsSync(distIndex)) {
+  try {
+    chaincut = (await import(distIndex)).transform
+    if (typeof chaincut !== 'function') throw new Error('dist/index.js has no transform export')
+  } catch (error) {
+    chaincut = null
+    chaincutNote = `dist/index.js failed to load (${error.message})`
+  }
+} else chaincutNote = 'dist/index.js not found: run `npm run build` first'
+if (!chaincut) console.log(`note: ${chaincutNote} — chaincut columns are skipped, parse and baseline only.\n`)
+
+const baseline = await createBaseline({ side: 'client' })
+
+const pluginsFor = (id) => (/\.[cm]?tsx$/.test(id) ? ['typescript', 'jsx'] : /\.[cm]?ts$/.test(id) ? ['typescript'] : /\.jsx$/.test(id) ? ['jsx'] : [])
+let sink = 0 // keeps results alive
+const contenders = {
+  parse: { sync: true, run: (m) => (sink ^= parse(m.code, { sourceType: 'module', plugins: m.plugins }).program.body.length) },
+  baseline: { sync: true, run: (m) => (sink ^= baseline.transform(m.code, m.id)?.code.length ?? 0) },
+}
+const CHAINCUT_OPTIONS = { side: 'client' }
+if (chaincut) contenders.chaincut = { sync: false, run: async (m) => (sink ^= (await chaincut(m.code, m.id, CHAINCUT_OPTIONS))?.code.length ?? 0) }
+
+// ---------------------------------------------------------------------------
+// statistics
+
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  if (!s.length) return NaN
+  const mid = s.length >> 1
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+}
+const quantile = (xs, q) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN
+}
+const sum = (xs) => xs.reduce((a, b) => a + b, 0)
+const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a')
+const pct = (x, digits = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : 'n/a')
+
+async function measure(contender, m, reps) {
+  const { run, sync } = contenders[contender]
+  const t0 = performance.now()
+  if (sync) for (let i = 0; i < reps; i++) run(m)
+  else for (let i = 0; i < reps; i++) await run(m)
+  return (performance.now() - t0) / reps
+}
+
+/**
+ * Interleaved benchmark of `names` over `modules`: warm-up, calibration of
+ * repetitions per (module, contender), then `rounds` rounds in a shuffled module
+ * order with the contender order rotating. Returns per-module medians in ms.
+ */
+async function interleave(modules, names, rounds, label) {
+  const rng = new Rng(99)
+  const reps = new Map()
+  const t0 = performance.now()
+  // warm-up: JIT every path twice, then calibrate on a third call
+  for (let pass = 0; pass < 2; pass++) for (const m of modules) for (const n of names) await measure(n, m, 1)
+  for (const m of modules) {
+    for (const n of names) {
+      const once = await measure(n, m, 1)
+      reps.set(`${m.id}|${n}`, Math.max(1, Math.min(MAX_REPS, Math.ceil(TARGET_MS / Math.max(once, 1e-4)))))
+    }
+  }
+  const samples = new Map(modules.map((m) => [m.id, Object.fromEntries(names.map((n) => [n, []]))]))
+  for (let round = 0; round < rounds; round++) {
+    const order = names.map((_, i) => names[(i + round) % names.length])
+    for (const m of rng.shuffle(modules)) {
+      for (const n of order) samples.get(m.id)[n].push(await measure(n, m, reps.get(`${m.id}|${n}`)))
+    }
+    process.stdout.write(`\r  ${label}: round ${round + 1}/${rounds} (${((performance.now() - t0) / 1000).toFixed(0)} s)   `)
+  }
+  process.stdout.write('\n')
+  return modules.map((m) => ({ module: m, ...Object.fromEntries(names.map((n) => [n, median(samples.get(m.id)[n])])) }))
+}
+
+// ---------------------------------------------------------------------------
+// machine
+
+function machine() {
+  const cpus = os.cpus()
+  let viteVersion = 'n/a'
+  try {
+    viteVersion = JSON.parse(readFileSync(join(root, 'node_modules/vite/package.json'), 'utf8')).version
+  } catch {}
+  let commit = 'n/a'
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
+  } catch {}
+  return {
+    date: new Date().toISOString(),
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    vite: viteVersion,
+    commit,
+  }
+}
+
+// ---------------------------------------------------------------------------
+// correctness first: a fast contender that is wrong is not a result
+
+function checkCorrectness(corpus) {
+  return (async () => {
+    const out = { modules: corpus.length, baselineLeaks: [], chaincutLeaks: [], chaincutNullOnChains: [], chaincutChangedNoChain: [], chaincutErrors: [], findings: 0, importDiffs: [] }
+    const importSources = (code) => [...code.matchAll(/^\s*import\s[^'"]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]/gm)].map((x) => x[1] ?? x[2]).sort()
+    for (const m of corpus) {
+      const b = baseline.transform(m.code, m.id)
+      const bCode = b ? b.code : m.code
+      if (SERVER_MARKERS.some((x) => bCode.includes(x))) out.baselineLeaks.push(m.id)
+      if (!chaincut) continue
+      let c
+      try {
+        c = await chaincut(m.code, m.id, CHAINCUT_OPTIONS)
+      } catch (error) {
+        out.chaincutErrors.push(`${m.id}: ${String(error.message).split('\n')[0]}`)
+        continue
+      }
+      if (m.chains && !c) out.chaincutNullOnChains.push(m.id)
+      if (!m.chains && c && c.code !== m.code) out.chaincutChangedNoChain.push(m.id)
+      out.findings += c?.report?.findings?.length ?? 0
+      const cCode = c ? c.code : m.code
+      const hit = SERVER_MARKERS.filter((x) => cCode.includes(x))
+      if (hit.length) out.chaincutLeaks.push(`${m.id} (${hit.join(', ')})`)
+      const bi = importSources(bCode).join(',')
+      const ci = importSources(cCode).join(',')
+      if (bi !== ci) out.importDiffs.push(`${m.id}: baseline [${bi}] chaincut [${ci}]`)
+    }
+    return out
+  })()
+}
+
+// ---------------------------------------------------------------------------
+// figures 1-3: transform vs parse vs baseline
+
+async function transformFigures() {
+  const corpus = buildCorpus({ quick }).map((m) => ({ ...m, plugins: pluginsFor(m.id) }))
+  console.log(`corpus: ${corpus.length} modules, ${(sum(corpus.map((m) => m.bytes)) / 1024).toFixed(0)} KB, ${sum(corpus.map((m) => m.chains))} chains`)
+  const correctness = await checkCorrectness(corpus)
+  console.log(
+    `correctness: baseline leaks ${correctness.baselineLeaks.length}` +
+      (chaincut
+        ? `, chaincut leaks ${correctness.chaincutLeaks.length}, errors ${correctness.chaincutErrors.length}, null on chain modules ${correctness.chaincutNullOnChains.length}, changed no-chain modules ${correctness.chaincutChangedNoChain.length}, findings ${correctness.findings}, import-set differences vs baseline ${correctness.importDiffs.length}`
+        : ''),
+  )
+  for (const list of ['baselineLeaks', 'chaincutLeaks', 'chaincutErrors', 'chaincutNullOnChains', 'importDiffs']) {
+    for (const line of correctness[list].slice(0, 5)) console.log(`  ${list}: ${line}`)
+  }
+  const names = chaincut ? ['parse', 'chaincut', 'baseline'] : ['parse', 'baseline']
+  // modules chaincut errors on are left out of its timings (listed above)
+  const failed = new Set(correctness.chaincutErrors.map((e) => e.split(':')[0]))
+  const rows = await interleave(corpus.filter((m) => !failed.has(m.id)), names, ROUNDS, 'transform')
+
+  const withChains = rows.filter((r) => r.module.chains > 0)
+  const noChains = rows.filter((r) => r.module.chains === 0)
+  const res = { modules: rows.length, withChains: withChains.length, noChains: noChains.length, rounds: ROUNDS, correctness }
+  res.baselineOverParse = { median: median(withChains.map((r) => r.baseline / r.parse)) }
+  if (chaincut) {
+    const ratio = withChains.map((r) => r.chaincut / r.parse)
+    res.chaincutOverParse = {
+      median: median(ratio),
+      p90: quantile(ratio, 0.9),
+      max: Math.max(...ratio),
+      aggregate: sum(withChains.map((r) => r.chaincut)) / sum(withChains.map((r) => r.parse)),
+      byKind: Object.fromEntries(['point0-api', 'point0-pages', 'tailorkit'].map((k) => [k, median(withChains.filter((r) => r.module.kind === k).map((r) => r.chaincut / r.parse))])),
+      worst: withChains.map((r) => ({ id: r.module.id, kb: r.module.bytes / 1024, chains: r.module.chains, ratio: r.chaincut / r.parse })).sort((a, b) => b.ratio - a.ratio).slice(0, 5),
+    }
+    const noChainRatio = noChains.map((r) => r.chaincut / r.parse)
+    res.noChainOverParse = {
+      median: median(noChainRatio),
+      p90: quantile(noChainRatio, 0.9),
+      parsedByFilter: noChainRatio.filter((x) => x > 0.1).length, // let through the code filter (text says "handler")
+      medianRejected: median(noChainRatio.filter((x) => x <= 0.1)),
+    }
+    const speedup = withChains.map((r) => r.baseline / r.chaincut)
+    res.baselineOverChaincut = { median: median(speedup), min: Math.min(...speedup), aggregate: sum(withChains.map((r) => r.baseline)) / sum(withChains.map((r) => r.chaincut)) }
+  }
+  res.perModule = rows.map((r) => ({ id: r.module.id, kind: r.module.kind, bytes: r.module.bytes, chains: r.module.chains, parseMs: r.parse, chaincutMs: r.chaincut ?? null, baselineMs: r.baseline }))
+  return res
+}
+
+// ---------------------------------------------------------------------------
+// figure 5a: scaling
+
+async function scalingFigures() {
+  const { bySize, byChains } = buildScalingCorpus({ quick })
+  const prep = (list) => list.map((m) => ({ ...m, plugins: pluginsFor(m.id) }))
+  const names = chaincut ? ['parse', 'chaincut', 'baseline'] : ['parse', 'baseline']
+  const sizeRows = await interleave(prep(bySize), names, ROUNDS, 'scaling by size')
+  const chainRows = await interleave(prep(byChains), names, ROUNDS, 'scaling by chains')
+  const row = (r) => ({
+    kb: +(r.module.bytes / 1024).toFixed(1),
+    chains: r.module.chains,
+    parseUsPerKB: (r.parse * 1000) / (r.module.bytes / 1024),
+    chaincutUsPerKB: chaincut ? (r.chaincut * 1000) / (r.module.bytes / 1024) : null,
+    baselineUsPerKB: (r.baseline * 1000) / (r.module.bytes / 1024),
+    chaincutOverParse: chaincut ? r.chaincut / r.parse : null,
+    chaincutUsPerChain: chaincut ? (r.chaincut * 1000) / r.module.chains : null,
+  })
+  const series = (rows) => {
+    const out = rows.map(row)
+    // growth: cost per KB of the largest module over that of the middle one
+    // (1.0 = linear; the smallest modules pay a fixed cost per call, so they are not the reference)
+    const mid = out[out.length >> 1]
+    const last = out[out.length - 1]
+    return {
+      rows: out,
+      growth: chaincut ? last.chaincutUsPerKB / mid.chaincutUsPerKB : null,
+      parseGrowth: last.parseUsPerKB / mid.parseUsPerKB,
+      baselineGrowth: last.baselineUsPerKB / mid.baselineUsPerKB,
+    }
+  }
+  return { bySize: series(sizeRows), byChains: series(chainRows), rounds: ROUNDS }
+}
+
+// ---------------------------------------------------------------------------
+// figures 4 and 5b: vite build with and without the plugin
+
+function runChild(appDir, variant, outDir) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(here, 'vite-child.mjs'), appDir, variant, outDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', () => {
+      const line = stdout.trim().split('\n').pop()
+      try {
+        resolve(JSON.parse(line))
+      } catch {
+        resolve({ ok: false, variant, error: (stdout + stderr).slice(0, 2000) })
+      }
+    })
+  })
+}
+
+async function viteFigures() {
+  const hasPlugin = existsSync(distVite)
+  const appDir = join(os.tmpdir(), `chaincut-bench-app-${APP_MODULES}`)
+  const t0 = performance.now()
+  const app = writeApp(appDir, { modules: APP_MODULES })
+  console.log(`app: ${app.modules} modules (${app.withChains} with chains), ${(app.bytes / 1024 / 1024).toFixed(1)} MB of source, in ${appDir} (${((performance.now() - t0) / 1000).toFixed(1)} s to write)`)
+  const variants = hasPlugin ? ['without', 'with'] : ['without']
+  if (!hasPlugin) console.log('note: dist/vite.js not found — building without the plugin only, no ratio.')
+  // one unrecorded build per variant: warms the file-system cache
+  for (const v of variants) {
+    const r = await runChild(appDir, v, join(appDir, `out-${v}`))
+    if (!r.ok) {
+      console.log(`vite build (${v}) failed:\n${r.error}`)
+      return { error: r.error, variant: v, app: { modules: app.modules, withChains: app.withChains, bytes: app.bytes } }
+    }
+  }
+  const runs = { with: [], without: [] }
+  for (let i = 0; i < BUILDS; i++) {
+    // ABBA order so drift (thermal, cache) hits both variants alike
+    const order = i % 2 === 0 ? variants : [...variants].reverse()
+    for (const v of order) {
+      const r = await runChild(appDir, v, join(appDir, `out-${v}`))
+      if (!r.ok) {
+        console.log(`vite build (${v}) failed:\n${r.error}`)
+        return { error: r.error, variant: v }
+      }
+      runs[v].push(r)
+    }
+    process.stdout.write(`\r  vite build: pair ${i + 1}/${BUILDS} (${((performance.now() - t0) / 1000).toFixed(0)} s)   `)
+  }
+  process.stdout.write('\n')
+  rmSync(join(appDir, 'out-with'), { recursive: true, force: true })
+  rmSync(join(appDir, 'out-without'), { recursive: true, force: true })
+  const res = {
+    app: { modules: app.modules, withChains: app.withChains, bytes: app.bytes, dir: appDir },
+    builds: BUILDS,
+    without: { medianMs: median(runs.without.map((r) => r.ms)), medianMaxRSSMB: median(runs.without.map((r) => r.maxRSS / 1024)), bundleBytes: runs.without[0].bytes, leaks: runs.without[0].leaks, runs: runs.without.map((r) => r.ms) },
+  }
+  if (hasPlugin) {
+    const ratios = runs.with.map((r, i) => r.ms / runs.without[i].ms)
+    res.with = {
+      medianMs: median(runs.with.map((r) => r.ms)),
+      medianMaxRSSMB: median(runs.with.map((r) => r.maxRSS / 1024)),
+      bundleBytes: runs.with[0].bytes,
+      leaks: runs.with[0].leaks,
+      pluginMs: median(runs.with.map((r) => r.pluginMs)),
+      pluginCalls: runs.with[0].pluginCalls,
+      runs: runs.with.map((r) => r.ms),
+    }
+    res.addedTime = median(ratios) - 1
+    res.pairRatios = ratios
+    res.addedRSS = res.with.medianMaxRSSMB / res.without.medianMaxRSSMB - 1
+  }
+  return res
+}
+
+// ---------------------------------------------------------------------------
+// report
+
+function budgetRows(r) {
+  const rows = []
+  const t = r.transform
+  const ok = (pass) => (pass === null ? '' : pass ? '✅' : '❌')
+  if (t) {
+    const n = `${t.withChains} modules with chains`
+    if (t.chaincutOverParse) {
+      rows.push(['chaincut transform ÷ `@babel/parser` parse', `${n}, median`, `${fmt(t.chaincutOverParse.median)}× (p90 ${fmt(t.chaincutOverParse.p90)}×)`, '≤ 1.5×', ok(t.chaincutOverParse.median <= 1.5)])
+      rows.push(['module without chains ÷ parse', `${t.noChains} modules, median`, `${pct(t.noChainOverParse.median, 2)}${t.noChainOverParse.parsedByFilter ? ` (${t.noChainOverParse.parsedByFilter} let through the text filter)` : ''}`, '≤ 2%', ok(t.noChainOverParse.median <= 0.02)])
+      rows.push(['Babel baseline ÷ chaincut', `${n}, median`, `${fmt(t.baselineOverChaincut.median, 1)}× faster (min ${fmt(t.baselineOverChaincut.min, 1)}×)`, '≥ 4×', ok(t.baselineOverChaincut.median >= 4)])
+    } else {
+      rows.push(['Babel baseline ÷ parse', `${n}, median`, `${fmt(t.baselineOverParse.median, 1)}×`, '—', ''])
+    }
+  }
+  const v = r.vite
+  if (v && !v.error) {
+    const what = `${v.app.modules.toLocaleString('en-US')} modules (${v.app.withChains} with chains), ${v.builds} paired runs`
+    if (v.with) {
+      rows.push(['`vite build` time added by the plugin', what, `${v.addedTime >= 0 ? '+' : ''}${pct(v.addedTime)} (${fmt(v.without.medianMs / 1000)} s → ${fmt(v.with.medianMs / 1000)} s)`, '< 5%', ok(v.addedTime < 0.05)])
+      rows.push(['peak memory (maxRSS) of that build', 'median', `${fmt(v.without.medianMaxRSSMB, 0)} MB → ${fmt(v.with.medianMaxRSSMB, 0)} MB (${v.addedRSS >= 0 ? '+' : ''}${pct(v.addedRSS)})`, '—', ''])
+    } else {
+      rows.push(['`vite build` without the plugin', what, `${fmt(v.without.medianMs / 1000)} s, ${fmt(v.without.medianMaxRSSMB, 0)} MB`, '< 5% added', 'skipped'])
+    }
+  }
+  const s = r.scaling
+  if (s) {
+    for (const [key, label] of [['bySize', 'scaling 1 KB → 100 KB'], ['byChains', 'scaling 1 → 200 chains']]) {
+      const rs = s[key].rows
+      const first = rs[0]
+      const last = rs[rs.length - 1]
+      if (s[key].growth !== null) {
+        rows.push([`${label}: chaincut µs per KB`, `${first.kb} KB → ${last.kb} KB`, `${fmt(first.chaincutUsPerKB, 1)} → ${fmt(last.chaincutUsPerKB, 1)} µs/KB (largest ÷ middle ${fmt(s[key].growth)}; parse ${fmt(s[key].parseGrowth)})`, 'flat', ok(s[key].growth <= 1.25)])
+      } else {
+        rows.push([`${label}: baseline µs per KB`, `${first.kb} KB → ${last.kb} KB`, `${fmt(first.baselineUsPerKB, 1)} → ${fmt(last.baselineUsPerKB, 1)} µs/KB`, 'flat', ''])
+      }
+    }
+  }
+  return rows
+}
+
+function markdown(r) {
+  const m = r.machine
+  const lines = [
+    `Measured ${m.date.slice(0, 10)} on ${m.cpu} (${m.cores} cores, ${m.memoryGB} GB), Node ${m.node}, Vite ${m.vite}, commit ${m.commit}${quick ? ' — quick run' : ''}.`,
+    '',
+    '| figure | measured on | result | budget | |',
+    '|---|---|---|---|---|',
+    ...budgetRows(r).map((row) => `| ${row.join(' | ')} |`),
+  ]
+  const s = r.scaling
+  if (s && s.bySize.growth !== null) {
+    lines.push('', '| module | chains | parse µs/KB | chaincut µs/KB | chaincut ÷ parse | baseline µs/KB |', '|---|---|---|---|---|---|')
+    for (const row of [...s.bySize.rows, ...s.byChains.rows]) {
+      lines.push(`| ${row.kb} KB | ${row.chains} | ${fmt(row.parseUsPerKB, 1)} | ${fmt(row.chaincutUsPerKB, 1)} | ${fmt(row.chaincutOverParse)}× | ${fmt(row.baselineUsPerKB, 1)} |`)
+    }
+  }
+  return lines.join('\n')
+}
+
+// ---------------------------------------------------------------------------
+
+const results = { machine: machine(), quick, chaincut: chaincut ? 'dist/index.js' : chaincutNote, baselineTables: baseline.tables }
+console.log(`chaincut bench — ${results.machine.date}`)
+console.log(`${results.machine.cpu} × ${results.machine.cores}, Node ${results.machine.node}, Vite ${results.machine.vite}${quick ? ' (quick)' : ''}`)
+console.log(`baseline cut tables: ${baseline.tables}\n`)
+
+const started = performance.now()
+if (only.has('transform')) results.transform = await transformFigures()
+if (only.has('scaling')) results.scaling = await scalingFigures()
+if (only.has('vite')) results.vite = await viteFigures()
+results.seconds = (performance.now() - started) / 1000
+
+mkdirSync(join(here, 'results'), { recursive: true })
+writeFileSync(join(here, 'results/latest.json'), JSON.stringify(results, null, 2) + '\n')
+
+console.log('\n' + markdown(results))
+if (results.transform?.chaincutOverParse) {
+  console.log(`\nchaincut ÷ parse by kind: ${Object.entries(results.transform.chaincutOverParse.byKind).map(([k, x]) => `${k} ${fmt(x)}×`).join(', ')}; aggregate ${fmt(results.transform.chaincutOverParse.aggregate)}×`)
+  console.log(`worst: ${results.transform.chaincutOverParse.worst.map((w) => `${w.id.split('/').pop()} (${fmt(w.kb, 0)} KB, ${w.chains} chains) ${fmt(w.ratio)}×`).join('; ')}`)
+}
+if (results.vite?.with) {
+  console.log(`vite: plugin transform hook ${fmt(results.vite.with.pluginMs, 0)} ms over ${results.vite.with.pluginCalls} calls (sum, median run); bundle ${(results.vite.without.bundleBytes / 1024).toFixed(0)} KB → ${(results.vite.with.bundleBytes / 1024).toFixed(0)} KB; server markers in client bundle: without [${results.vite.without.leaks.join(', ')}], with [${results.vite.with.leaks.join(', ')}]`)
+}
+console.log(`\nresults: bench/results/latest.json (${results.seconds.toFixed(0)} s)`)
+if (sink === 0.5) console.log('') // never true; uses the sink

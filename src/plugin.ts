@@ -1,0 +1,138 @@
+/**
+ * The unplugin factory: one plugin for every bundler. Filters, side
+ * detection (SPEC 6), the bundler's resolver for cross-module lookups, the
+ * per-build cache and the report live here; the work is in `core/`.
+ */
+import { createUnplugin, type UnpluginContextMeta, type UnpluginFactory } from 'unplugin'
+import { ModuleCache } from './core/bindings.js'
+import { resolveConfig } from './core/config.js'
+import { ChaincutError } from './core/errors.js'
+import { transform } from './core/transform.js'
+import { BuildReport } from './report.js'
+import type { ChaincutOptions, Resolver, ServerOnlyPattern, Side } from './types.js'
+
+const DEFAULT_INCLUDE = [/\.[cm]?[jt]sx?(?:$|\?)/]
+const DEFAULT_EXCLUDE = [/[\\/]node_modules[\\/]/, /^\0/, /^virtual:/]
+
+const list = (p: ServerOnlyPattern | ServerOnlyPattern[] | undefined) => (p === undefined ? undefined : Array.isArray(p) ? p : [p])
+
+/** SPEC 6: which side this module is compiled for, asked of the bundler each time (never cached across environments). */
+function detectSide(
+  context: any,
+  meta: UnpluginContextMeta,
+  options: ChaincutOptions,
+  hookOptions: { ssr?: boolean } | undefined,
+): { side: Side; environment: string } {
+  if (options.side) return { side: options.side, environment: options.side }
+  switch (meta.framework) {
+    case 'vite': {
+      const env = context?.environment
+      const consumer = env?.config?.consumer
+      if (consumer === 'client' || consumer === 'server') return { side: consumer, environment: env.name ?? consumer }
+      const side: Side = hookOptions?.ssr ? 'server' : 'client'
+      return { side, environment: side }
+    }
+    case 'webpack':
+    case 'rspack': {
+      const native = context?.getNativeBuildContext?.()
+      const target = native?.compiler?.options?.target
+      const targets = [target].flat().filter((t): t is string => typeof t === 'string')
+      const server = targets.some((t) => /^(node|async-node|electron-main)/.test(t))
+      const side: Side = server ? 'server' : 'client'
+      return { side, environment: `${side} (${targets.join(', ') || 'web'})` }
+    }
+    case 'esbuild': {
+      const native = context?.getNativeBuildContext?.()
+      const platform = native?.build?.initialOptions?.platform ?? 'browser'
+      const side: Side = platform === 'browser' ? 'client' : 'server'
+      return { side, environment: `${side} (${platform})` }
+    }
+    default:
+      throw new Error(
+        `[chaincut] ${meta.framework} does not say which bundle it builds: pass chaincut({ side: 'client' }) for the browser bundle or chaincut({ side: 'server' }) for the server bundle`,
+      )
+  }
+}
+
+export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false> = (rawOptions, meta) => {
+  const options: ChaincutOptions = rawOptions ?? {}
+  const config = resolveConfig(options) // validates the options at config time
+  const cache = new ModuleCache()
+  const report = new BuildReport()
+  const reportOption = options.report ?? true
+  let root = process.cwd()
+
+  const codeFilter = new RegExp(`${config.codeFilter.client.source}|${config.codeFilter.server.source}`)
+
+  return {
+    name: 'chaincut',
+    enforce: 'pre',
+
+    buildStart() {
+      cache.clear()
+    },
+
+    watchChange(id) {
+      cache.invalidate(id)
+    },
+
+    transform: {
+      filter: {
+        id: { include: list(options.include) ?? DEFAULT_INCLUDE, exclude: list(options.exclude) ?? DEFAULT_EXCLUDE },
+        code: { include: codeFilter },
+      },
+      async handler(code, id, ...rest: unknown[]) {
+        const context = this as any
+        const { side, environment } = detectSide(context, meta, options, rest[0] as { ssr?: boolean } | undefined)
+        const resolve: Resolver | undefined =
+          typeof context.resolve === 'function'
+            ? async (source, importer) => {
+                const resolved = await context.resolve(source, importer, { skipSelf: true })
+                return resolved && !resolved.external ? resolved.id : null
+              }
+            : undefined
+        try {
+          const result = await transform(code, id, {
+            ...options,
+            side,
+            resolve,
+            cache,
+            onReport: (r) => report.add(environment, r),
+          })
+          if (!result) return null
+          if (typeof context.addWatchFile === 'function') {
+            for (const dependency of result.report.dependencies) context.addWatchFile(dependency)
+          }
+          return { code: result.code, map: result.map as any }
+        } catch (error) {
+          if (error instanceof ChaincutError) {
+            // Vite and Rollup print `frame` and point the overlay at `loc`
+            ;(error as any).id = error.id
+            ;(error as any).plugin = 'chaincut'
+          }
+          throw error
+        }
+      },
+    },
+
+    vite: {
+      configResolved(resolved: { root: string }) {
+        root = resolved.root
+      },
+    },
+
+    buildEnd() {
+      if (!reportOption) return
+      const environment = (this as any)?.environment?.name
+      const names = environment ? [environment] : [...Object.keys(report.toJSON())]
+      for (const name of names) {
+        if (!report.summary(name).modules) continue
+        console.log(report.format(name, root))
+      }
+      if (typeof reportOption === 'string') report.write(reportOption, root)
+    },
+  }
+}
+
+export const unplugin = /* #__PURE__ */ createUnplugin(unpluginFactory)
+export default unplugin

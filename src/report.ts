@@ -1,0 +1,95 @@
+/**
+ * The build report (SPEC 7.4): per module what was cut and removed, and after
+ * a build one summary table per environment; optionally the JSON.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, relative, resolve } from 'node:path'
+import type { ModuleReport } from './types.js'
+
+export interface Summary {
+  environment: string
+  modules: number
+  transformed: number
+  segmentsCut: number
+  byMethod: Record<string, number>
+  importsRemoved: number
+  declarationsRemoved: number
+  findings: number
+  time: number
+}
+
+export class BuildReport {
+  /** environment → module id → report (a re-transform replaces the module's entry) */
+  private readonly environments = new Map<string, Map<string, ModuleReport>>()
+
+  add(environment: string, report: ModuleReport): void {
+    let modules = this.environments.get(environment)
+    if (!modules) this.environments.set(environment, (modules = new Map()))
+    modules.set(report.id, report)
+  }
+
+  reset(environment: string): void {
+    this.environments.delete(environment)
+  }
+
+  summary(environment: string): Summary {
+    const modules = [...(this.environments.get(environment)?.values() ?? [])]
+    const byMethod: Record<string, number> = {}
+    let segmentsCut = 0
+    for (const m of modules) {
+      for (const cut of m.cuts) {
+        byMethod[cut.method] = (byMethod[cut.method] ?? 0) + 1
+        segmentsCut++
+      }
+    }
+    return {
+      environment,
+      modules: modules.length,
+      transformed: modules.filter((m) => m.cuts.length || m.desugared.length || m.removedImports.length || m.removedDeclarations.length).length,
+      segmentsCut,
+      byMethod,
+      importsRemoved: modules.reduce((n, m) => n + m.removedImports.reduce((k, r) => k + r.names.length, 0), 0),
+      declarationsRemoved: modules.reduce((n, m) => n + m.removedDeclarations.length, 0),
+      findings: modules.reduce((n, m) => n + m.findings.length, 0),
+      time: modules.reduce((n, m) => n + m.time, 0),
+    }
+  }
+
+  format(environment: string, root = process.cwd()): string {
+    const s = this.summary(environment)
+    const methods = Object.entries(s.byMethod)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([m, n]) => `${m} ${n}`)
+      .join(', ')
+    const rows: Array<[string, string]> = [
+      ['modules analysed', String(s.modules)],
+      ['modules transformed', String(s.transformed)],
+      ['segments cut', `${s.segmentsCut}${methods ? ` (${methods})` : ''}`],
+      ['imports removed', String(s.importsRemoved)],
+      ['declarations removed', String(s.declarationsRemoved)],
+      ['findings', String(s.findings)],
+      ['time in plugin', `${s.time.toFixed(1)} ms`],
+    ]
+    const width = Math.max(...rows.map((r) => r[0].length))
+    const lines = [`[chaincut] ${environment} build`]
+    for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v}`)
+    const warned = [...(this.environments.get(environment)?.values() ?? [])].flatMap((m) => m.findings)
+    for (const f of warned) lines.push(`  ${f.level}: ${relative(root, f.file)}:${f.line}:${f.column + 1} ${f.message}`)
+    return lines.join('\n')
+  }
+
+  toJSON(): Record<string, ModuleReport[]> {
+    const out: Record<string, ModuleReport[]> = {}
+    for (const [env, modules] of [...this.environments].sort((a, b) => a[0].localeCompare(b[0]))) {
+      out[env] = [...modules.values()].sort((a, b) => a.id.localeCompare(b.id))
+    }
+    return out
+  }
+
+  write(path: string, root = process.cwd()): string {
+    const file = resolve(root, path)
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, JSON.stringify({ generatedBy: 'chaincut', environments: this.toJSON() }, null, 2) + '\n')
+    return file
+  }
+}

@@ -1,0 +1,3 @@
+import { unplugin } from './plugin.js'
+
+export default unplugin.rollup

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from '@babel/parser'
+import { describe, expect, it } from 'vitest'
+import { ChaincutError, transform } from '../src/index.js'
+import { caseOptions, loadFixtures } from './helpers.js'
+
+const cases = loadFixtures()
+const sides = ['client', 'server'] as const
+
+const parses = (code: string, ext: string) => {
+  const plugins: any[] = /tsx$/.test(ext) ? ['typescript', 'jsx'] : /ts$/.test(ext) ? ['typescript'] : /jsx$/.test(ext) ? ['jsx'] : []
+  parse(code, { sourceType: 'module', plugins })
+}
+
+describe('fixtures', () => {
+  it('has at least 40 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(40)
+  })
+
+  for (const c of cases) {
+    describe(`${c.family}/${c.name}`, () => {
+      const code = readFileSync(c.input, 'utf8')
+      const options = caseOptions(c.spec)
+
+      if (c.spec.error) {
+        const { side, code: errorCode } = c.spec.error
+        it(`${c.spec.title} (fails the ${side} build with ${errorCode})`, async () => {
+          const error = await transform(code, c.input, { ...options, side }).then(
+            () => null,
+            (e: unknown) => e,
+          )
+          expect(error).toBeInstanceOf(ChaincutError)
+          const findings = (error as ChaincutError).findings
+          expect(findings.map((f) => f.code)).toContain(errorCode)
+          const finding = findings.find((f) => f.code === errorCode)!
+          expect(finding.file).toBe(c.input)
+          expect(finding.line).toBeGreaterThan(0)
+          expect(finding.frame).toContain('>')
+          expect((error as Error).message).toMatch(/^\[chaincut\] .+:\d+:\d+ /)
+        })
+        return
+      }
+
+      for (const side of sides) {
+        it(`${c.spec.title} — ${side}`, async () => {
+          const first = await transform(code, c.input, { ...options, side })
+          const out = first?.code ?? code
+          await expect(out).toMatchFileSnapshot(join(c.dir, `${side}${c.ext}`))
+
+          if (c.spec.unchanged) expect(first).toBeNull()
+          const mustNot = side === 'client' ? c.spec.clientMustNotContain : c.spec.serverMustNotContain
+          const must = side === 'client' ? c.spec.clientMustContain : c.spec.serverMustContain
+          for (const secret of mustNot ?? []) expect(out, `${side} output must not contain ${secret}`).not.toContain(secret)
+          for (const kept of must ?? []) expect(out, `${side} output must contain ${kept}`).toContain(kept)
+
+          if (first) {
+            // the output is valid code of the same dialect
+            expect(() => parses(first.code, c.ext)).not.toThrow()
+            // SPEC 7.3: the client map's sources carry none of the cut code
+            if (side === 'client') {
+              const embedded = first.map.sourcesContent?.join('\n') ?? ''
+              for (const secret of mustNot ?? []) expect(embedded, `client map must not embed ${secret}`).not.toContain(secret)
+            }
+            // SPEC 9: idempotent
+            const second = await transform(first.code, c.input, { ...options, side })
+            expect(second?.code ?? first.code).toBe(first.code)
+          }
+        })
+      }
+    })
+  }
+})

@@ -1,0 +1,63 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { point0, tailorkit, type ChaincutOptions, type ChainFamily, type TransformOptions } from '../src/index.js'
+
+export const ROOT = join(import.meta.dirname, '..')
+export const FIXTURES = join(ROOT, 'fixtures')
+
+export interface CaseSpec {
+  title: string
+  options?: {
+    presets?: Array<'point0' | 'tailorkit'>
+    point0?: Parameters<typeof point0>[0]
+    tailorkit?: Parameters<typeof tailorkit>[0]
+    chains?: ChainFamily[]
+    onUnsafe?: 'error' | 'warn'
+    serverOnly?: string[]
+  }
+  clientMustNotContain?: string[]
+  clientMustContain?: string[]
+  serverMustContain?: string[]
+  serverMustNotContain?: string[]
+  unchanged?: boolean
+  error?: { side: 'client' | 'server'; code: string }
+}
+
+export interface FixtureCase {
+  family: string
+  name: string
+  dir: string
+  input: string
+  ext: string
+  spec: CaseSpec
+}
+
+export function loadFixtures(): FixtureCase[] {
+  const cases: FixtureCase[] = []
+  for (const family of readdirSync(FIXTURES).sort()) {
+    const familyDir = join(FIXTURES, family)
+    for (const name of readdirSync(familyDir).sort()) {
+      const dir = join(familyDir, name)
+      const specFile = join(dir, 'case.json')
+      if (!existsSync(specFile)) continue
+      const input = readdirSync(dir).find((f) => /^input\.[cm]?[jt]sx?$/.test(f))
+      if (!input) throw new Error(`fixture ${family}/${name} has no input file`)
+      const spec = JSON.parse(readFileSync(specFile, 'utf8')) as CaseSpec
+      cases.push({ family, name, dir, input: join(dir, input), ext: input.slice('input'.length), spec })
+    }
+  }
+  return cases
+}
+
+/** case.json options → transform options (preset factories for the preset option objects). */
+export function caseOptions(spec: CaseSpec): ChaincutOptions {
+  const o = spec.options ?? {}
+  const names = o.presets ?? (['point0', 'tailorkit'] as const)
+  const presets = names.map((name) => {
+    if (name === 'point0') return o.point0 ? point0(o.point0) : 'point0'
+    return o.tailorkit ? tailorkit(o.tailorkit) : 'tailorkit'
+  }) as ChaincutOptions['presets']
+  return { presets, chains: o.chains, onUnsafe: o.onUnsafe, serverOnly: o.serverOnly }
+}
+
+export type { TransformOptions }
