@@ -62,6 +62,16 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
   const reportOption = options.report ?? true
   let root = process.cwd()
 
+  /** dependency file → modules whose output depends on it (they followed a head into it) */
+  const dependents = new Map<string, Set<string>>()
+  const recordDependencies = (id: string, dependencies: string[]) => {
+    for (const dependency of dependencies) {
+      let ids = dependents.get(dependency)
+      if (!ids) dependents.set(dependency, (ids = new Set()))
+      ids.add(id)
+    }
+  }
+
   const codeFilter = new RegExp(`${config.codeFilter.client.source}|${config.codeFilter.server.source}`)
 
   return {
@@ -97,7 +107,10 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
             side,
             resolve,
             cache,
-            onReport: (r) => report.add(environment, r),
+            onReport: (r) => {
+              report.add(environment, r)
+              recordDependencies(r.id, r.dependencies)
+            },
           })
           if (!result) return null
           if (typeof context.addWatchFile === 'function') {
@@ -119,7 +132,25 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
       configResolved(resolved: { root: string }) {
         root = resolved.root
       },
-    },
+      // A module's output depends on its parents in other modules (`.ssr(false)`, `.clientOnly()`,
+      // whether a head traces at all). Vite only soft-invalidates importers, which would serve the
+      // old transform: re-transform every dependant, in every environment, when a parent changes.
+      hotUpdate(this: any, update: { file: string; timestamp: number; modules: any[] }) {
+        cache.invalidate(update.file)
+        const ids = dependents.get(update.file)
+        if (!ids?.size) return
+        const graph = this.environment?.moduleGraph
+        if (!graph) return
+        const extra: any[] = []
+        for (const id of ids) {
+          for (const mod of graph.getModulesByFile(id) ?? []) {
+            graph.invalidateModule(mod, new Set(), update.timestamp, true)
+            extra.push(mod)
+          }
+        }
+        return [...update.modules, ...extra.filter((m) => !update.modules.includes(m))]
+      },
+    } as any,
 
     buildEnd() {
       if (!reportOption) return

@@ -1,0 +1,80 @@
+/**
+ * `vite dev`: the browser gets the client version of a module and the SSR
+ * graph the server version, from one dev server; editing a parent point in
+ * another module re-transforms its dependants with fresh results.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createServer, type ViteDevServer } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import chaincut from '../dist/vite.js'
+import { point0 } from '../dist/index.js'
+import { appAliases, writeApp } from './app-fixture.js'
+
+describe('vite dev server', () => {
+  let dir: string
+  let server: ViteDevServer
+
+  beforeAll(async () => {
+    dir = writeApp()
+    // a page whose server rendering depends on its parent in another module
+    writeFileSync(
+      join(dir, 'src/points/home.ts'),
+      `import { root } from '../lib/root'\nimport { db } from '../server/db.server'\nexport const homePage = root.lets.page('/').loader(() => db.url).page(() => 'HomeComponentMarker')\n`,
+    )
+    server = await createServer({
+      root: dir,
+      configFile: false,
+      logLevel: 'silent',
+      resolve: { alias: appAliases(dir) },
+      server: { middlewareMode: true, ws: false, watch: { usePolling: true, interval: 50 } },
+      appType: 'custom',
+      plugins: [chaincut({ presets: [point0({ ssr: true }), 'tailorkit'], report: false })],
+    })
+  })
+
+  afterAll(async () => {
+    await server?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('serves the browser the client version of a module with chains', async () => {
+    const result = await server.environments.client.transformRequest('/src/points/ideas.ts')
+    expect(result!.code).toContain(".loader()")
+    expect(result!.code).not.toContain('sk_live_APPFIXTURE_51x9')
+    expect(result!.code).not.toContain('db.server')
+  })
+
+  it('gives the SSR module graph the server version of the same module', async () => {
+    const result = await server.environments.ssr.transformRequest('/src/points/ideas.ts')
+    expect(result!.code).toContain('sk_live_APPFIXTURE_51x9')
+    expect(result!.code).toContain('db.server')
+  })
+
+  it('re-transforms a child point after its parent in another module changes', async () => {
+    const before = await server.environments.ssr.transformRequest('/src/points/home.ts')
+    expect(before!.code).toContain('HomeComponentMarker') // ssr: true and the root does not opt out
+
+    const rootFile = join(dir, 'src/lib/root.ts')
+    const changed = readFileSync(rootFile, 'utf8').replace('.root()', '.ssr(false).root()')
+    writeFileSync(rootFile, changed)
+    // the watcher reports the edit; the dependant is invalidated with it
+    await new Promise<void>((resolve) => {
+      const onChange = (file: string) => {
+        if (file.endsWith('root.ts')) {
+          server.watcher.off('change', onChange)
+          resolve()
+        }
+      }
+      server.watcher.on('change', onChange)
+    })
+    await new Promise((r) => setTimeout(r, 100))
+    const after = await server.environments.ssr.transformRequest('/src/points/home.ts')
+    expect(after!.code).not.toContain('HomeComponentMarker')
+    expect(after!.code).toContain('.page()')
+
+    const client = await server.environments.client.transformRequest('/src/points/home.ts')
+    expect(client!.code).toContain('HomeComponentMarker')
+    expect(client!.code).not.toContain('db.url')
+  })
+})
