@@ -8,7 +8,7 @@
 // median. See bench/README.md for what each figure means.
 
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,8 +39,17 @@ const MAX_REPS = 1000
 // ---------------------------------------------------------------------------
 // contenders
 
-const distIndex = join(root, 'dist/index.js')
-const distVite = join(root, 'dist/vite.js')
+// a snapshot of dist/ taken now, so that a rebuild during the run (npm test
+// wipes dist/) cannot change or break the code under test halfway through
+const snapshot = join(here, 'results/dist-snapshot')
+let distIndex = join(root, 'dist/index.js')
+let distVite = join(root, 'dist/vite.js')
+if (existsSync(distIndex)) {
+  rmSync(snapshot, { recursive: true, force: true })
+  cpSync(join(root, 'dist'), snapshot, { recursive: true })
+  distIndex = join(snapshot, 'index.js')
+  distVite = join(snapshot, 'vite.js')
+}
 let chaincut = null
 let chaincutNote = ''
 if (existsSync(distIndex)) {
@@ -265,7 +274,7 @@ async function scalingFigures() {
 
 function runChild(appDir, variant, outDir) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(here, 'vite-child.mjs'), appDir, variant, outDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [join(here, 'vite-child.mjs'), appDir, variant, outDir, distVite], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

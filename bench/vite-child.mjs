@@ -1,7 +1,7 @@
 // One `vite build` of the generated app, in its own process so that its peak
 // memory (maxRSS) is its own. Prints one JSON line on stdout.
 //
-//   node bench/vite-child.mjs <appDir> <with|without> <outDir>
+//   node bench/vite-child.mjs <appDir> <with|without> <outDir> [path/to/vite.js]
 
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -9,7 +9,9 @@ import { join } from 'node:path'
 // strings that only exist in the app's server-only code (see corpus.mjs STUBS / APP_FILES)
 const BUNDLE_MARKERS = ['PRISMA_ENGINE_SECRET', 'prisma-query-engine-stub', 'SECRET_MAIL_KEY', 'mail.internal', 'STRIPE_SECRET_KEY', 'SECRET_API_TOKEN', 'paymentIntents']
 
-const [appDir, variant, outDir] = process.argv.slice(2)
+import { pathToFileURL } from 'node:url'
+
+const [appDir, variant, outDir, pluginFile] = process.argv.slice(2)
 
 function walk(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -26,7 +28,7 @@ try {
   let pluginMs = 0
   let pluginCalls = 0
   if (variant === 'with') {
-    const { default: chaincut } = await import(new URL('../dist/vite.js', import.meta.url).href)
+    const { default: chaincut } = await import(pluginFile ? pathToFileURL(pluginFile).href : new URL('../dist/vite.js', import.meta.url).href)
     // time spent inside the plugin's transform hook (sum of call durations; async
     // calls can overlap, so this is an upper bound of its share of the build)
     for (const plugin of [].concat(chaincut({ report: false }))) {

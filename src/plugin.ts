@@ -9,10 +9,12 @@ import { resolveConfig } from './core/config.js'
 import { ChaincutError } from './core/errors.js'
 import { transform } from './core/transform.js'
 import { BuildReport } from './report.js'
+import { GuardError, importerChain, violationAt } from './guard.js'
 import type { ChaincutOptions, Resolver, ServerOnlyPattern, Side } from './types.js'
 
 const DEFAULT_INCLUDE = [/\.[cm]?[jt]sx?(?:$|\?)/]
 const DEFAULT_EXCLUDE = [/[\\/]node_modules[\\/]/, /^\0/, /^virtual:/]
+const GUARDED_PATH = /\.(server|client)(\.[^\\/]*)?(?:$|\?)|[\\/]\.(server|client)[\\/]/
 
 const list = (p: ServerOnlyPattern | ServerOnlyPattern[] | undefined) => (p === undefined ? undefined : Array.isArray(p) ? p : [p])
 
@@ -72,6 +74,42 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
     }
   }
 
+  /** environment → module → the first module seen importing it, and the entries (for the importer chain) */
+  const graphs = new Map<string, { importedBy: Map<string, string>; entries: Set<string> }>()
+  const graphOf = (environment: string) => {
+    let graph = graphs.get(environment)
+    if (!graph) graphs.set(environment, (graph = { importedBy: new Map(), entries: new Set() }))
+    return graph
+  }
+  const moduleParsed = function (this: any, info: { id: string; isEntry: boolean; importedIds: readonly string[]; dynamicallyImportedIds?: readonly string[] }) {
+    const graph = graphOf(detectSide(this, meta, options, undefined).environment)
+    if (info.isEntry) graph.entries.add(info.id)
+    for (const child of [...info.importedIds, ...(info.dynamicallyImportedIds ?? [])]) {
+      if (!graph.importedBy.has(child)) graph.importedBy.set(child, info.id)
+    }
+  }
+  const moduleInfo = (context: any, environment: string) => {
+    const graph = graphs.get(environment)
+    return (id: string) => {
+      const known = context.getModuleInfo?.(id)
+      if (known?.importers?.length || known?.isEntry) return known
+      const parent = graph?.importedBy.get(id)
+      return { importers: parent ? [parent] : [], isEntry: graph?.entries.has(id) ?? false }
+    }
+  }
+
+  const guardViolation = (context: any, side: Side, importer: string, source: string, resolved: string | null, rule: string) => {
+    const chain = importerChain(moduleInfo(context, detectSide(context, meta, options, undefined).environment), importer)
+    const violation = violationAt(side, importer, source, resolved, rule, [...chain, resolved ?? source])
+    const error = new GuardError(violation, root)
+    if (config.onUnsafe === 'warn') {
+      if (typeof context.warn === 'function') context.warn(error.message)
+      else console.warn(error.message)
+      return
+    }
+    throw error
+  }
+
   const codeFilter = new RegExp(`${config.codeFilter.client.source}|${config.codeFilter.server.source}`)
 
   return {
@@ -80,6 +118,31 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
 
     buildStart() {
       cache.clear()
+    },
+
+    // SPEC 7.2, by specifier: only imports that survived cutting reach the resolver
+    resolveId(source, importer, hookOptions) {
+      if (!importer) return null
+      const context = this as any
+      const { side } = detectSide(context, meta, options, hookOptions as { ssr?: boolean })
+      const rule = (side === 'client' ? config.isServerOnly : config.isClientOnly)(source)
+      if (rule) guardViolation(context, side, importer, source, null, rule)
+      return null
+    },
+
+    // SPEC 7.2, by path: a server-only file reached through an alias
+    load: {
+      filter: { id: GUARDED_PATH },
+      handler(id) {
+        const context = this as any
+        const { side } = detectSide(context, meta, options, undefined)
+        const rule = (side === 'client' ? config.isServerOnly : config.isClientOnly)(id)
+        if (!rule) return null
+        const info = context.getModuleInfo?.(id)
+        const importer = info?.importers?.[0] ?? info?.dynamicImporters?.[0]
+        if (importer) guardViolation(context, side, importer, id, id, rule)
+        return null
+      },
     },
 
     watchChange(id) {
@@ -128,7 +191,10 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
       },
     },
 
+    rollup: { moduleParsed } as any,
+    rolldown: { moduleParsed } as any,
     vite: {
+      moduleParsed,
       configResolved(resolved: { root: string }) {
         root = resolved.root
       },
