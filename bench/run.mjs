@@ -253,19 +253,21 @@ async function scalingFigures() {
     chaincutOverParse: chaincut ? r.chaincut / r.parse : null,
     chaincutUsPerChain: chaincut ? (r.chaincut * 1000) / r.module.chains : null,
   })
-  const series = (rows) => {
-    const out = rows.map(row)
-    // growth: cost per KB of the largest module over that of the middle one
-    // (1.0 = linear; the smallest modules pay a fixed cost per call, so they are not the reference)
-    const mid = out[out.length >> 1]
-    const last = out[out.length - 1]
-    return {
-      rows: out,
-      growth: chaincut ? last.chaincutUsPerKB / mid.chaincutUsPerKB : null,
-      parseGrowth: last.parseUsPerKB / mid.parseUsPerKB,
-      baselineGrowth: last.baselineUsPerKB / mid.baselineUsPerKB,
-    }
+  // growth exponent b of time ∝ size^b (least squares in log-log over the whole
+  // series): 1 is linear, above 1 superlinear. Compared with parse's own b, since
+  // a constant cost per call pulls b below 1 for everyone.
+  const exponent = (rows, ms) => {
+    const pts = rows.map((r) => [Math.log(r.module.bytes), Math.log(ms(r))])
+    const mx = sum(pts.map((p) => p[0])) / pts.length
+    const my = sum(pts.map((p) => p[1])) / pts.length
+    return sum(pts.map(([x, y]) => (x - mx) * (y - my))) / sum(pts.map(([x]) => (x - mx) ** 2))
   }
+  const series = (rows) => ({
+    rows: rows.map(row),
+    exponent: chaincut ? exponent(rows, (r) => r.chaincut) : null,
+    parseExponent: exponent(rows, (r) => r.parse),
+    baselineExponent: exponent(rows, (r) => r.baseline),
+  })
   return { bySize: series(sizeRows), byChains: series(chainRows), rounds: ROUNDS }
 }
 
@@ -379,8 +381,8 @@ function budgetRows(r) {
       const rs = s[key].rows
       const first = rs[0]
       const last = rs[rs.length - 1]
-      if (s[key].growth !== null) {
-        rows.push([`${label}: chaincut µs per KB`, `${first.kb} KB → ${last.kb} KB`, `${fmt(first.chaincutUsPerKB, 1)} → ${fmt(last.chaincutUsPerKB, 1)} µs/KB (largest ÷ middle ${fmt(s[key].growth)}; parse ${fmt(s[key].parseGrowth)})`, 'flat', ok(s[key].growth <= 1.25)])
+      if (s[key].exponent !== null) {
+        rows.push([`${label}: chaincut µs per KB`, `${first.kb} KB → ${last.kb} KB`, `${fmt(first.chaincutUsPerKB, 1)} → ${fmt(last.chaincutUsPerKB, 1)} µs/KB; time ∝ size^${fmt(s[key].exponent)} (parse ^${fmt(s[key].parseExponent)}, baseline ^${fmt(s[key].baselineExponent)})`, 'flat (exponent ≤ parse + 0.1)', ok(s[key].exponent <= s[key].parseExponent + 0.1)])
       } else {
         rows.push([`${label}: baseline µs per KB`, `${first.kb} KB → ${last.kb} KB`, `${fmt(first.baselineUsPerKB, 1)} → ${fmt(last.baselineUsPerKB, 1)} µs/KB`, 'flat', ''])
       }
@@ -399,7 +401,7 @@ function markdown(r) {
     ...budgetRows(r).map((row) => `| ${row.join(' | ')} |`),
   ]
   const s = r.scaling
-  if (s && s.bySize.growth !== null) {
+  if (s && s.bySize.exponent !== null) {
     lines.push('', '| module | chains | parse µs/KB | chaincut µs/KB | chaincut ÷ parse | baseline µs/KB |', '|---|---|---|---|---|---|')
     for (const row of [...s.bySize.rows, ...s.byChains.rows]) {
       lines.push(`| ${row.kb} KB | ${row.chains} | ${fmt(row.parseUsPerKB, 1)} | ${fmt(row.chaincutUsPerKB, 1)} | ${fmt(row.chaincutOverParse)}× | ${fmt(row.baselineUsPerKB, 1)} |`)

@@ -5,11 +5,10 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 // strings that only exist in the app's server-only code (see corpus.mjs STUBS / APP_FILES)
 const BUNDLE_MARKERS = ['PRISMA_ENGINE_SECRET', 'prisma-query-engine-stub', 'SECRET_MAIL_KEY', 'mail.internal', 'STRIPE_SECRET_KEY', 'SECRET_API_TOKEN', 'paymentIntents']
-
-import { pathToFileURL } from 'node:url'
 
 const [appDir, variant, outDir, pluginFile] = process.argv.slice(2)
 

@@ -115,6 +115,8 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
   return {
     name: 'chaincut',
     enforce: 'pre',
+    // read by `chaincut inspect/check` from a Vite config
+    ...({ api: { options } } as object),
 
     buildStart() {
       cache.clear()

@@ -186,8 +186,8 @@ export class Classifier {
         const callee = unwrap(n.callee)
         if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
           const run = unwindForValue(n, this.ctx.config.walkOptions.pointMembers)
-          const base = await this.expression(run.base, scope, module)
-          return interpret(this.ctx.config, run.segments, base).value
+          const { base, from } = await this.runBase(run.segments, run.base, scope, module)
+          return interpret(this.ctx.config, from ? run.segments.slice(from) : run.segments, base).value
         }
         const value = await this.expression(callee, scope, module)
         if (value?.kind === 'head') return { kind: 'chain', family: value.family, point: null }
@@ -196,6 +196,22 @@ export class Classifier {
       default:
         return null
     }
+  }
+
+  /**
+   * What a run's segments are called on. A run that starts by calling a
+   * namespace member (`tk.createActions().context()`) starts at that call: the
+   * head function's result is the chain's base, and the call is not a segment.
+   */
+  async runBase(segments: Segment[], baseNode: t.Node, scope: Scope, module: ModuleAnalysis): Promise<{ base: Value; from: number }> {
+    const base = await this.expression(baseNode, scope, module)
+    const first = segments[0]
+    if (base && (base.kind === 'pkgNamespace' || base.kind === 'appNamespace') && first?.name && !first.viaMember && !first.computed) {
+      const head = await this.member(base, first.name, module.id)
+      if (head?.kind === 'head') return { base: { kind: 'chain', family: head.family, point: null }, from: 1 }
+      return { base: null, from: 1 }
+    }
+    return { base, from: 0 }
   }
 
   async member(object: Value, name: string, importer: string): Promise<Value> {
@@ -211,11 +227,11 @@ export class Classifier {
     const chains: RecognisedChain[] = []
     const claimed = new Set<CallRun>()
 
-    const bases = await Promise.all(module.runs.map((run) => this.expression(run.base, run.scope, module)))
+    const bases = await Promise.all(module.runs.map((run) => this.runBase(run.segments, run.base, run.scope, module)))
     for (let i = 0; i < module.runs.length; i++) {
       const run = module.runs[i]
-      const base = bases[i]
-      const result = interpret(config, run.segments, base)
+      const { base, from } = bases[i]
+      const result = interpret(config, from ? run.segments.slice(from) : run.segments, base)
       if (result.segments.length) {
         chains.push({ run, segments: result.segments, assumed: result.assumed })
         claimed.add(run)
