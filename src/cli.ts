@@ -11,7 +11,7 @@ import { glob } from 'tinyglobby'
 import { defaultResolve } from './core/bindings.js'
 import { resolveConfig } from './core/config.js'
 import { ChaincutError } from './core/errors.js'
-import { dialectOf } from './core/parse.js'
+import { dialectOf, parseModule } from './core/parse.js'
 import { transform } from './core/transform.js'
 import { formatViolation, violationAt, type GuardViolation } from './guard.js'
 import { point0 } from './presets/point0.js'
@@ -296,6 +296,14 @@ async function check(patterns: string[], options: ChaincutOptions, paint: Paint,
     }
     const code = buffer.toString('utf8')
     checked++
+    // a file the code filter skips is not parsed by the transform; `check` still reports syntax errors
+    try {
+      parseModule(code, file)
+    } catch (error) {
+      if (!(error instanceof ChaincutError)) throw error
+      for (const f of error.findings) lines.push({ ...fromFinding(f, 'client'), side: 'both' })
+      continue
+    }
     for (const side of ['client', 'server'] as const) {
       try {
         let report: ModuleReport | null = null

@@ -127,7 +127,7 @@ export function cutChains(
       if (segment.computed) {
         finding(
           'E_COMPUTED_SEGMENT',
-          segment.callee,
+          segment.callee.property,
           `a ${family.name} chain segment is reached through a computed member${segment.name ? ` ([${JSON.stringify(segment.name)}])` : ''}, so chaincut cannot prove what it calls`,
           segment.name ? `write it as a plain call: .${segment.name}(...)` : 'call the segment by its name (e.g. `.loader(fn)`), not through `chain[name](...)`',
         )
@@ -135,7 +135,7 @@ export function cutChains(
       if (segment.optional) {
         finding(
           'E_OPTIONAL_SEGMENT',
-          segment.callee,
+          segment.callee.property,
           `a ${family.name} chain segment is called optionally (\`?.\`), so chaincut cannot prove it runs as a segment`,
           `write it as a plain call: .${segment.name ?? 'segment'}(...)`,
         )

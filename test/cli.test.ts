@@ -1,0 +1,111 @@
+/**
+ * The CLI as a user runs it: a real process over real files.
+ */
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROOT } from './helpers.js'
+
+const run = promisify(execFile)
+const CLI = join(ROOT, 'dist/cli.js')
+
+async function cli(args: string[], cwd: string) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+describe('chaincut CLI', () => {
+  let dir: string
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chaincut-cli-'))
+    const files: Record<string, string> = {
+      'src/root.ts': `import { Point0 } from '@point0/core'\nexport const root = Point0.lets.root('main').root()\n`,
+      'src/ideas.ts': `import { root } from './root'\nimport { db } from './db.server'\n\nexport const ideaAction = root.lets.action('PUT', '/api/ideas/:id').loader(() => db.CLI_SECRET).action()\n`,
+      'src/db.server.ts': `export const db = { CLI_SECRET: 'postgres://cli' }\n`,
+      'src/computed.ts': `import { root } from './root'\n\nexport const bad = root.lets('GET', '/x')\n  ['loader'](() => 1)\n  .action()\n`,
+      'src/leak.ts': `import { db } from './db.server'\nexport const show = () => db\n`,
+      'src/broken.ts': `export const x = (\n`,
+      'src/plain.ts': `export const nothing = 1\n`,
+      'src/blob.ts': 'GIF89a\u0000\u0001binary',
+    }
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true })
+      writeFileSync(join(dir, f), text)
+    }
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('inspect prints the client version and what was cut', async () => {
+    const r = await cli(['inspect', 'src/ideas.ts', '--client'], dir)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain(".lets('action', 'idea', 'PUT', '/api/ideas/:id').loader().action()")
+    expect(r.stdout).not.toContain('CLI_SECRET')
+    expect(r.stdout).toMatch(/cut\s+line 4\s+\.loader\(…\)/)
+    expect(r.stdout).toMatch(/import\s+line 2\s+\{ db \} from '\.\/db\.server'/)
+  })
+
+  it('inspect --server keeps the loader', async () => {
+    const r = await cli(['inspect', 'src/ideas.ts', '--server'], dir)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('db.CLI_SECRET')
+  })
+
+  it('inspect fails at the line of a computed-member segment', async () => {
+    const r = await cli(['inspect', 'src/computed.ts'], dir)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('src/computed.ts:4:')
+    expect(r.stderr).toContain('computed member')
+    expect(r.stderr).toContain(".loader(...)")
+  })
+
+  it('check lists every error as file:line:col and exits 1, still checking the other files', async () => {
+    const r = await cli(['check', 'src/**/*.ts'], dir)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/src\/computed\.ts:4:\d+\s+a point0 chain segment is reached through a computed member/)
+    expect(r.stdout).toMatch(/src\/leak\.ts:1:\d+\s+imports server-only module "\.\/db\.server"/)
+    expect(r.stdout).toMatch(/src\/broken\.ts:2:\d+\s+cannot parse/)
+    expect(r.stdout).toMatch(/src\/blob\.ts\s+a binary file/)
+    expect(r.stdout).not.toContain('src/ideas.ts')
+    expect(r.stdout).toMatch(/8 files checked for both sides: 4 errors/)
+  })
+
+  it('check exits 0 on clean files', async () => {
+    const r = await cli(['check', 'src/ideas.ts', 'src/plain.ts'], dir)
+    expect(r.stdout).toContain('2 files checked for both sides: 0 errors')
+    expect(r.code).toBe(0)
+  })
+
+  it('check exits 2 when the globs match nothing', async () => {
+    const r = await cli(['check', 'nope/**/*.ts'], dir)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('no file matches')
+  })
+
+  it('--help documents every flag', async () => {
+    const r = await cli(['--help'], dir)
+    expect(r.code).toBe(0)
+    for (const flag of ['--client', '--server', '--preset', '--ssr', '--config', '--json', '--no-color']) expect(r.stdout).toContain(flag)
+  })
+
+  it('reads chaincut() options from vite.config.*', async () => {
+    writeFileSync(
+      join(dir, 'vite.config.mjs'),
+      `import chaincut from ${JSON.stringify(join(ROOT, 'dist/vite.js'))}\nexport default { plugins: [chaincut({ presets: ['tailorkit'] })] }\n`,
+    )
+    try {
+      const r = await cli(['inspect', 'src/ideas.ts'], dir)
+      // point0 is not among the presets of this config: the file is left alone
+      expect(r.stdout).toContain('(unchanged)')
+    } finally {
+      rmSync(join(dir, 'vite.config.mjs'))
+    }
+  })
+})
