@@ -164,7 +164,7 @@ function serverStatement(st, entity, input, vars, i) {
     case 1:
       st.used.add('prisma')
       vars.push(v)
-      return `const ${v} = await prisma.${other}.aggregate({ _count: { _all: true }, _sum: { amount: true }, where: { teamId: ctx.me.teamId, ${r.pick(FIELDS)}: { not: null } } })`
+      return `const ${v} = await prisma.${other}.aggregate({ _count: { _all: true }, _sum: { amount: true }, where: { teamId: ctx.me.teamId, ${r.pick(FIELDS.filter((f) => f !== 'teamId'))}: { not: null } } })`
     case 2:
       st.used.add('stripe')
       vars.push(v)
@@ -384,8 +384,8 @@ function tkAction(st, budget, indent) {
     const other = r.pick(ENTITIES)
     const v = `${other}${i}`
     const line = r.pick([
-      () => (vars.push(v), `const ${v} = await db.${other}.findMany({ where: { teamId: context.user.teamId, ${entity}Id: input.id }, take: ${r.int(5, 50)} })`),
-      () => (vars.push(v), `const ${v} = await db.${entity}.update({ where: { id: input.id }, data: { ${r.pick(FIELDS)}: input.value, updatedBy: context.user.id } })`),
+      () => (vars.push(v), `const ${v} = await db.${other}.findMany({ where: { teamId: context.user.teamId, ${entity}Ref: input.id }, take: ${r.int(5, 50)} })`),
+      () => (vars.push(v), `const ${v} = await db.${entity}.update({ where: { id: input.id }, data: { ${r.pick(FIELDS.filter((f) => f !== 'updatedBy'))}: input.value, updatedBy: context.user.id } })`),
       () => (st.used.add('sendEmail'), `await sendEmail({ to: context.user.email, template: '${entity}-changed', data: { id: input.id } })`),
       () => (st.used.add('secrets'), vars.push(v), `const ${v} = await fetch(\`\${INTERNAL_API_URL}/${plural(entity)}\`, { method: 'POST', headers: { authorization: \`Bearer \${SECRET_API_TOKEN}\` } }).then((res) => res.json())`),
     ])()

@@ -12,6 +12,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import os from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import { parse } from '@babel/parser'
 import { buildCorpus, buildScalingCorpus, Rng, SERVER_MARKERS, writeApp } from './corpus.mjs'
 import { createBaseline } from './baseline.mjs'
@@ -91,8 +93,15 @@ const sum = (xs) => xs.reduce((a, b) => a + b, 0)
 const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a')
 const pct = (x, digits = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : 'n/a')
 
+// A full GC before every measurement, so that the garbage one contender leaves
+// (the baseline allocates the most) is not collected on the next one's clock.
+// Each contender's own young-generation collections stay in its time.
+v8.setFlagsFromString('--expose-gc')
+const collect = vm.runInNewContext('gc')
+
 async function measure(contender, m, reps) {
   const { run, sync } = contenders[contender]
+  collect()
   const t0 = performance.now()
   if (sync) for (let i = 0; i < reps; i++) run(m)
   else for (let i = 0; i < reps; i++) await run(m)
@@ -242,8 +251,10 @@ async function scalingFigures() {
   const { bySize, byChains } = buildScalingCorpus({ quick })
   const prep = (list) => list.map((m) => ({ ...m, plugins: pluginsFor(m.id) }))
   const names = chaincut ? ['parse', 'chaincut', 'baseline'] : ['parse', 'baseline']
-  const sizeRows = await interleave(prep(bySize), names, ROUNDS, 'scaling by size')
-  const chainRows = await interleave(prep(byChains), names, ROUNDS, 'scaling by chains')
+  // few modules: more rounds for the same stability
+  const rounds = Math.max(ROUNDS, quick ? 5 : 15)
+  const sizeRows = await interleave(prep(bySize), names, rounds, 'scaling by size')
+  const chainRows = await interleave(prep(byChains), names, rounds, 'scaling by chains')
   const row = (r) => ({
     kb: +(r.module.bytes / 1024).toFixed(1),
     chains: r.module.chains,
@@ -268,7 +279,7 @@ async function scalingFigures() {
     parseExponent: exponent(rows, (r) => r.parse),
     baselineExponent: exponent(rows, (r) => r.baseline),
   })
-  return { bySize: series(sizeRows), byChains: series(chainRows), rounds: ROUNDS }
+  return { bySize: series(sizeRows), byChains: series(chainRows), rounds }
 }
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
-// import chaincut from '../dist/vite.js' // PLUGIN-PENDING
+// in your app: import chaincut from 'chaincut/vite'
+import chaincut from '../dist/vite.js'
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
@@ -16,7 +17,7 @@ export default defineConfig(({ mode, isSsrBuild }) => ({
     ],
   },
   // `--mode without-chaincut` builds the same app without the plugin, to see what it prevents.
-  plugins: mode === 'without-chaincut' ? [] : [], // PLUGIN-PENDING: [chaincut({ report: true })]
+  plugins: mode === 'without-chaincut' ? [] : [chaincut({ report: true })],
   build: {
     outDir: isSsrBuild ? 'dist/server' : 'dist/client',
     sourcemap: !isSsrBuild,

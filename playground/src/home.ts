@@ -4,7 +4,7 @@ import { tailorKit } from './tailorkit'
 
 // A page point. Its render function is client-only: points don't server-render
 // here, so chaincut empties `.page(...)` in the server build (the mirror cut).
-export const homePage = root.lets('page', 'home', '/').page(renderHome)
+export const homePage = root.lets.page('/').page(renderHome)
 
 function renderHome(app: HTMLElement) {
   app.innerHTML = `

@@ -6,7 +6,8 @@ import { listIdeas, saveIdea } from './server/store.server'
 // PUT /api/ideas/:id — everything between `.lets(...)` and `.action()` except
 // the calls themselves is server-only: chaincut empties those calls in the
 // client build, and the imports they used (the store, the schemas) go too.
-export const ideaUpdateAction = root.lets('action', 'ideaUpdate', 'PUT', '/api/ideas/:id')
+export const ideaUpdateAction = root.lets
+  .action('PUT', '/api/ideas/:id')
   .params(s.object({ id: s.string({ min: 1 }) }))
   .body(s.object({ title: s.string({ min: 1, max: 80 }) }))
   .ctx(({ request }) => {

@@ -19,7 +19,7 @@ export interface ModuleAnalysis extends WalkResult {
 
 export function analyzeModule(code: string, id: string, options: WalkOptions): ModuleAnalysis {
   const ast = parseModule(code, id)
-  return { id, code, ast, ...walk(ast, options) }
+  return { id, code, ast, ...walk(ast, options, code.includes('typeof')) }
 }
 
 interface CacheEntry {
@@ -35,8 +35,8 @@ interface CacheEntry {
  */
 export class ModuleCache {
   private readonly entries = new Map<string, CacheEntry>()
-  /** Memoised head lookups of this build; cleared whenever any file changes. */
-  readonly lookups = new Map<string, Promise<unknown>>()
+  /** Resolved imports of this build (`importer \0 source` → file); cleared whenever any file changes. */
+  readonly resolutions = new Map<string, Promise<string | null>>()
 
   async get(
     file: string,
@@ -51,7 +51,7 @@ export class ModuleCache {
     }
     const cached = this.entries.get(file)
     if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.analysis
-    if (cached) this.lookups.clear()
+    if (cached) this.resolutions.clear()
     const analysis = (async () => {
       try {
         const code = readFile ? await readFile(file) : await fsReadFile(file, 'utf8')
@@ -68,12 +68,30 @@ export class ModuleCache {
 
   invalidate(file: string): void {
     this.entries.delete(file)
-    this.lookups.clear()
+    this.resolutions.clear()
   }
 
   clear(): void {
     this.entries.clear()
-    this.lookups.clear()
+    this.resolutions.clear()
+  }
+
+  /** One resolution per importer and specifier per build. */
+  resolve(resolver: Resolver, source: string, importer: string): Promise<string | null> {
+    const key = importer + '\0' + source
+    let found = this.resolutions.get(key)
+    if (!found) {
+      found = (async () => {
+        try {
+          const file = await resolver(source, importer)
+          return file ? file.replace(/[?#].*$/, '') : null
+        } catch {
+          return null
+        }
+      })()
+      this.resolutions.set(key, found)
+    }
+    return found
   }
 }
 

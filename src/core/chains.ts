@@ -121,14 +121,8 @@ export class Classifier {
       if (container) return { kind: 'container', ...container }
       return null
     }
-    let file: string | null | undefined
-    try {
-      file = await this.ctx.resolve(source, importer)
-    } catch {
-      file = null
-    }
+    const file = await this.ctx.cache.resolve(this.ctx.resolve, source, importer)
     if (!file) return { kind: 'unknown', source }
-    file = file.replace(/[?#].*$/, '')
     if (!isFollowable(file)) return null
     if (name === '*') return { kind: 'appNamespace', file }
     return this.exported(file, name, seen)

@@ -55,9 +55,25 @@ export function resolveFamilies(options: ChaincutOptions): ChainFamily[] {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 
+const defaults = new Map<string, Config>()
+
 export function resolveConfig(options: ChaincutOptions): Config {
   const cached = cache.get(options)
   if (cached) return cached
+  // `transform(code, id, { side })` with a fresh object each call: the default tables, built once
+  if (!options.presets && !options.chains && !options.serverOnly && !options.clientOnly) {
+    const key = options.onUnsafe ?? 'error'
+    let config = defaults.get(key)
+    if (!config) defaults.set(key, (config = buildConfig(options)))
+    cache.set(options, config)
+    return config
+  }
+  const config = buildConfig(options)
+  cache.set(options, config)
+  return config
+}
+
+function buildConfig(options: ChaincutOptions): Config {
   const families = resolveFamilies(options)
   const segmentNames = new Set<string>()
   const pointMembers = new Set<string>()
@@ -145,7 +161,6 @@ export function resolveConfig(options: ChaincutOptions): Config {
     isClientOnly: guardMatcher('client', options.clientOnly ?? []),
     onUnsafe: options.onUnsafe ?? 'error',
   }
-  cache.set(options, config)
   return config
 }
 

@@ -87,12 +87,23 @@ export function ruleOf(segment: ChainSegment, side: Side, serverRenders: boolean
 const ruleLabel = (rule: CutRule) => (typeof rule === 'string' ? rule : `keys(${rule.keys.join(', ')})`)
 
 /** The name a desugared point gets (SPEC 3.1). */
-export function pointName(variable: string | null, type: string, file: string, extra: string[] = []): string {
-  if (variable) {
+const suffixCache = new Map<string, string[]>()
+function suffixes(type: string, extra: string[]): string[] {
+  const key = type + '\0' + extra.join('\0')
+  let found = suffixCache.get(key)
+  if (!found) {
     const snake = type.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())
-    const candidates = [type[0].toUpperCase() + type.slice(1), type, '_' + type, '_' + snake, ...extra]
+    found = [type[0].toUpperCase() + type.slice(1), type, '_' + type, '_' + snake, ...extra]
       .filter((c, i, all) => all.indexOf(c) === i)
       .sort((a, b) => b.length - a.length)
+    suffixCache.set(key, found)
+  }
+  return found
+}
+
+export function pointName(variable: string | null, type: string, file: string, extra: string[] = []): string {
+  if (variable) {
+    const candidates = suffixes(type, extra)
     let name = variable
     for (const candidate of candidates) {
       if (variable.endsWith(candidate)) {

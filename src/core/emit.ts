@@ -98,7 +98,16 @@ export function blank(code: string, ranges: Array<[number, number]>): string {
   let last = 0
   for (const [start, end] of ranges) {
     if (start < last) continue
-    out += code.slice(last, start) + code.slice(start, end).replace(/[^\n\r]/g, ' ')
+    out += code.slice(last, start)
+    // spaces for everything but line breaks, so every position stays where it was
+    for (let i = start; i < end; ) {
+      let nl = code.indexOf('\n', i)
+      if (nl === -1 || nl >= end) nl = end
+      let stop = nl
+      if (stop > i && code.charCodeAt(stop - 1) === 13) stop--
+      out += ' '.repeat(stop - i) + code.slice(stop, nl === end ? end : nl + 1)
+      i = nl === end ? end : nl + 1
+    }
     last = end
   }
   return out + code.slice(last)
@@ -110,13 +119,32 @@ export function emit(
   edits: Edit[],
   redact: boolean,
 ): { code: string; map: SourceMapJSON } {
-  const s = new MagicString(code)
+  // edits are sorted and never overlap: the output is the original slices between them
+  let text = ''
+  let last = 0
   for (const edit of edits) {
-    if (edit.start === edit.end) s.appendLeft(edit.start, edit.text)
-    else if (edit.text) s.overwrite(edit.start, edit.end, edit.text)
-    else s.remove(edit.start, edit.end)
+    text += code.slice(last, edit.start) + edit.text
+    last = edit.end
   }
-  const map = s.generateMap({ source: id, file: id, includeContent: true, hires: 'boundary' }) as unknown as SourceMapJSON
-  if (redact) map.sourcesContent = [blank(code, removedRanges(edits))]
-  return { code: s.toString(), map }
+  text += code.slice(last)
+  const out = { code: text } as { code: string; map: SourceMapJSON }
+  // the map is built when a bundler asks for it: a build without source maps never pays for it
+  let map: SourceMapJSON | undefined
+  Object.defineProperty(out, 'map', {
+    enumerable: true,
+    get() {
+      if (!map) {
+        const s = new MagicString(code)
+        for (const edit of edits) {
+          if (edit.start === edit.end) s.appendLeft(edit.start, edit.text)
+          else if (edit.text) s.overwrite(edit.start, edit.end, edit.text)
+          else s.remove(edit.start, edit.end)
+        }
+        map = s.generateMap({ source: id, file: id, includeContent: true, hires: 'boundary' }) as unknown as SourceMapJSON
+        if (redact) map.sourcesContent = [blank(code, removedRanges(edits))]
+      }
+      return map
+    },
+  })
+  return out
 }

@@ -198,7 +198,11 @@ export function memberName(member: t.MemberExpression | t.OptionalMemberExpressi
 
 type Flagged = t.Node & { _chaincutInner?: true; _chaincutName?: string }
 
-export function walk(ast: t.File, options: WalkOptions): WalkResult {
+/**
+ * `typeQueries: false` skips type annotations altogether: only `typeof x` in a
+ * type can reference a value, so a module whose text has no `typeof` needs none.
+ */
+export function walk(ast: t.File, options: WalkOptions, typeQueries = true): WalkResult {
   const module = new Scope(null, true)
   const references: Reference[] = []
   const units: Unit[] = []
@@ -215,7 +219,7 @@ export function walk(ast: t.File, options: WalkOptions): WalkResult {
   const owners: (Unit | null)[] = []
   const modes: number[] = []
   const push = (node: t.Node | null | undefined, scope: Scope, owner: Unit | null, mode: number) => {
-    if (!node) return
+    if (!node || (mode === TYPE && !typeQueries)) return
     nodes.push(node)
     scopes.push(scope)
     owners.push(owner)

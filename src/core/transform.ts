@@ -48,23 +48,23 @@ export async function transform(
   const level = config.onUnsafe
   const addFinding = (f: { level: 'error' | 'warn'; code: string; message: string; hint: string; start: number; end: number }) => {
     const pos = lines.position(f.start)
-    findings.push({
-      level: f.level,
-      code: f.code,
-      message: f.message,
-      hint: f.hint,
-      file,
-      line: pos.line,
-      column: pos.column,
-      frame: lines.frame(f.start, f.end),
-    })
+    const finding = { level: f.level, code: f.code, message: f.message, hint: f.hint, file, line: pos.line, column: pos.column } as Finding
+    // the code frame splits the whole file: built only when someone reads it
+    let frame: string | undefined
+    Object.defineProperty(finding, 'frame', { enumerable: true, get: () => (frame ??= lines.frame(f.start, f.end)) })
+    findings.push(finding)
   }
 
   const cut = cutChains(code, file, chains, side)
   for (const f of cut.findings) addFinding({ ...f, level })
+  const warnedBases = new Set<string>()
   for (const chain of chains) {
     if (!chain.assumed) continue
     const base = chain.run.base
+    // one warning per unresolved head, not per chain
+    const key = code.slice(base.start!, base.end!)
+    if (warnedBases.has(key)) continue
+    warnedBases.add(key)
     addFinding({
       level: 'warn',
       code: 'W_UNRESOLVED_HEAD',
@@ -126,7 +126,9 @@ export async function transform(
   const out = emit(code, file, edits as Edit[], side === 'client')
   report.time = now() - started
   options.onReport?.(report)
-  return { code: out.code, map: out.map, report }
+  const result = { code: out.code, report } as TransformResult
+  Object.defineProperty(result, 'map', { enumerable: true, get: () => out.map })
+  return result
 }
 
 /** An exported function, class, or const holding a function: code, not data or a chain. */
