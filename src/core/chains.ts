@@ -28,6 +28,8 @@ export type Value =
   | { kind: 'appNamespace'; file: string }
   /** An import that could not be resolved or read: nothing is known. */
   | { kind: 'unknown'; source: string }
+  /** A chain passed into something chaincut does not know (`wrap(chain)`): what comes back is unknown. */
+  | { kind: 'escaped'; family: ChainFamily; node: t.Node }
   | null
 
 /** One segment of a recognised chain. */
@@ -42,6 +44,15 @@ export interface ChainSegment {
   opener: 'explicit' | 'short' | null
   /** For a short-form opener: the point type to write when desugaring. */
   pointType?: string
+}
+
+/** Something the walk found that a chain could hide behind (SPEC 7.1). */
+export interface Suspect {
+  kind: 'escaped' | 'destructured'
+  family: ChainFamily
+  /** The method names involved, checked against the family's table for the side. */
+  names: string[]
+  node: t.Node
 }
 
 export interface RecognisedChain {
@@ -185,6 +196,12 @@ export class Classifier {
         }
         const value = await this.expression(callee, scope, module)
         if (value?.kind === 'head') return { kind: 'chain', family: value.family, point: null }
+        // SPEC 7.1: a chain handed to an unknown function escapes; segments on the result are suspect
+        for (const arg of n.arguments) {
+          if (arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') continue
+          const argValue = await this.expression(arg, scope, module)
+          if (argValue && (argValue.kind === 'chain' || argValue.kind === 'head')) return { kind: 'escaped', family: argValue.family, node: arg }
+        }
         return null
       }
       default:
@@ -215,21 +232,36 @@ export class Classifier {
     return null
   }
 
+  /** Escapes and destructured methods found by the last `recognise`. */
+  suspects: Suspect[] = []
+
   /** The chains of the module being transformed. */
   async recognise(module: ModuleAnalysis): Promise<RecognisedChain[]> {
     const { config } = this.ctx
     const chains: RecognisedChain[] = []
+    this.suspects = []
     const claimed = new Set<CallRun>()
 
     const bases = await Promise.all(module.runs.map((run) => this.runBase(run.segments, run.base, run.scope, module)))
     for (let i = 0; i < module.runs.length; i++) {
       const run = module.runs[i]
       const { base, from } = bases[i]
-      const result = interpret(config, from ? run.segments.slice(from) : run.segments, base)
+      const segments = from ? run.segments.slice(from) : run.segments
+      const result = interpret(config, segments, base)
       if (result.segments.length) {
         chains.push({ run, segments: result.segments, assumed: result.assumed })
         claimed.add(run)
+      } else if (base?.kind === 'escaped') {
+        this.suspects.push({ kind: 'escaped', family: base.family, names: segments.map((s) => s.name!).filter(Boolean), node: run.base })
       }
+    }
+    for (const { pattern, init, scope } of module.destructured) {
+      const value = await this.expression(init, scope, module)
+      if (!value || (value.kind !== 'chain' && value.kind !== 'head')) continue
+      const names = pattern.properties.flatMap((p) =>
+        p.type === 'ObjectProperty' && !p.computed && p.key.type === 'Identifier' ? [p.key.name] : p.type === 'RestElement' ? ['...'] : [],
+      )
+      this.suspects.push({ kind: 'destructured', family: value.family, names, node: pattern })
     }
 
     // SPEC 3.2: every builder chain inside a container (`createTailorKit({ actions })`) is cut,

@@ -124,6 +124,8 @@ export interface WalkResult {
   runs: CallRun[]
   /** Calls of a name listed in `containerNames` (e.g. `createTailorKit(...)`). */
   containerCalls: Array<{ call: t.CallExpression; callee: t.Node; scope: Scope }>
+  /** `const { loader } = <expr>`: methods taken off a value, checked against chains (SPEC 7.1). */
+  destructured: Array<{ pattern: t.ObjectPattern; init: t.Node; scope: Scope }>
   exports: Map<string, ExportTarget>
   stars: string[]
   importDeclarations: t.ImportDeclaration[]
@@ -208,6 +210,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
   const units: Unit[] = []
   const runs: CallRun[] = []
   const containerCalls: WalkResult['containerCalls'] = []
+  const destructured: WalkResult['destructured'] = []
   const exports = new Map<string, ExportTarget>()
   const stars: string[] = []
   const importDeclarations: t.ImportDeclaration[] = []
@@ -340,6 +343,9 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       if (init) {
         const inner = unwrap(init) as Flagged
         if (id.type === 'Identifier') inner._chaincutName = id.name
+        else if (id.type === 'ObjectPattern' && (inner.type === 'CallExpression' || inner.type === 'Identifier' || inner.type === 'MemberExpression')) {
+          destructured.push({ pattern: id, init, scope })
+        }
         push(init, scope, declOwner, EXPR)
       }
     }
@@ -821,7 +827,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     const binding = module.names?.get(name)
     if (binding) binding.exported = true
   }
-  return { module, references, units, runs, containerCalls, exports, stars, importDeclarations }
+  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations }
 }
 
 /** Resolves a reference to its binding; null for globals. */

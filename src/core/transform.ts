@@ -75,6 +75,26 @@ export async function transform(
     })
   }
 
+  // SPEC 7.1: a chain that escapes into unknown code, or whose methods are taken off it, before a segment this side cuts
+  for (const suspect of classifier.suspects) {
+    const rules = suspect.family.segments
+    const cutHere = suspect.names.filter((name) => name === '...' || (Object.prototype.hasOwnProperty.call(rules, name) && rules[name][side] && rules[name][side] !== 'keep'))
+    if (!cutHere.length) continue
+    const escaped = suspect.kind === 'escaped'
+    addFinding({
+      level,
+      code: escaped ? 'E_CHAIN_ESCAPES' : 'E_DESTRUCTURED_SEGMENT',
+      message: escaped
+        ? `this ${suspect.family.name} chain is passed to a function chaincut does not know before .${cutHere[0]}(...), so it cannot prove that segment is part of the chain`
+        : `${cutHere[0] === '...' ? 'a rest element takes' : `.${cutHere[0]} is taken`} off a ${suspect.family.name} chain, so chaincut cannot see the call to cut`,
+      hint: escaped
+        ? `call .${cutHere[0]}(...) on the chain itself, before handing it to other code`
+        : `call the segment on the chain: chain.${cutHere[0] === '...' ? 'loader' : cutHere[0]}(...)`,
+      start: suspect.node.start!,
+      end: suspect.node.end!,
+    })
+  }
+
   // cut ranges, outermost only; desugaring inside a cut argument is dropped with it
   let edits = normalizeEdits(cut.edits)
   const cutRanges = new RangeSet(edits.filter((e) => e.kind === 'cut' && e.end > e.start).map((e) => [e.start, e.end]))
