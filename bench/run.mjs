@@ -99,9 +99,10 @@ const pct = (x, digits = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits
 v8.setFlagsFromString('--expose-gc')
 const collect = vm.runInNewContext('gc')
 
+let isolateGC = !argv.includes('--no-gc-isolation')
 async function measure(contender, m, reps) {
   const { run, sync } = contenders[contender]
-  collect()
+  if (isolateGC) collect()
   const t0 = performance.now()
   if (sync) for (let i = 0; i < reps; i++) run(m)
   else for (let i = 0; i < reps; i++) await run(m)

@@ -42,7 +42,10 @@ export function parseModule(code: string, id: string): File {
   } catch (error) {
     const err = error as Error & { loc?: { line: number; column: number } }
     const loc = err.loc ?? { line: 1, column: 0 }
-    const message = err.message.replace(/\s*\(\d+:\d+\)$/, '')
+    const message =
+      error instanceof RangeError
+        ? 'the code is nested too deeply for the parser (its call stack ran out)'
+        : err.message.replace(/\s*\(\d+:\d+\)$/, '')
     throw new ChaincutError(cleanId(id), [
       {
         level: 'error',

@@ -1,0 +1,135 @@
+/**
+ * Core behaviours beyond the fixtures: the code filter, output stability,
+ * source maps, scale, and the report.
+ */
+import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
+import { describe, expect, it } from 'vitest'
+import { ChaincutError, transform } from '../src/index.js'
+import { pointName } from '../src/core/cut.js'
+import { guardMatcher } from '../src/core/config.js'
+
+const ACTION = `import { Point0 } from '@point0/core'
+import { prisma } from './db'
+import { cors } from './cors'
+
+const root = Point0.lets('root', 'main').root()
+
+export const ideaUpdateAction = root.lets
+  .action('PUT', '/api/ideas/:id')
+  .middleware(cors())
+  .loader(async ({ params }) => prisma.idea.update({ where: { id: params.id }, token: 'SECRET_TOKEN' }))
+  .action()
+export const marker = 'AFTER_THE_CHAIN'
+`
+
+describe('the code filter', () => {
+  it('skips a module that cannot hold a chain without parsing it', async () => {
+    // not even valid JavaScript: a parse would throw, so a null proves it was never parsed
+    expect(await transform('this is {{{ not code', '/app/notes.ts', { side: 'client' })).toBeNull()
+  })
+
+  it('parses a module that might hold a chain and reports its syntax error with file and position', async () => {
+    const error = await transform('export const x = root.lets(\n', '/app/broken.ts', { side: 'client' }).catch((e) => e)
+    expect(error).toBeInstanceOf(ChaincutError)
+    expect((error as ChaincutError).findings[0]).toMatchObject({ code: 'E_PARSE', file: '/app/broken.ts', line: 2 })
+  })
+
+  it('returns null for a module with nothing to cut', async () => {
+    expect(await transform(`export const lets = 1\nexport const handler = () => lets\n`, '/app/plain.ts', { side: 'client' })).toBeNull()
+    expect(await transform('', '/app/empty.ts', { side: 'client' })).toBeNull()
+    expect(await transform('// lets talk\n/* handler */\n', '/app/comments.ts', { side: 'server' })).toBeNull()
+  })
+})
+
+describe('output stability (SPEC 9)', () => {
+  it('is deterministic and idempotent, and leaves untouched text byte-identical', async () => {
+    const a = await transform(ACTION, '/app/ideas.ts', { side: 'client' })
+    const b = await transform(ACTION, '/app/ideas.ts', { side: 'client' })
+    expect(a!.code).toBe(b!.code)
+    expect(await transform(a!.code, '/app/ideas.ts', { side: 'client' })).toBeNull()
+    // everything after the chain is the original text
+    expect(a!.code.endsWith(ACTION.slice(ACTION.indexOf('export const marker')))).toBe(true)
+    expect(a!.code).not.toContain('SECRET_TOKEN')
+    expect(a!.code).not.toContain('prisma')
+    expect(a!.code).not.toContain('cors')
+  })
+
+  it('maps kept code exactly and blanks the cut code in the client map sources', async () => {
+    const result = await transform(ACTION, '/app/ideas.ts', { side: 'client' })
+    const map = new TraceMap(result!.map as any)
+    const generated = result!.code
+    const at = generated.indexOf("'AFTER_THE_CHAIN'")
+    const line = generated.slice(0, at).split('\n').length
+    const column = at - generated.lastIndexOf('\n', at - 1) - 1
+    const original = originalPositionFor(map, { line, column })
+    const expectedAt = ACTION.indexOf("'AFTER_THE_CHAIN'")
+    expect(original.line).toBe(ACTION.slice(0, expectedAt).split('\n').length)
+    expect(original.column).toBe(expectedAt - ACTION.lastIndexOf('\n', expectedAt - 1) - 1)
+    const embedded = result!.map.sourcesContent![0]!
+    expect(embedded).not.toContain('SECRET_TOKEN')
+    expect(embedded).not.toContain('prisma')
+    expect(embedded.length).toBe(ACTION.length) // blanked, not removed: positions stay valid
+    expect(embedded.split('\n').length).toBe(ACTION.split('\n').length)
+  })
+
+  it('keeps the cut code in the server map sources (nothing is cut there)', async () => {
+    const result = await transform(ACTION, '/app/ideas.ts', { side: 'server' })
+    expect(result!.map.sourcesContent![0]).toBe(ACTION)
+  })
+})
+
+describe('scale', () => {
+  it('cuts a chain of 10,000 segments without a stack overflow', async () => {
+    let code = `import { Point0 } from '@point0/core'\nimport { db } from './db'\nexport const a = Point0.lets('GET', '/x')`
+    for (let i = 0; i < 10_000; i++) code += i % 2 ? `.loader(() => db.q${i})` : `.tag('t${i}')`
+    code += '.action()\n'
+    const result = await transform(code, '/app/long.ts', { side: 'client' })
+    expect(result!.code).not.toContain('db.')
+    expect(result!.report.cuts).toHaveLength(5_000)
+    expect(result!.code.match(/\.loader\(\)/g)).toHaveLength(5_000)
+    expect(result!.code.match(/\.tag\('/g)).toHaveLength(5_000)
+  })
+})
+
+describe('naming a desugared point (SPEC 3.1)', () => {
+  it.each([
+    ['ideaPage', 'page', 'idea'],
+    ['saveAction', 'action', 'save'],
+    ['mainRoot', 'root', 'main'],
+    ['listInfiniteQuery', 'infiniteQuery', 'list'],
+    ['listQuery', 'infiniteQuery', 'list'],
+    ['user_page', 'page', 'user'],
+    ['user_infinite_query', 'infiniteQuery', 'user'],
+    ['chatServerHandler', 'serverHandler', 'chat'],
+    ['chatHandler', 'serverHandler', 'chat'],
+    ['profile', 'page', 'profile'],
+  ])('%s as a %s is named %s', (variable, type, name) => {
+    const extra = type === 'infiniteQuery' ? ['Query'] : type.endsWith('Handler') ? ['Handler'] : []
+    expect(pointName(variable, type, '/app/x.ts', extra)).toBe(name)
+  })
+
+  it('falls back to the file name, or the folder of an index file', () => {
+    expect(pointName('page', 'page', '/app/ideas.tsx')).toBe('ideas')
+    expect(pointName(null, 'page', '/app/ideas/index.tsx')).toBe('ideas')
+  })
+})
+
+describe('the import guard rules', () => {
+  const server = guardMatcher('server', ['@prisma/client', /^node:/, '**/secrets/**'])
+  it.each([
+    ['./db.server', '*.server.* file'],
+    ['/app/src/db.server.ts', '*.server.* file'],
+    ['../.server/keys', '.server/ folder'],
+    ['server-only', 'the "server-only" marker'],
+    ['@point0/core/server-only', 'the "@point0/core/server-only" marker'],
+    ['@prisma/client', 'serverOnly pattern @prisma/client'],
+    ['@prisma/client/edge', 'serverOnly pattern @prisma/client'],
+    ['node:fs', 'serverOnly pattern /^node:/'],
+    ['/app/src/secrets/stripe.ts', 'serverOnly pattern **/secrets/**'],
+  ])('denies %s', (source, rule) => {
+    expect(server(source)).toBe(rule)
+  })
+  it.each(['./db', './server', './serverless.ts', '@prisma/clientele', 'react'])('allows %s', (source) => {
+    expect(server(source)).toBeNull()
+  })
+})
