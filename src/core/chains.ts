@@ -395,6 +395,24 @@ export function interpret(config: Config, segments: Segment[], base: Value): Int
       if (name === points.clientOnlyMethod) point.clientOnly = true
     }
   }
+  // Fail safe: a builder whose import could not be followed, calling two or more of a family's
+  // methods of which one is cut somewhere (`.input(...).handler(fn)`), is taken for that family.
+  if (!family && unknownBase && !out.length) {
+    for (const candidate of config.families) {
+      if (candidate.points) continue
+      const known = segments.filter((s) => s.name && (Object.prototype.hasOwnProperty.call(candidate.segments, s.name) || candidate.closers?.includes(s.name)))
+      const cuts = known.some((s) => {
+        const row = candidate.segments[s.name!]
+        return row && ((row.client && row.client !== 'keep') || (row.server && row.server !== 'keep'))
+      })
+      if (known.length >= 2 && cuts) {
+        family = candidate
+        assumed = true
+        for (const segment of segments) out.push({ segment, family, point: null, clientOnlyBefore: false, opener: null })
+        break
+      }
+    }
+  }
   const value: Value = family ? { kind: 'chain', family, point } : base
   return { segments: out, value, assumed }
 }

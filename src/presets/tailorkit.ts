@@ -7,10 +7,12 @@ export interface TailorkitPresetOptions {
 
 /** The TailorKit preset (SPEC 3.2, 4.2). */
 export function tailorkit(options: TailorkitPresetOptions = {}): ChainFamily {
-  const segments: Record<string, SegmentRule> = { handler: { client: 'args' } }
-  if (options.cutSchemas) {
-    segments.input = { client: 'args' }
-    segments.output = { client: 'args' }
+  // the contract (input, output, context) stays on both sides unless cutSchemas
+  const segments: Record<string, SegmentRule> = {
+    handler: { client: 'args' },
+    input: options.cutSchemas ? { client: 'args' } : {},
+    output: options.cutSchemas ? { client: 'args' } : {},
+    context: {},
   }
   return {
     name: 'tailorkit',
