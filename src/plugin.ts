@@ -3,6 +3,7 @@
  * detection (SPEC 6), the bundler's resolver for cross-module lookups, the
  * per-build cache and the report live here; the work is in `core/`.
  */
+import { dirname } from 'node:path'
 import { createUnplugin, type UnpluginContextMeta, type UnpluginFactory } from 'unplugin'
 import { ModuleCache } from './core/bindings.js'
 import { resolveConfig } from './core/config.js'
@@ -17,6 +18,22 @@ const DEFAULT_EXCLUDE = [/[\\/]node_modules[\\/]/, /^\0/, /^virtual:/]
 const GUARDED_PATH = /\.(server|client)(\.[^\\/]*)?(?:$|\?)|[\\/]\.(server|client)[\\/]/
 
 const list = (p: ServerOnlyPattern | ServerOnlyPattern[] | undefined) => (p === undefined ? undefined : Array.isArray(p) ? p : [p])
+
+/**
+ * SPEC 6 for webpack and Rspack: the compiler's `target` — `web*` (and the
+ * other browser-like targets) is the client, `node*`/`async-node*` (and
+ * `electron-main`) the server. Without a target the bundlers build for the
+ * web; with only `browserslist`/`es*` targets, the platform the compiler
+ * resolved from them decides, and anything unclear is the client (it cuts more).
+ */
+function compilerSide(compiler: any): { side: Side; targets: string } {
+  const raw = compiler?.options?.target
+  const targets = [raw].flat().filter((t): t is string => typeof t === 'string')
+  if (targets.some((t) => /^(node|async-node|electron-main)/.test(t))) return { side: 'server', targets: targets.join(', ') }
+  const client = targets.some((t) => /^(web|electron-renderer|electron-preload|nwjs)/.test(t))
+  if (!client && compiler?.platform?.node === true && !compiler.platform.web) return { side: 'server', targets: targets.join(', ') || 'node' }
+  return { side: 'client', targets: targets.join(', ') || 'web' }
+}
 
 /** SPEC 6: which side this module is compiled for, asked of the bundler each time (never cached across environments). */
 function detectSide(
@@ -36,12 +53,9 @@ function detectSide(
     }
     case 'webpack':
     case 'rspack': {
-      const native = context?.getNativeBuildContext?.()
-      const target = native?.compiler?.options?.target
-      const targets = [target].flat().filter((t): t is string => typeof t === 'string')
-      const server = targets.some((t) => /^(node|async-node|electron-main)/.test(t))
-      const side: Side = server ? 'server' : 'client'
-      return { side, environment: `${side} (${targets.join(', ') || 'web'})` }
+      const compiler = context?.getNativeBuildContext?.()?.compiler ?? (meta as any)[meta.framework]?.compiler
+      const side = compilerSide(compiler)
+      return { side: side.side, environment: `${side.side} (${side.targets})` }
     }
     case 'esbuild': {
       const native = context?.getNativeBuildContext?.()
@@ -56,9 +70,63 @@ function detectSide(
   }
 }
 
+/** Marks `build.resolve` calls that are chaincut's own head lookups, so the import guard lets them through. */
+const LOOKUP = 'chaincutLookup'
+
+/**
+ * The bundler's own resolver for cross-module head lookups, so aliases, extensions
+ * and conditions configured in that bundler apply (SPEC 2). `undefined` falls back
+ * to Node-style resolution with tsconfig `paths`.
+ */
+function bundlerResolver(context: any, meta: UnpluginContextMeta): Resolver | undefined {
+  switch (meta.framework) {
+    case 'webpack':
+    case 'rspack': {
+      // the loader's resolver: `resolve.alias`, `extensions`, `byDependency.esm`, tsconfig plugins…
+      const loader = context?.getNativeBuildContext?.()?.loaderContext
+      if (typeof loader?.getResolve !== 'function') return undefined
+      const resolve = loader.getResolve(meta.framework === 'webpack' ? { dependencyType: 'esm' } : {})
+      return (source, importer) =>
+        new Promise<string | null>((done) => {
+          // a failed lookup is "not known", never a build error
+          resolve(dirname(importer), source, (error: unknown, result: unknown) => done(!error && typeof result === 'string' ? result : null))
+        })
+    }
+    case 'esbuild': {
+      const build = context?.getNativeBuildContext?.()?.build
+      if (typeof build?.resolve !== 'function') return undefined
+      return async (source, importer) => {
+        const result = await build.resolve(source, {
+          importer,
+          resolveDir: dirname(importer),
+          kind: 'import-statement',
+          pluginData: { [LOOKUP]: true },
+        })
+        return !result.errors?.length && !result.external && result.namespace === 'file' && result.path ? result.path : null
+      }
+    }
+    default:
+      // Rollup, Rolldown, Vite: the plugin pipeline's own `this.resolve`, without chaincut's guard
+      if (typeof context?.resolve !== 'function') return undefined
+      return async (source, importer) => {
+        const resolved = await context.resolve(source, importer, { skipSelf: true })
+        return resolved && !resolved.external ? resolved.id : null
+      }
+  }
+}
+
 export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false> = (rawOptions, meta) => {
   const options: ChaincutOptions = rawOptions ?? {}
   const config = resolveConfig(options) // validates the options at config time
+  if (options.side !== undefined && options.side !== 'client' && options.side !== 'server') {
+    throw new Error(`[chaincut] side must be 'client' or 'server' (got ${JSON.stringify(options.side)})`)
+  }
+  // SPEC 6: Rollup and Rolldown builds do not say which side they are; fail at config time, not mid-build
+  if ((meta.framework === 'rollup' || meta.framework === 'rolldown') && !options.side) {
+    throw new Error(
+      `[chaincut] ${meta.framework} does not say which bundle it builds: pass chaincut({ side: 'client' }) in the browser build's plugins and chaincut({ side: 'server' }) in the server build's`,
+    )
+  }
   const cache = new ModuleCache()
   const report = new BuildReport()
   const reportOption = options.report ?? true
@@ -110,6 +178,37 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
     throw error
   }
 
+  /**
+   * SPEC 7.3: the original text of a transformed module → its output. Rollup embeds a
+   * module's original text in the bundle's map (not the transform map's `sourcesContent`,
+   * which chaincut blanks), so the cut code is blanked again in the written maps.
+   */
+  const outputs = new Map<string, { map: unknown }>()
+  function redactBundleMaps(this: unknown, _output: unknown, bundle: Record<string, any>) {
+    if (!outputs.size) return
+    for (const chunk of Object.values(bundle)) {
+      const map = chunk?.type === 'chunk' ? chunk.map : null
+      if (!Array.isArray(map?.sourcesContent)) continue
+      let changed = false
+      const contents = map.sourcesContent.map((original: string | null) => {
+        const redacted = original == null ? undefined : (outputs.get(original)?.map as { sourcesContent?: Array<string | null> } | undefined)?.sourcesContent?.[0]
+        if (redacted == null || redacted === original) return original
+        changed = true
+        return redacted
+      })
+      if (!changed) continue
+      const text = () => (typeof map.toString === 'function' && map.toString !== Object.prototype.toString ? map.toString() : JSON.stringify(map))
+      const dataUrl = (json: string) => `data:application/json;charset=utf-8;base64,${Buffer.from(json).toString('base64')}`
+      const before = text()
+      map.sourcesContent = contents
+      const after = text()
+      // the map file was emitted before this hook, and an inline map is in the code
+      const asset = bundle[chunk.sourcemapFileName ?? `${chunk.fileName}.map`]
+      if (asset?.type === 'asset' && typeof asset.source === 'string') asset.source = after
+      if (typeof chunk.code === 'string' && chunk.code.includes(dataUrl(before))) chunk.code = chunk.code.replace(dataUrl(before), dataUrl(after))
+    }
+  }
+
   const codeFilter = new RegExp(`${config.codeFilter.client.source}|${config.codeFilter.server.source}`)
 
   return {
@@ -120,17 +219,23 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
 
     buildStart() {
       cache.clear()
+      outputs.clear()
     },
 
-    // SPEC 7.2, by specifier: only imports that survived cutting reach the resolver
-    resolveId(source, importer, hookOptions) {
-      if (!importer) return null
-      const context = this as any
-      const { side } = detectSide(context, meta, options, hookOptions as { ssr?: boolean })
-      const rule = (side === 'client' ? config.isServerOnly : config.isClientOnly)(source)
-      if (rule) guardViolation(context, side, importer, source, null, rule)
-      return null
-    },
+    // SPEC 7.2, by specifier: only imports that survived cutting reach the resolver.
+    // esbuild has its own below: its `build.resolve` (chaincut's head lookups) runs every
+    // plugin's `onResolve`, and only a native callback sees the lookup's `pluginData`.
+    resolveId:
+      meta.framework === 'esbuild'
+        ? undefined
+        : function (this: any, source: string, importer: string | undefined, hookOptions: unknown) {
+            // webpack's resolver as the loader's `getResolve` (chaincut's lookups) has no issuer either
+            if (!importer) return null
+            const { side } = detectSide(this, meta, options, hookOptions as { ssr?: boolean })
+            const rule = (side === 'client' ? config.isServerOnly : config.isClientOnly)(source)
+            if (rule) guardViolation(this, side, importer, source, null, rule)
+            return null
+          },
 
     // SPEC 7.2, by path: a server-only file reached through an alias
     load: {
@@ -159,13 +264,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
       async handler(code, id, ...rest: unknown[]) {
         const context = this as any
         const { side, environment } = detectSide(context, meta, options, rest[0] as { ssr?: boolean } | undefined)
-        const resolve: Resolver | undefined =
-          typeof context.resolve === 'function'
-            ? async (source, importer) => {
-                const resolved = await context.resolve(source, importer, { skipSelf: true })
-                return resolved && !resolved.external ? resolved.id : null
-              }
-            : undefined
+        const resolve = bundlerResolver(context, meta)
         try {
           const result = await transform(code, id, {
             ...options,
@@ -178,6 +277,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
             },
           })
           if (!result) return null
+          outputs.set(code, result)
           if (typeof context.addWatchFile === 'function') {
             for (const dependency of result.report.dependencies) context.addWatchFile(dependency)
           }
@@ -193,10 +293,36 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
       },
     },
 
-    rollup: { moduleParsed } as any,
-    rolldown: { moduleParsed } as any,
+    rollup: { moduleParsed, generateBundle: redactBundleMaps } as any,
+    rolldown: { moduleParsed, generateBundle: redactBundleMaps } as any,
+    esbuild: {
+      setup(build: any) {
+        const context = {
+          getNativeBuildContext: () => ({ framework: 'esbuild', build }),
+          warnings: [] as string[],
+          warn(message: string) {
+            this.warnings.push(message)
+          },
+        }
+        build.onResolve({ filter: /.*/ }, (args: { path: string; importer: string; kind: string; pluginData?: Record<string, unknown> }) => {
+          if (args.kind === 'entry-point' || !args.importer || args.pluginData?.[LOOKUP]) return undefined
+          const { side } = detectSide(context, meta, options, undefined)
+          const rule = (side === 'client' ? config.isServerOnly : config.isClientOnly)(args.path)
+          if (!rule) return undefined
+          context.warnings = []
+          try {
+            guardViolation(context, side, args.importer, args.path, null, rule)
+          } catch (error) {
+            if (error instanceof GuardError) return { errors: [{ text: error.message, pluginName: 'chaincut', detail: error.violation }] }
+            throw error
+          }
+          return { warnings: context.warnings.map((text) => ({ text, pluginName: 'chaincut' })) }
+        })
+      },
+    } as any,
     vite: {
       moduleParsed,
+      generateBundle: redactBundleMaps,
       configResolved(resolved: { root: string }) {
         root = resolved.root
       },

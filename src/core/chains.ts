@@ -8,7 +8,7 @@ import type * as t from '@babel/types'
 import type { ChainFamily, ContainerSpec, Resolver } from '../types.js'
 import { isFollowable, type ModuleAnalysis, type ModuleCache } from './bindings.js'
 import type { Config } from './config.js'
-import { unwrap, type Binding, type CallRun, type Scope, type Segment } from './scope.js'
+import { unwindRun, unwrap, type Binding, type CallRun, type Scope, type Segment } from './scope.js'
 
 /** The state of a point as its chain is read: flags that change how it is cut (SPEC 4.1). */
 export interface PointState {
@@ -190,7 +190,7 @@ export class Classifier {
       case 'CallExpression': {
         const callee = unwrap(n.callee)
         if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
-          const run = unwindForValue(n, this.ctx.config.walkOptions.pointMembers)
+          const run = unwindRun(n, this.ctx.config.walkOptions.pointMembers)
           const { base, from } = await this.runBase(run.segments, run.base, scope, module)
           return interpret(this.ctx.config, from ? run.segments.slice(from) : run.segments, base).value
         }
@@ -293,31 +293,6 @@ export class Classifier {
     }
     chains.sort((a, b) => a.run.outer.start! - b.run.outer.start!)
     return chains
-  }
-}
-
-/** Unwinds a call run for classification only (the walk already recorded the module's own runs). */
-function unwindForValue(outer: t.Node, pointMembers: Set<string>): { segments: Segment[]; base: t.Node } {
-  const segments: Segment[] = []
-  let node: t.Node = outer
-  for (;;) {
-    const current = unwrap(node)
-    if (current.type === 'CallExpression' || current.type === 'OptionalCallExpression') {
-      const callee = unwrap(current.callee)
-      if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
-        const object = unwrap(callee.object)
-        let viaMember: t.MemberExpression | null = null
-        if (!callee.computed && object.type === 'MemberExpression' && !object.computed && object.property.type === 'Identifier' && pointMembers.has(object.property.name)) {
-          viaMember = object
-        }
-        const name = callee.computed ? isStringish(callee.property) : callee.property.type === 'Identifier' ? callee.property.name : null
-        segments.push({ name, call: current, callee, computed: callee.computed, optional: current.type === 'OptionalCallExpression', viaMember })
-        node = viaMember ? viaMember.object : callee.object
-        continue
-      }
-    }
-    segments.reverse()
-    return { segments, base: current }
   }
 }
 

@@ -487,41 +487,16 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
 
   /** A call not already part of a longer run: unwind the run of member calls beneath it. */
   const recordRun = (outer: t.CallExpression | t.OptionalCallExpression, scope: Scope) => {
-    const segments: Segment[] = []
+    const { segments, base } = unwindRun(outer, options.pointMembers, true)
     let interesting = false
-    let node: t.Node = outer
-    let base: t.Node
-    for (;;) {
-      const current = unwrap(node)
-      if (current.type === 'CallExpression' || current.type === 'OptionalCallExpression') {
-        const callee = unwrap(current.callee)
-        if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
-          if (current !== outer) (current as Flagged)._chaincutInner = true
-          const name = memberName(callee)
-          const object = unwrap(callee.object)
-          let viaMember: t.MemberExpression | null = null
-          if (
-            !callee.computed &&
-            object.type === 'MemberExpression' &&
-            !object.computed &&
-            object.property.type === 'Identifier' &&
-            options.pointMembers.has(object.property.name)
-          ) {
-            viaMember = object
-          }
-          const optional = current.type === 'OptionalCallExpression' || callee.type === 'OptionalMemberExpression' || (viaMember !== null && (viaMember as t.Node).type === 'OptionalMemberExpression')
-          if (name === null || callee.computed || optional || viaMember || options.segmentNames.has(name)) interesting = true
-          segments.push({ name, call: current, callee, computed: callee.computed, optional, viaMember })
-          node = viaMember ? viaMember.object : callee.object
-          continue
-        }
+    for (const s of segments) {
+      if (s.name === null || s.computed || s.optional || s.viaMember || options.segmentNames.has(s.name)) {
+        interesting = true
+        break
       }
-      base = current
-      break
     }
     if (!interesting) return
-    segments.reverse()
-    runs.push({ outer, segments, base, scope, assignedTo: (unwrap(outer) as Flagged)._chaincutName ?? (outer as Flagged)._chaincutName ?? null })
+    runs.push({ outer, segments, base, scope, assignedTo: (outer as Flagged)._chaincutName ?? null })
   }
 
   // top level: imports, exports and removable units
@@ -828,6 +803,37 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     if (binding) binding.exported = true
   }
   return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations }
+}
+
+/**
+ * Unwinds a run of member calls from its outermost call: the segments in
+ * source order and what the first one is called on. `X.lets.page(...)` is one
+ * segment (`page`, via `lets`) on `X`. With `mark`, the inner calls are
+ * flagged so the walk does not start a run at each of them (O(n), not O(n²)).
+ */
+export function unwindRun(outer: t.Node, pointMembers: Set<string>, mark = false): { segments: Segment[]; base: t.Node } {
+  const segments: Segment[] = []
+  let node: t.Node = outer
+  for (;;) {
+    const current = unwrap(node)
+    if (current.type === 'CallExpression' || current.type === 'OptionalCallExpression') {
+      const callee = unwrap(current.callee)
+      if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
+        if (mark && current !== outer) (current as Flagged)._chaincutInner = true
+        const object = unwrap(callee.object)
+        let viaMember: t.MemberExpression | null = null
+        if (!callee.computed && object.type === 'MemberExpression' && !object.computed && object.property.type === 'Identifier' && pointMembers.has(object.property.name)) {
+          viaMember = object
+        }
+        const optional = current.type === 'OptionalCallExpression' || callee.type === 'OptionalMemberExpression'
+        segments.push({ name: memberName(callee), call: current, callee, computed: callee.computed, optional, viaMember })
+        node = viaMember ? viaMember.object : callee.object
+        continue
+      }
+    }
+    segments.reverse()
+    return { segments, base: current }
+  }
 }
 
 /** Resolves a reference to its binding; null for globals. */
