@@ -46,6 +46,12 @@ const MAX_REPS = 1000
 const snapshot = join(here, 'results/dist-snapshot')
 let distIndex = join(root, 'dist/index.js')
 let distVite = join(root, 'dist/vite.js')
+// `npm run build` starts with `rm -rf dist`: if dist/ is half-built, give it a minute
+if (existsSync(join(root, 'dist')) && !(existsSync(distIndex) && existsSync(distVite))) {
+  console.log('waiting for dist/ (a build is running)...')
+  for (let i = 0; i < 60 && !(existsSync(distIndex) && existsSync(distVite)); i++) await new Promise((r) => setTimeout(r, 1000))
+  await new Promise((r) => setTimeout(r, 3000)) // let tsc finish writing
+}
 if (existsSync(distIndex)) {
   rmSync(snapshot, { recursive: true, force: true })
   cpSync(join(root, 'dist'), snapshot, { recursive: true })
@@ -93,20 +99,24 @@ const sum = (xs) => xs.reduce((a, b) => a + b, 0)
 const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a')
 const pct = (x, digits = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : 'n/a')
 
-// GC attribution. "isolated": a full GC before every measurement, so that the
-// garbage one contender leaves (the baseline allocates the most) is not
-// collected on the next one's clock; each contender keeps its own young-
-// generation collections, but the old-generation work its garbage causes
-// later is nobody's. "plain": no forced GC, as a simple external harness
-// would time it; every contender pays some of the others' garbage. The
-// transform figures are measured both ways (--gc=both|isolated|plain).
+// How garbage is attributed. Babel-based contenders allocate a lot (the
+// baseline most), and whoever runs next pays for collecting it. Two schedules:
+//  - "alternate": each module is measured for every contender in turn (the
+//    contender order rotates per round), with a young-generation GC before each
+//    measurement, so the previous contender's short-lived garbage is not on the
+//    next one's clock (a full GC is not used: V8's forced full GC leaves the
+//    next calls several times slower);
+//  - "blocks": each round runs every contender over all modules in turn, so
+//    each pays its own collections, old generation included, as it would in a
+//    build; only the first module of a block inherits another's garbage.
+// The transform figures are measured both ways (--gc=both|alternate|blocks).
 v8.setFlagsFromString('--expose-gc')
 const collect = vm.runInNewContext('gc')
-const GC_MODES = { both: ['isolated', 'plain'], isolated: ['isolated'], plain: ['plain'] }[value('gc', 'both')] ?? ['isolated', 'plain']
+const GC_MODES = { both: ['alternate', 'blocks'], alternate: ['alternate'], blocks: ['blocks'] }[value('gc', 'both')] ?? ['alternate', 'blocks']
 
-async function measure(contender, m, reps, isolate) {
+async function measure(contender, m, reps, minorGC) {
   const { run, sync } = contenders[contender]
-  if (isolate) collect()
+  if (minorGC) collect({ type: 'minor' })
   const t0 = performance.now()
   if (sync) for (let i = 0; i < reps; i++) run(m)
   else for (let i = 0; i < reps; i++) await run(m)
@@ -118,7 +128,8 @@ async function measure(contender, m, reps, isolate) {
  * repetitions per (module, contender), then `rounds` rounds in a shuffled module
  * order with the contender order rotating. Returns per-module medians in ms.
  */
-async function interleave(modules, names, rounds, label, isolate = true) {
+async function interleave(modules, names, rounds, label, mode = 'alternate') {
+  const isolate = mode === 'alternate'
   const rng = new Rng(99)
   const reps = new Map()
   const t0 = performance.now()
@@ -133,8 +144,11 @@ async function interleave(modules, names, rounds, label, isolate = true) {
   const samples = new Map(modules.map((m) => [m.id, Object.fromEntries(names.map((n) => [n, []]))]))
   for (let round = 0; round < rounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length])
-    for (const m of rng.shuffle(modules)) {
-      for (const n of order) samples.get(m.id)[n].push(await measure(n, m, reps.get(`${m.id}|${n}`), isolate))
+    const shuffled = rng.shuffle(modules)
+    if (mode === 'blocks') {
+      for (const n of order) for (const m of shuffled) samples.get(m.id)[n].push(await measure(n, m, reps.get(`${m.id}|${n}`), false))
+    } else {
+      for (const m of shuffled) for (const n of order) samples.get(m.id)[n].push(await measure(n, m, reps.get(`${m.id}|${n}`), true))
     }
     process.stdout.write(`\r  ${label}: round ${round + 1}/${rounds} (${((performance.now() - t0) / 1000).toFixed(0)} s)   `)
   }
@@ -162,6 +176,7 @@ function machine() {
     memoryGB: Math.round(os.totalmem() / 2 ** 30),
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    loadavg: os.loadavg().map((x) => +x.toFixed(2)),
     vite: viteVersion,
     commit,
   }
@@ -251,7 +266,7 @@ async function transformFigures() {
   const timed = corpus.filter((m) => !failed.has(m.id))
   const res = { modules: timed.length, withChains: timed.filter((m) => m.chains).length, noChains: timed.filter((m) => !m.chains).length, rounds: ROUNDS, gcModes: GC_MODES, correctness }
   for (const mode of GC_MODES) {
-    const rows = await interleave(timed, names, ROUNDS, `transform (GC ${mode})`, mode === 'isolated')
+    const rows = await interleave(timed, names, ROUNDS, `transform (${mode})`, mode)
     res[mode] = summarizeTransform(rows)
   }
   Object.assign(res, res[GC_MODES[0]]) // the headline figures: the first mode
@@ -267,8 +282,8 @@ async function scalingFigures() {
   const names = chaincut ? ['parse', 'chaincut', 'baseline'] : ['parse', 'baseline']
   // few modules: more rounds for the same stability
   const rounds = Math.max(ROUNDS, quick ? 5 : 15)
-  const sizeRows = await interleave(prep(bySize), names, rounds, 'scaling by size')
-  const chainRows = await interleave(prep(byChains), names, rounds, 'scaling by chains')
+  const sizeRows = await interleave(prep(bySize), names, rounds, 'scaling by size', 'blocks')
+  const chainRows = await interleave(prep(byChains), names, rounds, 'scaling by chains', 'blocks')
   const row = (r) => ({
     kb: +(r.module.bytes / 1024).toFixed(1),
     chains: r.module.chains,
@@ -318,7 +333,7 @@ function runChild(appDir, variant, outDir) {
 }
 
 async function viteFigures() {
-  const hasPlugin = existsSync(distVite)
+  const hasPlugin = Boolean(chaincut) && existsSync(distVite)
   const appDir = join(os.tmpdir(), `chaincut-bench-app-${APP_MODULES}`)
   const t0 = performance.now()
   const app = writeApp(appDir, { modules: APP_MODULES })
@@ -385,8 +400,8 @@ function budgetRows(r) {
     if (t.chaincutOverParse) {
       // headline = first GC mode; the other mode in brackets (see the GC note in measure())
       const other = t.gcModes.length > 1 ? t[t.gcModes[1]] : null
-      const also = (f) => (other ? `; ${t.gcModes[1]} GC: ${f(other)}` : '')
-      const label = t.gcModes.length > 1 ? `${t.gcModes[0]} GC: ` : ''
+      const also = (f) => (other ? `; ${t.gcModes[1]}: ${f(other)}` : '')
+      const label = t.gcModes.length > 1 ? `${t.gcModes[0]}: ` : ''
       rows.push(['chaincut transform ÷ `@babel/parser` parse', `${n}, median`, `${label}${fmt(t.chaincutOverParse.median)}× (p90 ${fmt(t.chaincutOverParse.p90)}×)${also((o) => `${fmt(o.chaincutOverParse.median)}× (p90 ${fmt(o.chaincutOverParse.p90)}×)`)}`, '≤ 1.5×', ok(Math.max(t.chaincutOverParse.median, other?.chaincutOverParse.median ?? 0) <= 1.5)])
       rows.push(['module without chains ÷ parse', `${t.noChains} modules, median`, `${label}${pct(t.noChainOverParse.median, 2)}${also((o) => pct(o.noChainOverParse.median, 2))}${t.noChainOverParse.parsedByFilter ? ` (${t.noChainOverParse.parsedByFilter} mention "handler" and are parsed)` : ''}`, '≤ 2%', ok(Math.max(t.noChainOverParse.median, other?.noChainOverParse.median ?? 0) <= 0.02)])
       rows.push(['Babel baseline ÷ chaincut', `${n}, median`, `${label}${fmt(t.baselineOverChaincut.median, 1)}× faster (min ${fmt(t.baselineOverChaincut.min, 1)}×)${also((o) => `${fmt(o.baselineOverChaincut.median, 1)}× (min ${fmt(o.baselineOverChaincut.min, 1)}×)`)}`, '≥ 4×', ok(Math.min(t.baselineOverChaincut.median, other?.baselineOverChaincut.median ?? Infinity) >= 4)])
@@ -423,7 +438,7 @@ function budgetRows(r) {
 function markdown(r) {
   const m = r.machine
   const lines = [
-    `Measured ${m.date.slice(0, 10)} on ${m.cpu} (${m.cores} cores, ${m.memoryGB} GB), Node ${m.node}, Vite ${m.vite}, commit ${m.commit}${quick ? ' — quick run' : ''}.`,
+    `Measured ${m.date.slice(0, 10)} on ${m.cpu} (${m.cores} cores, ${m.memoryGB} GB), Node ${m.node}, Vite ${m.vite}, commit ${m.commit}${quick ? ' — quick run' : ''}; load average ${m.loadavg[0]} before, ${r.loadavgAfter?.[0] ?? 'n/a'} after.`,
     '',
     '| figure | measured on | result | budget | |',
     '|---|---|---|---|---|',
@@ -451,6 +466,7 @@ if (only.has('transform')) results.transform = await transformFigures()
 if (only.has('scaling')) results.scaling = await scalingFigures()
 if (only.has('vite')) results.vite = await viteFigures()
 results.seconds = (performance.now() - started) / 1000
+results.loadavgAfter = os.loadavg().map((x) => +x.toFixed(2))
 
 mkdirSync(join(here, 'results'), { recursive: true })
 writeFileSync(join(here, 'results/latest.json'), JSON.stringify(results, null, 2) + '\n')
@@ -459,8 +475,8 @@ console.log('\n' + markdown(results))
 for (const mode of results.transform?.gcModes ?? []) {
   const t = results.transform[mode]
   if (!t.chaincutOverParse) continue
-  console.log(`\n[GC ${mode}] chaincut ÷ parse by kind: ${Object.entries(t.chaincutOverParse.byKind).map(([k, x]) => `${k} ${fmt(x)}×`).join(', ')}; aggregate ${fmt(t.chaincutOverParse.aggregate)}×`)
-  console.log(`[GC ${mode}] worst: ${t.chaincutOverParse.worst.map((w) => `${w.id.split('/').pop()} (${fmt(w.kb, 0)} KB, ${w.chains} chains) ${fmt(w.ratio)}×`).join('; ')}`)
+  console.log(`\n[${mode}] chaincut ÷ parse by kind: ${Object.entries(t.chaincutOverParse.byKind).map(([k, x]) => `${k} ${fmt(x)}×`).join(', ')}; aggregate ${fmt(t.chaincutOverParse.aggregate)}×`)
+  console.log(`[${mode}] worst: ${t.chaincutOverParse.worst.map((w) => `${w.id.split('/').pop()} (${fmt(w.kb, 0)} KB, ${w.chains} chains) ${fmt(w.ratio)}×`).join('; ')}`)
 }
 if (results.vite?.with) {
   console.log(`vite: plugin transform hook ${fmt(results.vite.with.pluginMs, 0)} ms over ${results.vite.with.pluginCalls} calls (sum, median run); bundle ${(results.vite.without.bundleBytes / 1024).toFixed(0)} KB → ${(results.vite.with.bundleBytes / 1024).toFixed(0)} KB; server markers in client bundle: without [${results.vite.without.leaks.join(', ')}], with [${results.vite.with.leaks.join(', ')}]`)

@@ -70,6 +70,10 @@ function detectSide(
   }
 }
 
+// one object each: webpack caches the child resolver by the options object
+const WEBPACK_RESOLVE = { dependencyType: 'esm' }
+const RSPACK_RESOLVE = {}
+
 /** Marks `build.resolve` calls that are chaincut's own head lookups, so the import guard lets them through. */
 const LOOKUP = 'chaincutLookup'
 
@@ -85,7 +89,7 @@ function bundlerResolver(context: any, meta: UnpluginContextMeta): Resolver | un
       // the loader's resolver: `resolve.alias`, `extensions`, `byDependency.esm`, tsconfig plugins…
       const loader = context?.getNativeBuildContext?.()?.loaderContext
       if (typeof loader?.getResolve !== 'function') return undefined
-      const resolve = loader.getResolve(meta.framework === 'webpack' ? { dependencyType: 'esm' } : {})
+      const resolve = loader.getResolve(meta.framework === 'webpack' ? WEBPACK_RESOLVE : RSPACK_RESOLVE)
       return (source, importer) =>
         new Promise<string | null>((done) => {
           // a failed lookup is "not known", never a build error
@@ -127,6 +131,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
       `[chaincut] ${meta.framework} does not say which bundle it builds: pass chaincut({ side: 'client' }) in the browser build's plugins and chaincut({ side: 'server' }) in the server build's`,
     )
   }
+  const webpackFamily = meta.framework === 'webpack' || meta.framework === 'rspack'
   const cache = new ModuleCache()
   const report = new BuildReport()
   const reportOption = options.report ?? true
@@ -156,10 +161,77 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
       if (!graph.importedBy.has(child)) graph.importedBy.set(child, info.id)
     }
   }
+  /** webpack and Rspack have no `getModuleInfo`: the compilation's module graph (each module's issuer) stands in */
+  let currentCompilation: any
+  const compilationModuleInfo = (context: any) => {
+    const native = context?.getNativeBuildContext?.()
+    const compilation = native?.compilation ?? currentCompilation
+    const moduleGraph = compilation?.moduleGraph
+    if (typeof moduleGraph?.getIssuer !== 'function') return undefined
+    const clean = (resource: unknown) => (typeof resource === 'string' ? resource.replace(/[?#].*$/, '') : undefined)
+    const find = (id: string) => {
+      const loading = native?.loaderContext?._module
+      if (loading && clean(loading.resource) === id) return loading
+      for (const module of compilation.modules ?? []) if (clean(module.resource) === id) return module
+      return undefined
+    }
+    return (id: string) => {
+      try {
+        const module = find(id)
+        if (!module) return null
+        const issuer = moduleGraph.getIssuer(module)
+        const importer = clean(issuer?.resource)
+        return { importers: importer ? [importer] : [], isEntry: !issuer }
+      } catch {
+        return null
+      }
+    }
+  }
+
+  /** esbuild: every import seen, to name the importer of a guarded file reached through an alias */
+  let esbuildBuild: any
+  const esbuildImports: Array<{ path: string; importer: string; resolveDir: string; kind: string }> = []
+  const esbuildImporterOf = async (id: string): Promise<{ importer: string; source: string } | null> => {
+    if (!esbuildBuild) return null
+    const candidates = esbuildImports.filter((i) => i.importer !== id)
+    const resolved = await Promise.all(
+      candidates.map((i) =>
+        esbuildBuild
+          .resolve(i.path, { importer: i.importer, resolveDir: i.resolveDir, kind: i.kind, pluginData: { [LOOKUP]: true } })
+          .then((r: { path?: string }) => r.path, () => undefined),
+      ),
+    )
+    const at = resolved.indexOf(id)
+    return at < 0 ? null : { importer: candidates[at].importer, source: candidates[at].path }
+  }
+
+  /**
+   * webpack and Rspack: remember the compilation (for the importer chain), and catch a
+   * server-only file reached through an alias (SPEC 7.2 by path) where its resolution is
+   * known with the import and its issuer (Rspack's module graph cannot be read while built).
+   */
+  function webpackLike(compiler: any) {
+    compiler.hooks.thisCompilation.tap('chaincut', (compilation: any, params: any) => {
+      currentCompilation = compilation
+      params?.normalModuleFactory?.hooks?.afterResolve?.tapPromise('chaincut', async (data: any) => {
+        const resource = data?.createData?.resource
+        const issuer = data?.contextInfo?.issuer
+        if (typeof resource !== 'string' || !issuer) return
+        const id = resource.replace(/[?#].*$/, '')
+        if (!GUARDED_PATH.test(id)) return
+        const context = { getNativeBuildContext: () => ({ framework: meta.framework, compiler, compilation }) }
+        const { side } = detectSide(context, meta, options, undefined)
+        const rule = (side === 'client' ? config.isServerOnly : config.isClientOnly)(id)
+        if (rule) guardViolation(context, side, issuer, typeof data.request === 'string' ? data.request : id, id, rule)
+      })
+    })
+  }
+
   const moduleInfo = (context: any, environment: string) => {
     const graph = graphs.get(environment)
+    const fromCompilation = webpackFamily ? compilationModuleInfo(context) : undefined
     return (id: string) => {
-      const known = context.getModuleInfo?.(id)
+      const known = context.getModuleInfo?.(id) ?? fromCompilation?.(id)
       if (known?.importers?.length || known?.isEntry) return known
       const parent = graph?.importedBy.get(id)
       return { importers: parent ? [parent] : [], isEntry: graph?.entries.has(id) ?? false }
@@ -184,6 +256,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
    * which chaincut blanks), so the cut code is blanked again in the written maps.
    */
   const outputs = new Map<string, { map: unknown }>()
+  let collectOutputs = meta.framework === 'rollup' // Vite: only in `vite build` (Rollup before Vite 8)
   function redactBundleMaps(this: unknown, _output: unknown, bundle: Record<string, any>) {
     if (!outputs.size) return
     for (const chunk of Object.values(bundle)) {
@@ -238,16 +311,22 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
           },
 
     // SPEC 7.2, by path: a server-only file reached through an alias
-    load: {
+    // (webpack and Rspack: at `afterResolve`, where the import is known, see `webpackLike`)
+    load: webpackFamily ? undefined : {
       filter: { id: GUARDED_PATH },
-      handler(id) {
+      async handler(id: string) {
         const context = this as any
-        const { side } = detectSide(context, meta, options, undefined)
+        const { side, environment } = detectSide(context, meta, options, undefined)
         const rule = (side === 'client' ? config.isServerOnly : config.isClientOnly)(id)
         if (!rule) return null
-        const info = context.getModuleInfo?.(id)
-        const importer = info?.importers?.[0] ?? info?.dynamicImporters?.[0]
+        const info = moduleInfo(context, environment)(id)
+        const importer = info?.importers?.[0] ?? (info as { dynamicImporters?: string[] } | undefined)?.dynamicImporters?.[0]
         if (importer) guardViolation(context, side, importer, id, id, rule)
+        else if (meta.framework === 'esbuild') {
+          // esbuild says nothing about who imports a file: find the import that resolves to it
+          const found = await esbuildImporterOf(id)
+          if (found) guardViolation(context, side, found.importer, found.source, id, rule)
+        }
         return null
       },
     },
@@ -277,9 +356,15 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
             },
           })
           if (!result) return null
-          outputs.set(code, result)
+          if (collectOutputs) outputs.set(code, result)
           if (typeof context.addWatchFile === 'function') {
             for (const dependency of result.report.dependencies) context.addWatchFile(dependency)
+          }
+          if (webpackFamily) {
+            // webpack names a loader map's sources from absolute paths (as babel-loader writes them);
+            // the file-relative name would lose its folder (`webpack:///ideas.ts`)
+            const map = result.map as any
+            return { code: result.code, map: { ...map, sources: [id.replace(/[?#].*$/, '')] } }
           }
           return { code: result.code, map: result.map as any }
         } catch (error) {
@@ -293,10 +378,16 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
       },
     },
 
+    webpack: webpackLike,
+    rspack: webpackLike,
     rollup: { moduleParsed, generateBundle: redactBundleMaps } as any,
-    rolldown: { moduleParsed, generateBundle: redactBundleMaps } as any,
+    rolldown: { moduleParsed } as any,
     esbuild: {
       setup(build: any) {
+        esbuildBuild = build
+        build.onStart(() => {
+          esbuildImports.length = 0 // a rebuild of an esbuild context sees its imports again
+        })
         const context = {
           getNativeBuildContext: () => ({ framework: 'esbuild', build }),
           warnings: [] as string[],
@@ -304,8 +395,9 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
             this.warnings.push(message)
           },
         }
-        build.onResolve({ filter: /.*/ }, (args: { path: string; importer: string; kind: string; pluginData?: Record<string, unknown> }) => {
+        build.onResolve({ filter: /.*/ }, (args: { path: string; importer: string; resolveDir: string; kind: string; pluginData?: Record<string, unknown> }) => {
           if (args.kind === 'entry-point' || !args.importer || args.pluginData?.[LOOKUP]) return undefined
+          esbuildImports.push({ path: args.path, importer: args.importer, resolveDir: args.resolveDir, kind: args.kind })
           const { side } = detectSide(context, meta, options, undefined)
           const rule = (side === 'client' ? config.isServerOnly : config.isClientOnly)(args.path)
           if (!rule) return undefined
@@ -323,8 +415,9 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
     vite: {
       moduleParsed,
       generateBundle: redactBundleMaps,
-      configResolved(resolved: { root: string }) {
+      configResolved(resolved: { root: string; command?: string }) {
         root = resolved.root
+        collectOutputs = resolved.command === 'build'
       },
       // A module's output depends on its parents in other modules (`.ssr(false)`, `.clientOnly()`,
       // whether a head traces at all). Vite only soft-invalidates importers, which would serve the

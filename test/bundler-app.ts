@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SECRETS, appAliases, writeApp } from './app-fixture.js'
 
 /** Strings only the module behind the bundler-only alias uses, all in server-only segments. */
-export const ALIASED_SECRETS = ['aliasedLoaderSecret_K2', 'aliasedPageSecret_P3', 'aliasedHandlerSecret_H4']
+export const ALIASED_SECRETS = ['aliasedLoaderSecret_K2', 'aliasedPageSecret_P3', 'aliasedHandlerSecret_H4', 'jobsServerSecret_J5']
 
 const extraFiles: Record<string, string> = {
   // every head here is imported through `~app/*`, which only the bundler knows
@@ -22,18 +22,25 @@ import { root } from '~app/lib/root'
 import { apiBase } from '~app/lib'
 import { action } from '~app/actions'
 import { db } from '../server/db.server'
+import { jobs } from '../server/jobs.server'
 
 export const aliasedAction = root.lets('POST', '/api/aliased').loader(() => ({ k: 'aliasedLoaderSecret_K2', db: db.url })).action()
 export const aliasedPage = apiBase.lets.page('/aliased').loader(() => 'aliasedPageSecret_P3').page(() => 'page')
 export const aliasedTk = action.input({}).handler(() => 'aliasedHandlerSecret_H4' + db.table)
+// chaincut looks \`jobs\` up (it heads a call chain) in a server-only module whose import the client
+// build then drops: the lookup goes through the bundler's resolver but must not trip the import guard
+export const jobAction = root.lets('POST', '/api/jobs').loader(() => jobs.input(1).handler(() => 'x')).action()
+`,
+  'src/server/jobs.server.ts': `
+export const jobs = { input: (_: unknown) => jobs, handler: (f: () => string) => f() + 'jobsServerSecret_J5' }
 `,
   'src/bundle-client.ts': `
 export { summary, calls } from './entry-client'
-export { aliasedAction, aliasedPage, aliasedTk } from './points/aliased'
+export { aliasedAction, aliasedPage, aliasedTk, jobAction } from './points/aliased'
 `,
   'src/bundle-server.ts': `
 export { summary, calls } from './entry-server'
-export { aliasedAction, aliasedPage, aliasedTk } from './points/aliased'
+export { aliasedAction, aliasedPage, aliasedTk, jobAction } from './points/aliased'
 `,
 }
 
@@ -115,6 +122,15 @@ export function describeAppBuild(name: string, build: (dir: string) => Promise<A
     it('writes a client bundle and its source map', () => {
       expect(Object.keys(client).some((f) => /\.[cm]?js$/.test(f))).toBe(true)
       expect(Object.keys(client).some((f) => f.endsWith('.map'))).toBe(true)
+      // the maps embed the app's own sources (so the next test's check of them means something)
+      const embedded = Object.entries(client)
+        .filter(([f]) => f.endsWith('.map'))
+        .flatMap(([, text]) => {
+          const map = JSON.parse(text) as { sources: string[]; sourcesContent?: Array<string | null> }
+          return map.sources.map((source, i) => [source, map.sourcesContent?.[i] ?? ''] as const)
+        })
+      const ideas = embedded.find(([source]) => source.endsWith('points/ideas.ts'))
+      expect(ideas?.[1]).toContain('root.lets')
     })
 
     it('keeps every secret out of every client file, source maps included', () => {
@@ -148,7 +164,8 @@ export function describeAppBuild(name: string, build: (dir: string) => Promise<A
         for (const m of aliased) {
           expect(m.findings.map((f) => f.code)).not.toContain('W_UNRESOLVED_HEAD')
           const deps = m.dependencies.map((d) => d.replace(/\\/g, '/'))
-          expect(deps).toEqual(expect.arrayContaining([join(dir, 'src/lib/root.ts'), join(dir, 'src/lib/base.ts'), join(dir, 'src/actions/builder.ts')].map((p) => p.replace(/\\/g, '/'))))
+          const expected = ['src/lib/root.ts', 'src/lib/base.ts', 'src/actions/builder.ts', 'src/server/jobs.server.ts']
+          expect(deps).toEqual(expect.arrayContaining(expected.map((p) => join(dir, p).replace(/\\/g, '/'))))
         }
         // `@/lib` is a bundler alias too: the point modules trace their root through it
         for (const m of modules.filter((m) => m.id.endsWith('points/ideas.ts'))) {

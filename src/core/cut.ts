@@ -287,7 +287,7 @@ function applyRule(code: string, call: t.CallExpression | t.OptionalCallExpressi
         }
         if (unsafe && !remove.some(Boolean)) continue
         const objectEnd = value.end! - 1 // the `}`
-        for (const [start, end] of listRemovalRanges(value.properties, remove, objectEnd)) {
+        for (const [start, end] of listRemovalRanges(code, value.properties, remove, objectEnd)) {
           edits.push({ start, end, text: '', kind: 'cut' })
         }
       }

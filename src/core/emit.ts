@@ -16,12 +16,53 @@ export interface Edit {
 
 /**
  * Ranges that remove the flagged items of a comma-separated list (object
- * properties, arguments, declarators) and keep the list well-formed.
- * `listEnd` is the offset of the closing bracket (or the end of the list).
+ * properties, declarators) and keep the list well-formed. An item owns its
+ * comma and a comment on the rest of its line; a kept item keeps its own.
+ * `listEnd` is the offset of the closing bracket; `trailingComma` says
+ * whether the list may end with a comma (not so for declarators).
  */
-export function listRemovalRanges(items: ReadonlyArray<t.Node>, remove: boolean[], listEnd: number): Array<[number, number]> {
-  const ranges: Array<[number, number]> = []
+export function listRemovalRanges(
+  code: string,
+  items: ReadonlyArray<t.Node>,
+  remove: boolean[],
+  listEnd: number,
+  trailingComma = true,
+): Array<[number, number]> {
   const n = items.length
+  const ranges: Array<[number, number]> = []
+  const spaceOrTab = (at: number) => code.charCodeAt(at) === 32 || code.charCodeAt(at) === 9
+  const commaAfter = (k: number) => {
+    let p = items[k].end!
+    while (p < code.length && spaceOrTab(p)) p++
+    return code.charCodeAt(p) === 44 /* , */ ? p : -1
+  }
+  /** The end of item k with its comma and a comment on the rest of its line. */
+  const extentEnd = (k: number) => {
+    const comma = commaAfter(k)
+    const p = comma === -1 ? items[k].end! : comma + 1
+    let q = p
+    while (q < code.length && spaceOrTab(q)) q++
+    if (code.startsWith('//', q)) {
+      const nl = code.indexOf('\n', q)
+      return nl === -1 ? code.length : nl
+    }
+    if (code.startsWith('/*', q)) {
+      const close = code.indexOf('*/', q)
+      const nl = code.indexOf('\n', q)
+      if (close !== -1 && (nl === -1 || close < nl)) return close + 2
+    }
+    return p
+  }
+  const ownLineStart = (pos: number) => {
+    let p = pos
+    while (p > 0 && spaceOrTab(p - 1)) p--
+    return p === 0 || code.charCodeAt(p - 1) === 10 ? p : -1
+  }
+  const ownLineEnd = (pos: number) => {
+    let p = pos
+    while (p < code.length && (spaceOrTab(p) || code.charCodeAt(p) === 13)) p++
+    return p >= code.length ? code.length : code.charCodeAt(p) === 10 ? p + 1 : -1
+  }
   let i = 0
   while (i < n) {
     if (!remove[i]) {
@@ -30,21 +71,54 @@ export function listRemovalRanges(items: ReadonlyArray<t.Node>, remove: boolean[
     }
     let j = i
     while (j + 1 < n && remove[j + 1]) j++
-    if (j + 1 < n) ranges.push([items[i].start!, items[j + 1].start!])
-    else if (i > 0) ranges.push([items[i - 1].end!, items[j].end!])
-    else ranges.push([items[0].start!, listEnd])
+    if (i === 0 && j === n - 1) {
+      ranges.push([items[0].start!, listEnd])
+      break
+    }
+    let start = items[i].start!
+    let end = extentEnd(j)
+    const lineStart = ownLineStart(start)
+    const lineEnd = ownLineEnd(end)
+    if (lineStart !== -1 && lineEnd !== -1) {
+      // the items own their lines: the lines go
+      start = lineStart
+      end = lineEnd
+    } else if (j + 1 < n) {
+      while (end < items[j + 1].start! && spaceOrTab(end)) end++
+    }
+    if (j === n - 1) {
+      // the last items went: so does the comma before them, unless the list ended with one (and may)
+      const comma = commaAfter(i - 1)
+      if (comma !== -1 && (!trailingComma || commaAfter(j) === -1)) {
+        if (code.slice(comma + 1, start).trim() === '') start = comma
+        else ranges.push([comma, comma + 1])
+      }
+    }
+    ranges.push([start, end])
     i = j + 1
   }
-  return ranges
+  return ranges.sort((a, b) => a[0] - b[0])
 }
 
 const isBlank = (code: number) => code === 32 || code === 9 || code === 13
 
-/** A whole statement's range, widened to its own lines and its leading comments. */
-export function statementRange(code: string, node: t.Node, floor: number): [number, number] {
+/** Comments that configure tools, not describe the code below them: never removed with it. */
+const PRAGMA = /@jsx|@license|@preserve|@refresh|@vite-ignore|@ts-|eslint|biome-ignore|prettier-ignore|istanbul|c8 ignore|#__|^\/\s*<reference|^!/
+
+/**
+ * A whole statement's range, widened to its own lines and to the comments
+ * directly above it (a JSDoc that may describe server code), but never past a
+ * blank line or a pragma, and never past `floor`.
+ */
+export function statementRange(code: string, node: t.Node, floor: number, takeComments = true): [number, number] {
   let start = node.start!
-  for (const comment of node.leadingComments ?? []) {
-    if (comment.start! >= floor && comment.start! < start) start = comment.start!
+  if (takeComments) {
+    const comments = (node.leadingComments ?? []).filter((c) => c.start! >= floor && c.end! <= node.start!)
+    for (let k = comments.length - 1; k >= 0; k--) {
+      const comment = comments[k]
+      if (/\n[ \t\r]*\n/.test(code.slice(comment.end!, start)) || PRAGMA.test(comment.value)) break
+      start = comment.start!
+    }
   }
   let end = node.end!
   // swallow the indentation before and the line break after, when the statement owns its lines

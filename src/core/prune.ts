@@ -74,7 +74,7 @@ export function moduleReferences(walk: WalkResult): ModuleReferences {
 }
 
 /** Which module-scope bindings are live, given the code removed by `cut` (or none). */
-export function liveBindings(walk: WalkResult, mr: ModuleReferences, cut: RangeSet | null): Set<Binding> {
+export function liveBindings(walk: WalkResult, mr: ModuleReferences, cut: RangeSet | null, keptUnits: Unit[] = []): Set<Binding> {
   const live = new Set<Binding>()
   const liveUnits = new Set<Unit>()
   const queue: Unit[] = []
@@ -98,6 +98,8 @@ export function liveBindings(walk: WalkResult, mr: ModuleReferences, cut: RangeS
     if (binding.exported || !binding.unit) mark(binding)
   }
   visit(mr.byOwner.get(null))
+  // declarations that stay whatever happens (already unused: SPEC 5 leaves them) keep what they use
+  for (const unit of keptUnits) visit(mr.byOwner.get(unit))
   while (queue.length) visit(mr.byOwner.get(queue.pop()!))
   return live
 }
@@ -111,7 +113,9 @@ export function prune(
 ): PruneResult {
   const result: PruneResult = { edits: [], removedImports: [], removedDeclarations: [] }
   const before = liveBindings(walk, mr, null)
-  const after = cut.size ? liveBindings(walk, mr, cut) : before
+  // a unit with a name that was already unused stays in the output, so what it uses stays too
+  const staying = walk.units.filter((u) => u.kind !== 'import' && u.bindings.some((b) => !before.has(b)))
+  const after = cut.size ? liveBindings(walk, mr, cut, staying) : before
   const guardCache = new Map<string, boolean>()
   const guarded = (source: string) => {
     let hit = guardCache.get(source)
@@ -152,7 +156,8 @@ export function prune(
 function removeStatement(code: string, statement: t.Node, result: PruneResult) {
   // never reach back into the previous statement's text
   const floor = previousEnd(code, statement.start!)
-  const [start, end] = statementRange(code, statement, floor)
+  // an import's comments stay: the file's header and pragmas sit above the first import
+  const [start, end] = statementRange(code, statement, floor, statement.type !== 'ImportDeclaration')
   result.edits.push({ start, end, text: '', kind: 'prune' })
 }
 
@@ -237,8 +242,8 @@ function pruneVariables(
     if (index === -1 || !unit.bindings.length) continue
     const dying = unit.bindings.filter((b) => dies(b, statement))
     if (!dying.length) continue
-    // the declarator goes when every name in it is dead after the cut
-    if (unit.bindings.every((b) => dies(b, statement) || !before.has(b))) {
+    // the declarator goes when every name in it dies; a name that was already unused stays (SPEC 5)
+    if (unit.bindings.every((b) => dies(b, statement))) {
       removeDeclarator[index] = true
       for (const b of dying) result.removedDeclarations.push({ name: b.name, start: b.id.start! })
       continue
@@ -252,7 +257,7 @@ function pruneVariables(
       return value.type === 'Identifier' && dying.some((b) => b.id === value)
     })
     if (!remove.some(Boolean)) continue
-    for (const [start, end] of listRemovalRanges(pattern.properties, remove, pattern.end! - 1)) {
+    for (const [start, end] of listRemovalRanges(code, pattern.properties, remove, pattern.end! - 1)) {
       partial.push({ start, end, text: '', kind: 'prune' })
     }
     for (const b of dying) if (remove[pattern.properties.findIndex((p) => p.type === 'ObjectProperty' && (p.value === b.id || (p.value.type === 'AssignmentPattern' && p.value.left === b.id)))]) result.removedDeclarations.push({ name: b.name, start: b.id.start! })
@@ -263,7 +268,7 @@ function pruneVariables(
   }
   if (removeDeclarator.some(Boolean)) {
     const last = declarators[declarators.length - 1]
-    for (const [start, end] of listRemovalRanges(declarators, removeDeclarator, last.end!)) {
+    for (const [start, end] of listRemovalRanges(code, declarators, removeDeclarator, last.end!, false)) {
       result.edits.push({ start, end, text: '', kind: 'prune' })
     }
   }

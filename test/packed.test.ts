@@ -1,0 +1,103 @@
+/**
+ * From outside: `npm pack` the package (as built), unpack it into a fresh
+ * project's node_modules, and load every entry by its package name in a plain
+ * Node process — each bundler entry's default export makes that bundler's
+ * plugin; the core entry exports `transform` and the preset factories; every
+ * file `exports`/`bin` name is in the tarball.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const ROOT = join(import.meta.dirname, '..')
+
+const check = `
+const out = {}
+const entries = {
+  vite: [{}],
+  rollup: [{ side: 'client' }],
+  rolldown: [{ side: 'server' }],
+  webpack: [{}],
+  rspack: [{}],
+  esbuild: [{}],
+}
+for (const [name, [options]] of Object.entries(entries)) {
+  const mod = await import('chaincut/' + name)
+  const plugin = mod.default(options)
+  const plugins = Array.isArray(plugin) ? plugin : [plugin]
+  out[name] = { type: typeof mod.default, keys: plugins.flatMap((p) => Object.keys(p)).sort(), names: plugins.map((p) => p.name ?? null) }
+}
+const core = await import('chaincut')
+out.core = Object.keys(core).sort()
+const result = await core.transform("import { Point0 } from '@point0/core'\\nexport const a = Point0.lets('GET', '/x').loader(() => 'PACKED_SECRET').action()\\n", '/app/a.ts', { side: 'client' })
+out.transformed = result.code
+try { (await import('chaincut/rollup')).default() } catch (e) { out.rollupWithoutSide = e.message }
+out.version = (await import('chaincut/package.json', { with: { type: 'json' } })).default.version
+console.log(JSON.stringify(out))
+`
+
+describe('the packed package', () => {
+  let dir: string
+  let pkgDir: string
+  let result: any
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chaincut-packed-'))
+    // --ignore-scripts: no `prepare` (tsc) while other test files import dist/
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+    )
+    const tarball = join(dir, packed[0].filename)
+    const project = join(dir, 'project')
+    mkdirSync(join(project, 'node_modules'), { recursive: true })
+    execFileSync('tar', ['xzf', tarball, '-C', dir])
+    pkgDir = join(project, 'node_modules/chaincut')
+    renameSync(join(dir, 'package'), pkgDir)
+    // the package's dependencies, as an install would provide them
+    symlinkSync(join(ROOT, 'node_modules'), join(pkgDir, 'node_modules'), 'dir')
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'packed-consumer', private: true, type: 'module' }))
+    writeFileSync(join(project, 'check.mjs'), check)
+    result = JSON.parse(execFileSync(process.execPath, ['check.mjs'], { cwd: project, encoding: 'utf8' }))
+  })
+
+  afterAll(() => {
+    if (dir && !process.env.KEEP_TMP) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('ships every file that exports, types and bin name, and no sources or tests', () => {
+    const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))
+    const targets = [pkg.main, pkg.types, ...Object.values(pkg.bin as Record<string, string>)]
+    for (const value of Object.values(pkg.exports as Record<string, string | Record<string, string>>)) {
+      targets.push(...(typeof value === 'string' ? [value] : Object.values(value)))
+    }
+    for (const target of targets) expect(existsSync(join(pkgDir, target)), target).toBe(true)
+    expect(readdirSync(pkgDir).sort()).toEqual(['CHANGELOG.md', 'README.md', 'dist', 'node_modules', 'package.json'].sort())
+  })
+
+  it('makes a plugin from every bundler entry', () => {
+    expect(result.vite.type).toBe('function')
+    expect(result.vite.names).toContain('chaincut')
+    expect(result.vite.keys).toEqual(expect.arrayContaining(['transform', 'resolveId', 'enforce']))
+    expect(result.rollup.names).toEqual(['chaincut'])
+    expect(result.rollup.keys).toEqual(expect.arrayContaining(['transform', 'resolveId', 'generateBundle']))
+    expect(result.rolldown.names).toEqual(['chaincut'])
+    expect(result.rolldown.keys).toContain('transform')
+    expect(result.webpack.keys).toEqual(['apply'])
+    expect(result.rspack.keys).toEqual(['apply'])
+    expect(result.esbuild.names).toEqual(['chaincut'])
+    expect(result.esbuild.keys).toEqual(['name', 'setup'])
+  })
+
+  it('exports the core transform and the preset factories', () => {
+    expect(result.core).toEqual(expect.arrayContaining(['transform', 'point0', 'tailorkit', 'ChaincutError', 'ModuleCache']))
+    expect(result.transformed).toContain(".loader()")
+    expect(result.transformed).not.toContain('PACKED_SECRET')
+    expect(result.version).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version)
+  })
+
+  it('asks Rollup users for side', () => {
+    expect(result.rollupWithoutSide).toMatch(/pass chaincut\(\{ side: 'client' \}\)/)
+  })
+})
