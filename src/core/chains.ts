@@ -8,7 +8,7 @@ import type * as t from '@babel/types'
 import type { ChainFamily, ContainerSpec, Resolver } from '../types.js'
 import { isFollowable, type ModuleAnalysis, type ModuleCache } from './bindings.js'
 import type { Config } from './config.js'
-import { unwindRun, unwrap, type Binding, type CallRun, type Scope, type Segment } from './scope.js'
+import { memberName, unwindRun, unwrap, type Binding, type CallRun, type Scope, type Segment } from './scope.js'
 
 /** The state of a point as its chain is read: flags that change how it is cut (SPEC 4.1). */
 export interface PointState {
@@ -275,12 +275,28 @@ export class Classifier {
         if (property.type !== 'ObjectProperty' || property.computed) continue
         const key = property.key.type === 'Identifier' ? property.key.name : isStringish(property.key)
         if (key !== value.container.property) continue
-        const start = property.value.start!
-        const end = property.value.end!
+        // the actions object, and every object of this module it names (`actions`, `{ messages: messageActions }`)
+        const ranges: Array<[number, number]> = []
+        const seen = new Set<t.Node>()
+        const collect = (node: t.Node, at: Scope) => {
+          const n = unwrap(node)
+          if (seen.has(n)) return
+          seen.add(n)
+          if (n.type === 'Identifier') {
+            const binding = at.lookup(n.name)
+            if (binding?.init && binding.kind !== 'import') collect(binding.init, binding.scope)
+            return
+          }
+          if (n.type !== 'ObjectExpression' && n.type !== 'ArrayExpression') return
+          ranges.push([n.start!, n.end!])
+          const values = n.type === 'ObjectExpression' ? n.properties.map((p) => (p.type === 'ObjectProperty' ? p.value : p.type === 'SpreadElement' ? p.argument : null)) : n.elements
+          for (const v of values) if (v && v.type !== 'SpreadElement') collect(v as t.Node, at)
+        }
+        collect(property.value, scope)
         for (const run of module.runs) {
           if (claimed.has(run)) continue
           const at = run.outer.start!
-          if (at < start || at >= end) continue
+          if (!ranges.some(([start, end]) => at >= start && at < end)) continue
           if (!run.segments.some((s) => s.name && value.container.anyChainCalling.includes(s.name))) continue
           chains.push({
             run,
@@ -322,8 +338,8 @@ export function interpret(config: Config, segments: Segment[], base: Value): Int
 
     if (segment.viaMember && name) {
       // X.lets.<type>(...)
-      const member = (segment.viaMember.property as t.Identifier).name
-      const pointFamily = config.pointFamilies.get(member)
+      const member = memberName(segment.viaMember)
+      const pointFamily = member === null ? undefined : config.pointFamilies.get(member)
       if (pointFamily && pointFamily.points!.types.includes(name)) {
         const traced = family === pointFamily
         if (traced || unknownBase) {

@@ -106,6 +106,8 @@ export function pointName(variable: string | null, type: string, file: string, e
     const candidates = suffixes(type, extra)
     let name = variable
     for (const candidate of candidates) {
+      // the bare lowercase type is a suffix only as the whole name: `transaction` is no `trans` action
+      if (candidate === type && variable !== type && /^[a-z]/.test(type)) continue
       if (variable.endsWith(candidate)) {
         name = variable.slice(0, -candidate.length)
         break
@@ -156,7 +158,12 @@ export function cutChains(
         const open = openParen(code, call)
         if (open === -1) continue
         const name = pointName(chain.run.assignedTo, entry.pointType, file, family.points.extraSuffixes?.[entry.pointType])
-        result.edits.push({ start: segment.viaMember.end!, end: segment.callee.property.end!, text: '', kind: 'desugar' })
+        // drop `.page` after `X.lets` (or after `(X.lets)`); comments in between stay where they are
+        const from = segment.callee.object.end!
+        const to = segment.callee.property.end! + (segment.callee.computed ? 1 : 0)
+        const gap = code.slice(from, segment.callee.property.start!)
+        const dot = gap.includes('//') || gap.includes('/*') ? from + gap.lastIndexOf(segment.callee.computed ? '[' : '.') : from
+        result.edits.push({ start: dot, end: to, text: '', kind: 'desugar' })
         result.edits.push({
           start: open + 1,
           end: open + 1,

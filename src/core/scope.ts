@@ -822,11 +822,18 @@ export function unwindRun(outer: t.Node, pointMembers: Set<string>, mark = false
         if (mark && current !== outer) (current as Flagged)._chaincutInner = true
         const object = unwrap(callee.object)
         let viaMember: t.MemberExpression | null = null
-        if (!callee.computed && object.type === 'MemberExpression' && !object.computed && object.property.type === 'Identifier' && pointMembers.has(object.property.name)) {
-          viaMember = object
+        if (object.type === 'MemberExpression' || object.type === 'OptionalMemberExpression') {
+          const member = memberName(object)
+          // `X.lets.page()`, also written `X?.lets.page()` or `X['lets']['page']()`: found, then refused as unsafe
+          if (member !== null && pointMembers.has(member)) viaMember = object as t.MemberExpression
         }
-        const optional = current.type === 'OptionalCallExpression' || callee.type === 'OptionalMemberExpression'
-        segments.push({ name: memberName(callee), call: current, callee, computed: callee.computed, optional, viaMember })
+        // Babel marks every link after a `?.` as optional-typed: only a real `?.` counts
+        const optional =
+          (current.type === 'OptionalCallExpression' && current.optional) ||
+          (callee.type === 'OptionalMemberExpression' && callee.optional) ||
+          (viaMember !== null && (viaMember as t.Node).type === 'OptionalMemberExpression' && (viaMember as unknown as t.OptionalMemberExpression).optional)
+        const computed = callee.computed || (viaMember !== null && viaMember.computed)
+        segments.push({ name: memberName(callee), call: current, callee, computed, optional, viaMember })
         node = viaMember ? viaMember.object : callee.object
         continue
       }
