@@ -349,7 +349,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
             ...options,
             side,
             resolve,
-            cache,
+            cache: cache.scoped(environment),
             onReport: (r) => {
               report.add(environment, r)
               recordDependencies(r.id, r.dependencies)

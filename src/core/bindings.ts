@@ -34,7 +34,20 @@ interface CacheEntry {
  * invalidated explicitly from a bundler's watch hook.
  */
 export class ModuleCache {
-  private readonly entries = new Map<string, CacheEntry>()
+  private readonly children = new Map<string, ModuleCache>()
+
+  constructor(private readonly entries = new Map<string, CacheEntry>()) {}
+
+  /**
+   * A view for one environment: the parsed modules are shared, the resolutions
+   * are not (a browser and a server build may resolve the same import apart).
+   */
+  scoped(environment: string): ModuleCache {
+    let child = this.children.get(environment)
+    if (!child) this.children.set(environment, (child = new ModuleCache(this.entries)))
+    return child
+  }
+
   /** Resolved imports of this build (`importer \0 source` → file); cleared whenever any file changes. */
   readonly resolutions = new Map<string, Promise<string | null>>()
 
@@ -51,7 +64,7 @@ export class ModuleCache {
     }
     const cached = this.entries.get(file)
     if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.analysis
-    if (cached) this.resolutions.clear()
+    if (cached) this.resolutions.clear() // a file changed: imports may now resolve elsewhere
     const analysis = (async () => {
       try {
         const code = readFile ? await readFile(file) : await fsReadFile(file, 'utf8')
@@ -69,11 +82,13 @@ export class ModuleCache {
   invalidate(file: string): void {
     this.entries.delete(file)
     this.resolutions.clear()
+    for (const child of this.children.values()) child.resolutions.clear()
   }
 
   clear(): void {
     this.entries.clear()
     this.resolutions.clear()
+    for (const child of this.children.values()) child.resolutions.clear()
   }
 
   /** One resolution per importer and specifier per build. */
