@@ -2,12 +2,14 @@
 // corpus's modules with chains under `node --cpu-prof` and prints the top
 // functions by self time and by total time.
 //
-//   node bench/profile.mjs [--seconds=10] [--top=25] [--target=chaincut|baseline] [--kind=point0-pages]
+//   node bench/profile.mjs [--seconds=10] [--top=25] [--target=chaincut|baseline|parse] [--kind=point0-pages] [--max-kb=8]
+//   node bench/profile.mjs --vite[=<appDir>]   one `vite build` of the bench app with the plugin
 //
 // The raw profile is kept in bench/results/profiles/ (open it in Chrome DevTools).
 
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -19,12 +21,16 @@ const seconds = Number(value('seconds', 10))
 const top = Number(value('top', 25))
 const target = value('target', 'chaincut')
 const kind = value('kind', '')
+const maxKB = Number(value('max-kb', Infinity))
 
 if (argv.includes('--child')) {
   const { buildCorpus } = await import('./corpus.mjs')
-  const corpus = buildCorpus().filter((m) => m.chains > 0 && (!kind || m.kind === kind))
+  const corpus = buildCorpus().filter((m) => m.chains > 0 && (!kind || m.kind === kind) && m.bytes <= maxKB * 1024)
   let run
-  if (target === 'baseline') {
+  if (target === 'parse') {
+    const { parse } = await import('@babel/parser')
+    run = async (m) => parse(m.code, { sourceType: 'module', plugins: m.ext === 'tsx' ? ['typescript', 'jsx'] : ['typescript'] })
+  } else if (target === 'baseline') {
     const { createBaseline } = await import('./baseline.mjs')
     const b = await createBaseline()
     run = async (m) => b.transform(m.code, m.id)
@@ -46,7 +52,15 @@ cpSync(join(root, 'dist'), join(here, 'results/dist-profile'), { recursive: true
 const dir = join(here, 'results/profiles')
 mkdirSync(dir, { recursive: true })
 const started = Date.now()
-const child = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, fileURLToPath(import.meta.url), '--child', ...argv], { stdio: 'inherit' })
+const viteApp = argv.find((a) => a.startsWith('--vite')) !== undefined ? value('vite', '') || join(tmpdir(), 'chaincut-bench-app-2000') : null
+const childArgs = viteApp
+  ? [join(here, 'vite-child.mjs'), viteApp, 'with', join(viteApp, 'out-profile'), join(here, 'results/dist-profile/vite.js')]
+  : [fileURLToPath(import.meta.url), '--child', ...argv]
+if (viteApp && !existsSync(join(viteApp, 'index.html'))) {
+  const { writeApp } = await import('./corpus.mjs')
+  writeApp(viteApp, { modules: 2000 })
+}
+const child = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...childArgs], { stdio: 'inherit' })
 if (child.status !== 0) process.exit(child.status ?? 1)
 const file = readdirSync(dir)
   .filter((f) => f.endsWith('.cpuprofile'))
@@ -97,7 +111,7 @@ const show = (title, map) => {
     console.log(`${((us / all) * 100).toFixed(1).padStart(6)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
   }
 }
-console.log(`profile: ${relative(root, file)} (${(all / 1e6).toFixed(1)} s sampled, target ${target})`)
+console.log(`profile: ${relative(root, file)} (${(all / 1e6).toFixed(1)} s sampled, target ${viteApp ? `vite build of ${viteApp}` : target})`)
 show('by file / package (self time)', fileBy)
 show('top functions by self time', selfBy)
 show('top functions by total time', totalBy)

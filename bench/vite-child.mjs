@@ -28,8 +28,10 @@ try {
   let pluginCalls = 0
   if (variant === 'with') {
     const { default: chaincut } = await import(pluginFile ? pathToFileURL(pluginFile).href : new URL('../dist/vite.js', import.meta.url).href)
-    // time spent inside the plugin's transform hook (sum of call durations; async
-    // calls can overlap, so this is an upper bound of its share of the build)
+    // count the transform calls that got past the hook filter; the summed
+    // durations (pluginMs) overlap, since async calls wait on each other, so
+    // they are kept in the JSON but are no measure of the plugin's share
+    // (use `node bench/profile.mjs --vite` for that)
     for (const plugin of [].concat(chaincut({ report: false }))) {
       const hook = plugin.transform
       const handler = typeof hook === 'function' ? hook : hook?.handler

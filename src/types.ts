@@ -94,7 +94,11 @@ export interface ChainFamily {
   closers?: string[]
   points?: PointsSpec
   containers?: ContainerSpec[]
-  /** Quick pre-parse test: a module whose text matches none of these cannot hold this family's chain. */
+  /**
+   * Method names for the quick pre-parse test: a module whose text calls none of these
+   * (and imports none of the heads' packages) cannot hold this family's chain. Default:
+   * every method the family cuts.
+   */
   hints?: string[]
 }
 

@@ -54,6 +54,8 @@ export function resolveFamilies(options: ChaincutOptions): ChainFamily[] {
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+/** A method call or member access by that name: `.lets`, `?.lets`, `['lets']` (refused later, but seen). */
+const method = (name: string) => `(?:\\.\\s*|\\[\\s*['"\`])${escape(name)}\\b`
 
 const defaults = new Map<string, Config>()
 
@@ -93,7 +95,7 @@ function buildConfig(options: ChaincutOptions): Config {
         if (r && r !== 'keep') {
           cutsOn[side] = true
           // a family without explicit hints may be reached through an imported builder
-          if (!family.hints) hints[side].add(name)
+          if (!family.hints) hints[side].add(method(name))
         }
       }
     }
@@ -103,7 +105,7 @@ function buildConfig(options: ChaincutOptions): Config {
           let names = headImports.get(from)
           if (!names) headImports.set(from, (names = new Map()))
           names.set(head.import, family)
-          for (const side of ['client', 'server'] as const) if (cutsOn[side]) hints[side].add(from)
+          for (const side of ['client', 'server'] as const) if (cutsOn[side]) hints[side].add(escape(from))
         }
       } else {
         segmentNames.add(head.member)
@@ -112,7 +114,7 @@ function buildConfig(options: ChaincutOptions): Config {
           member: head.member,
           firstArg: head.firstArg ? new Set(head.firstArg.map((a) => a.toLowerCase())) : null,
         })
-        for (const side of ['client', 'server'] as const) if (cutsOn[side]) hints[side].add(head.member)
+        for (const side of ['client', 'server'] as const) if (cutsOn[side]) hints[side].add(method(head.member))
       }
     }
     if (family.points) {
@@ -121,8 +123,8 @@ function buildConfig(options: ChaincutOptions): Config {
       segmentNames.add(family.points.member)
       // the short notation is rewritten on both sides
       if (family.points.desugar) {
-        hints.client.add(family.points.member)
-        hints.server.add(family.points.member)
+        hints.client.add(method(family.points.member))
+        hints.server.add(method(family.points.member))
       }
     }
     for (const container of family.containers ?? []) {
@@ -134,16 +136,16 @@ function buildConfig(options: ChaincutOptions): Config {
       }
     }
     for (const side of ['client', 'server'] as const) {
-      if (cutsOn[side]) for (const hint of family.hints ?? []) hints[side].add(hint)
+      if (cutsOn[side]) for (const hint of family.hints ?? []) hints[side].add(method(hint))
     }
   }
 
   const codeFilter = {} as Record<Side, RegExp>
   const mayContainChain = {} as Config['mayContainChain']
   for (const side of ['client', 'server'] as const) {
-    const words = [...hints[side]].sort()
-    // a module with none of these words cannot hold a chain worth cutting on this side
-    codeFilter[side] = words.length ? new RegExp(words.map(escape).join('|')) : /(?!)/
+    const parts = [...hints[side]].sort()
+    // a module with none of these cannot hold a chain worth cutting on this side
+    codeFilter[side] = parts.length ? new RegExp(parts.join('|')) : /(?!)/
     const re = codeFilter[side]
     mayContainChain[side] = (code) => re.test(code)
   }

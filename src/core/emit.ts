@@ -100,6 +100,20 @@ export function listRemovalRanges(
   return ranges.sort((a, b) => a[0] - b[0])
 }
 
+/** The comments lying in [from, to), from the module's sorted comment list. */
+export function commentsBetween(comments: ReadonlyArray<t.Comment>, from: number, to: number): t.Comment[] {
+  let lo = 0
+  let hi = comments.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (comments[mid].start! < from) lo = mid + 1
+    else hi = mid
+  }
+  const out: t.Comment[] = []
+  for (let i = lo; i < comments.length && comments[i].end! <= to; i++) out.push(comments[i])
+  return out
+}
+
 const isBlank = (code: number) => code === 32 || code === 9 || code === 13
 
 /** Comments that configure tools, not describe the code below them: never removed with it. */
@@ -110,10 +124,10 @@ const PRAGMA = /@jsx|@license|@preserve|@refresh|@vite-ignore|@ts-|eslint|biome-
  * directly above it (a JSDoc that may describe server code), but never past a
  * blank line or a pragma, and never past `floor`.
  */
-export function statementRange(code: string, node: t.Node, floor: number, takeComments = true): [number, number] {
+export function statementRange(code: string, node: t.Node, floor: number, allComments: ReadonlyArray<t.Comment> | null): [number, number] {
   let start = node.start!
-  if (takeComments) {
-    const comments = (node.leadingComments ?? []).filter((c) => c.start! >= floor && c.end! <= node.start!)
+  if (allComments) {
+    const comments = commentsBetween(allComments, floor, node.start!)
     for (let k = comments.length - 1; k >= 0; k--) {
       const comment = comments[k]
       if (/\n[ \t\r]*\n/.test(code.slice(comment.end!, start)) || PRAGMA.test(comment.value)) break

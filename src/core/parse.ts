@@ -35,6 +35,8 @@ export function parseModule(code: string, id: string): File {
       plugins: PLUGINS[dialect],
       // real nodes for parentheses, so cut ranges of `(fn)` arguments are exact
       createParenthesizedExpressions: true,
+      // comments are read from `ast.comments` where needed; attaching them to nodes costs ~7% of a parse
+      attachComment: false,
       allowReturnOutsideFunction: false,
       allowUndeclaredExports: true,
       errorRecovery: false,

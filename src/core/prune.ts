@@ -110,6 +110,7 @@ export function prune(
   mr: ModuleReferences,
   cut: RangeSet,
   isGuarded: (source: string) => string | null,
+  comments: ReadonlyArray<t.Comment>,
 ): PruneResult {
   const result: PruneResult = { edits: [], removedImports: [], removedDeclarations: [] }
   const before = liveBindings(walk, mr, null)
@@ -140,12 +141,12 @@ export function prune(
   const statements = [...byStatement.keys()].sort((a, b) => a.start! - b.start!)
   for (const statement of statements) {
     const units = byStatement.get(statement)!
-    if (statement.type === 'ImportDeclaration') pruneImport(code, statement, units, dies, result)
-    else if (statement.type === 'VariableDeclaration') pruneVariables(code, statement, units, dies, before, result)
+    if (statement.type === 'ImportDeclaration') pruneImport(code, statement, units, dies, result, comments)
+    else if (statement.type === 'VariableDeclaration') pruneVariables(code, statement, units, dies, before, result, comments)
     else {
       const unit = units[0]
       if (unit.bindings.length && unit.bindings.every((b) => dies(b, statement))) {
-        removeStatement(code, statement, result)
+        removeStatement(code, statement, result, comments)
         result.removedDeclarations.push({ name: unit.bindings[0].name, start: statement.start! })
       }
     }
@@ -153,11 +154,11 @@ export function prune(
   return result
 }
 
-function removeStatement(code: string, statement: t.Node, result: PruneResult) {
+function removeStatement(code: string, statement: t.Node, result: PruneResult, comments: ReadonlyArray<t.Comment>) {
   // never reach back into the previous statement's text
   const floor = previousEnd(code, statement.start!)
   // an import's comments stay: the file's header and pragmas sit above the first import
-  const [start, end] = statementRange(code, statement, floor, statement.type !== 'ImportDeclaration')
+  const [start, end] = statementRange(code, statement, floor, statement.type === 'ImportDeclaration' ? null : comments)
   result.edits.push({ start, end, text: '', kind: 'prune' })
 }
 
@@ -196,6 +197,7 @@ function pruneImport(
   units: Unit[],
   dies: (b: Binding, s: t.Node) => boolean,
   result: PruneResult,
+  comments: ReadonlyArray<t.Comment>,
 ) {
   const dead = new Set<t.Node>()
   for (const unit of units) if (dies(unit.bindings[0], statement)) dead.add(unit.node)
@@ -207,7 +209,7 @@ function pruneImport(
   })
   const kept = statement.specifiers.filter((s) => !dead.has(s))
   if (!kept.length) {
-    removeStatement(code, statement, result)
+    removeStatement(code, statement, result, comments)
     return
   }
   const def = kept.find((s) => s.type === 'ImportDefaultSpecifier')
@@ -233,6 +235,7 @@ function pruneVariables(
   dies: (b: Binding, s: t.Node) => boolean,
   before: Set<Binding>,
   result: PruneResult,
+  comments: ReadonlyArray<t.Comment>,
 ) {
   const declarators = statement.declarations
   const removeDeclarator: boolean[] = declarators.map(() => false)
@@ -263,7 +266,7 @@ function pruneVariables(
     for (const b of dying) if (remove[pattern.properties.findIndex((p) => p.type === 'ObjectProperty' && (p.value === b.id || (p.value.type === 'AssignmentPattern' && p.value.left === b.id)))]) result.removedDeclarations.push({ name: b.name, start: b.id.start! })
   }
   if (removeDeclarator.every(Boolean)) {
-    removeStatement(code, statement, result)
+    removeStatement(code, statement, result, comments)
     return
   }
   if (removeDeclarator.some(Boolean)) {

@@ -232,7 +232,16 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     if (!list) return
     for (let i = list.length - 1; i >= 0; i--) push(list[i], scope, owner, mode)
   }
+  // Only names declared at the top level can matter (pruning, exported-in-cut): the top-level
+  // pass below declares them all before the walk, so every other reference costs nothing.
+  let pending: Array<[{ name: string; start?: number | null; end?: number | null }, Scope, Unit | null]> | null = []
   const reference = (id: { name: string; start?: number | null; end?: number | null }, scope: Scope, owner: Unit | null) => {
+    // during the top-level pass not every name is declared yet: decide afterwards
+    if (pending) {
+      pending.push([id, scope, owner])
+      return
+    }
+    if (module.names === null || !module.names.has(id.name)) return
     references.push({ name: id.name, scope, start: id.start!, end: id.end!, owner })
   }
   const pushTypes = (node: t.Node, scope: Scope, owner: Unit | null) => {
@@ -501,6 +510,8 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
 
   // top level: imports, exports and removable units
   const program = ast.program
+  // `var` in a top-level block (`if (x) { var y }`) is a module-scope name too: declared up front
+  for (const statement of program.body) if (statement.type !== 'VariableDeclaration') hoistVars(statement, module)
   for (let i = program.body.length - 1; i >= 0; i--) {
     const statement = program.body[i]
     switch (statement.type) {
@@ -587,6 +598,9 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
   }
   importDeclarations.reverse()
   stars.reverse()
+  const early = pending
+  pending = null
+  for (const [id, scope, owner] of early) reference(id, scope, owner)
 
   // the walk proper
   while (nodes.length > 0) {
@@ -688,7 +702,8 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         classParts(node, scope, owner)
         continue
       case 'BlockStatement': {
-        const inner = new Scope(scope, false)
+        // most blocks declare nothing block-scoped: they share the enclosing scope
+        const inner = declaresLexically(node.body) ? new Scope(scope, false) : scope
         pushAll(node.body, inner, owner, EXPR)
         continue
       }
@@ -803,6 +818,87 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     if (binding) binding.exported = true
   }
   return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations }
+}
+
+/** Whether a statement list declares anything block-scoped (let, const, class, function, ...). */
+function declaresLexically(body: ReadonlyArray<t.Node>): boolean {
+  for (let i = 0; i < body.length; i++) {
+    const s = body[i]
+    switch (s.type) {
+      case 'VariableDeclaration':
+        if (s.kind !== 'var') return true
+        break
+      case 'ClassDeclaration':
+      case 'FunctionDeclaration':
+      case 'TSEnumDeclaration':
+      case 'TSModuleDeclaration':
+      case 'TSImportEqualsDeclaration':
+        return true
+    }
+  }
+  return false
+}
+
+/** Declares the `var`s of a top-level compound statement in the module scope (functions aside). */
+function hoistVars(statement: t.Node | null | undefined, module: Scope): void {
+  if (!statement) return
+  switch (statement.type) {
+    case 'VariableDeclaration':
+      if (statement.kind === 'var' && !statement.declare) {
+        for (const d of statement.declarations) declareNames(d.id, module)
+      }
+      return
+    case 'BlockStatement':
+      for (const s of statement.body) hoistVars(s, module)
+      return
+    case 'IfStatement':
+      hoistVars(statement.consequent, module)
+      hoistVars(statement.alternate, module)
+      return
+    case 'ForStatement':
+      hoistVars(statement.init, module)
+      hoistVars(statement.body, module)
+      return
+    case 'ForInStatement':
+    case 'ForOfStatement':
+      hoistVars(statement.left, module)
+      hoistVars(statement.body, module)
+      return
+    case 'WhileStatement':
+    case 'DoWhileStatement':
+    case 'LabeledStatement':
+      hoistVars(statement.body, module)
+      return
+    case 'TryStatement':
+      hoistVars(statement.block, module)
+      hoistVars(statement.handler?.body, module)
+      hoistVars(statement.finalizer, module)
+      return
+    case 'SwitchStatement':
+      for (const c of statement.cases) for (const s of c.consequent) hoistVars(s, module)
+      return
+  }
+}
+
+function declareNames(pattern: t.Node | null | undefined, scope: Scope): void {
+  if (!pattern) return
+  switch (pattern.type) {
+    case 'Identifier':
+      scope.declare({ name: pattern.name, kind: 'var', scope, id: pattern, init: null, importSource: null, imported: null, unit: null, exported: false })
+      return
+    case 'ObjectPattern':
+      for (const p of pattern.properties) declareNames(p.type === 'RestElement' ? p.argument : p.value, scope)
+      return
+    case 'ArrayPattern':
+      for (const e of pattern.elements) declareNames(e, scope)
+      return
+    case 'AssignmentPattern':
+      declareNames(pattern.left, scope)
+      return
+    case 'RestElement':
+      declareNames(pattern.argument, scope)
+      return
+  }
 }
 
 /**

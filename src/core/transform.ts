@@ -100,7 +100,7 @@ export async function transform(
   const cutRanges = new RangeSet(edits.filter((e) => e.kind === 'cut' && e.end > e.start).map((e) => [e.start, e.end]))
   const mr = moduleReferences(module)
   const isGuarded = side === 'client' ? config.isServerOnly : config.isClientOnly
-  const pruned = prune(code, module, mr, cutRanges, isGuarded)
+  const pruned = prune(code, module, mr, cutRanges, isGuarded, module.ast.comments ?? [])
 
   // SPEC 7.1: a cut argument that uses exported code: that code cannot be removed and would ship
   if (cutRanges.size) {

@@ -22,7 +22,7 @@ export function tailorkit(options: TailorkitPresetOptions = {}): ChainFamily {
     containers: [
       { import: 'createTailorKit', from: 'tailorkit', property: 'actions', anyChainCalling: ['handler'] },
     ],
-    // a builder imported from another module of the app shows only its segments
-    hints: ['tailorkit', 'handler', ...(options.cutSchemas ? ['input', 'output'] : [])],
+    // method names: a builder imported from another module of the app shows only its segments
+    hints: ['handler', ...(options.cutSchemas ? ['input', 'output'] : [])],
   }
 }
