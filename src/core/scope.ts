@@ -222,7 +222,28 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
   const owners: (Unit | null)[] = []
   const modes: number[] = []
   const push = (node: t.Node | null | undefined, scope: Scope, owner: Unit | null, mode: number) => {
-    if (!node || (mode === TYPE && !typeQueries)) return
+    if (!node) return
+    if (mode === TYPE) {
+      if (!typeQueries) return
+    } else {
+      // leaves are handled here rather than pushed and popped: most children are leaves
+      switch (node.type) {
+        case 'Identifier':
+          if (!(node as t.Identifier).typeAnnotation) {
+            reference(node as t.Identifier, scope, owner)
+            return
+          }
+          break
+        case 'StringLiteral':
+        case 'NumericLiteral':
+        case 'BooleanLiteral':
+        case 'NullLiteral':
+        case 'TemplateElement':
+        case 'ThisExpression':
+        case 'JSXText':
+          return
+      }
+    }
     nodes.push(node)
     scopes.push(scope)
     owners.push(owner)
