@@ -48,7 +48,7 @@ export class ModuleCache {
     return child
   }
 
-  /** Resolved imports of this build (`importer \0 source` → file); cleared whenever any file changes. */
+  /** Resolved imports of this build (`folder \0 source` → file); cleared whenever any file changes. */
   readonly resolutions = new Map<string, Promise<string | null>>()
 
   async get(
@@ -91,9 +91,9 @@ export class ModuleCache {
     for (const child of this.children.values()) child.resolutions.clear()
   }
 
-  /** One resolution per importer and specifier per build. */
+  /** One resolution per folder and specifier per build: modules side by side resolve alike. */
   resolve(resolver: Resolver, source: string, importer: string): Promise<string | null> {
-    const key = importer + '\0' + source
+    const key = dirname(importer) + '\0' + source
     let found = this.resolutions.get(key)
     if (!found) {
       found = (async () => {
