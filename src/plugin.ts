@@ -231,8 +231,21 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
     const graph = graphs.get(environment)
     const fromCompilation = webpackFamily ? compilationModuleInfo(context) : undefined
     return (id: string) => {
-      const known = context.getModuleInfo?.(id) ?? fromCompilation?.(id)
+      let known: { importers?: readonly string[]; isEntry?: boolean } | null | undefined
+      try {
+        const info = context.getModuleInfo?.(id) ?? fromCompilation?.(id)
+        // Vite dev throws on reading `importers` of a ModuleInfo: read it here, once
+        known = info ? { importers: info.importers, isEntry: info.isEntry } : null
+      } catch {
+        known = null
+      }
       if (known?.importers?.length || known?.isEntry) return known
+      // Vite dev: the environment's module graph knows the importers
+      const devNode = context.environment?.moduleGraph?.getModuleById?.(id)
+      if (devNode?.importers?.size) {
+        const importers = [...devNode.importers].map((m: { id?: string | null }) => m.id).filter(Boolean) as string[]
+        if (importers.length) return { importers, isEntry: false }
+      }
       const parent = graph?.importedBy.get(id)
       return { importers: parent ? [parent] : [], isEntry: graph?.entries.has(id) ?? false }
     }

@@ -51,6 +51,18 @@ describe('vite dev server', () => {
     expect(result!.code).toContain('db.server')
   })
 
+  it('reports an import-guard violation for the browser as an error, and keeps serving', async () => {
+    writeFileSync(join(dir, 'src/leaky.ts'), `import { db } from './server/db.server'\nexport const leak = () => db.url\n`)
+    const error = await server.environments.client.transformRequest('/src/leaky.ts').then(
+      () => null,
+      (e: Error) => e,
+    )
+    expect(error?.message).toContain('imports server-only module "./server/db.server"')
+    // the SSR graph may import it, and the dev server still serves other modules
+    await expect(server.environments.ssr.transformRequest('/src/leaky.ts')).resolves.toBeTruthy()
+    await expect(server.environments.client.transformRequest('/src/points/ideas.ts')).resolves.toBeTruthy()
+  })
+
   it('re-transforms a child point after its parent in another module changes', async () => {
     const before = await server.environments.ssr.transformRequest('/src/points/home.ts')
     expect(before!.code).toContain('HomeComponentMarker') // ssr: true and the root does not opt out
