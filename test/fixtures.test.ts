@@ -35,6 +35,11 @@ describe('fixtures', () => {
           expect(findings.map((f) => f.code)).toContain(errorCode)
           const finding = findings.find((f) => f.code === errorCode)!
           expect(finding.file).toBe(c.input)
+          // the exact message, hint and position users will read
+          const expected = c.spec.error as { message?: string; hint?: string; line?: number; column?: number }
+          if (expected.message !== undefined) expect(finding.message).toBe(expected.message)
+          if (expected.hint !== undefined) expect(finding.hint).toBe(expected.hint)
+          if (expected.line !== undefined) expect({ line: finding.line, column: finding.column }).toEqual({ line: expected.line, column: expected.column })
           expect(finding.line).toBeGreaterThan(0)
           expect(finding.frame).toContain('>')
           expect((error as Error).message).toMatch(/^\[chaincut\] .+:\d+:\d+ /)

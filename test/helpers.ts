@@ -20,7 +20,7 @@ export interface CaseSpec {
   serverMustContain?: string[]
   serverMustNotContain?: string[]
   unchanged?: boolean
-  error?: { side: 'client' | 'server'; code: string }
+  error?: { side: 'client' | 'server'; code: string; message?: string; hint?: string; line?: number; column?: number }
 }
 
 export interface FixtureCase {
