@@ -133,3 +133,17 @@ describe('the import guard rules', () => {
     expect(server(source)).toBeNull()
   })
 })
+
+describe('exported bindings used by cut code (SPEC 7.1)', () => {
+  const head = `import { Point0 } from '@point0/core'\nconst root = Point0.lets('root', 'main').root()\n`
+  it('fails on exported code (a function) that only a cut loader uses', async () => {
+    const error = await transform(head + `export async function loadRows() { return 'ROWS' }\nexport const q = root.lets('query', 'q').loader(() => loadRows()).query()\n`, '/app/q.ts', { side: 'client' }).catch((e) => e)
+    expect((error as ChaincutError).findings.map((f) => f.code)).toEqual(['E_EXPORTED_IN_CUT'])
+  })
+  it('warns on exported data that only cut code uses, and says nothing when kept code shares it', async () => {
+    const only = await transform(head + `export const config = { apiKey: 'sk_live_EXPORTED' }\nexport const q = root.lets('query', 'q').loader(() => config.apiKey).query()\n`, '/app/q.ts', { side: 'client' })
+    expect(only!.report.findings.map((f) => [f.level, f.code])).toEqual([['warn', 'W_EXPORTED_DATA_IN_CUT']])
+    const shared = await transform(head + `export const schema = { shape: 1 }\nexport const form = () => schema\nexport const a = root.lets('POST', '/a').body(schema).loader(() => 1).action()\n`, '/app/a.ts', { side: 'client' })
+    expect(shared!.report.findings).toEqual([])
+  })
+})

@@ -109,7 +109,21 @@ export async function transform(
       const ref = mr.refs[i]
       const binding = mr.bindings[i]
       if (!binding.exported || flagged.has(binding.name) || !cutRanges.has(ref.start)) continue
-      if (!isExportedCode(binding.id, module.ast.program)) continue
+      if (!isExportedCode(binding.id, module.ast.program)) {
+        // exported data (a schema shared with client code, a config object): a warning when
+        // nothing kept in this module uses it, since then it is likely server-only
+        if (binding.kind === 'import' || mr.refs.some((r, k) => mr.bindings[k] === binding && !cutRanges.has(r.start))) continue
+        flagged.add(binding.name)
+        addFinding({
+          level: 'warn',
+          code: 'W_EXPORTED_DATA_IN_CUT',
+          message: `\`${binding.name}\` is exported and used in this module only by code cut from the ${side} build; if it holds anything server-only it still ships wherever the ${side} bundle imports it`,
+          hint: `if \`${binding.name}\` is server-only, move it into a ${side === 'client' ? '`.server.ts`' : '`.client.ts`'} module; if it is shared (a schema), this warning is safe to ignore`,
+          start: ref.start,
+          end: ref.end,
+        })
+        continue
+      }
       flagged.add(binding.name)
       addFinding({
         level,
