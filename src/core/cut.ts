@@ -218,11 +218,10 @@ function applyRule(code: string, call: t.CallExpression | t.OptionalCallExpressi
       if (args.length === 1 && isEmptyArrow(args[0], true) && inner.trim() === code.slice(args[0].start!, args[0].end!)) return []
       return cut(open + 1, close, '() => ({})')
     case 'lastArg': {
-      if (args.length === 0) return []
-      const last = args[args.length - 1]
-      // a name left by an earlier pass (`.clientOn('event')`) is not the handler: idempotent
-      if (last.type !== 'SpreadElement' && isLiteral(last)) return []
-      return args.length === 1 ? cut(open + 1, close) : cut(args[args.length - 2].end!, close)
+      // `.clientOn('event', handler)` → `.clientOn('event')`. A single argument is what an
+      // earlier pass left (the event): kept, so a second pass changes nothing (SPEC 9)
+      if (args.length < 2) return []
+      return cut(args[args.length - 2].end!, close)
     }
     case 'ssrEnabledOnly': {
       if (args.length === 0) return []

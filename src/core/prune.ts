@@ -113,9 +113,16 @@ export function prune(
   comments: ReadonlyArray<t.Comment>,
 ): PruneResult {
   const result: PruneResult = { edits: [], removedImports: [], removedDeclarations: [] }
-  const before = liveBindings(walk, mr, null)
-  // a unit with a name that was already unused stays in the output, so what it uses stays too
-  const staying = walk.units.filter((u) => u.kind !== 'import' && u.bindings.some((b) => !before.has(b)))
+  // SPEC 5 "already unused": no reference from outside its own declaration in the original code.
+  // Such a declaration is never touched, so it stays, and what it uses (outside cuts) stays too.
+  const referenced = new Set<Binding>()
+  for (let i = 0; i < mr.refs.length; i++) {
+    const binding = mr.bindings[i]
+    if (mr.refs[i].owner !== binding.unit) referenced.add(binding)
+  }
+  const staying = walk.units.filter((u) => u.kind !== 'import' && u.bindings.some((b) => !referenced.has(b)))
+  // a name goes when it was in use before the cut and is not after it (also through chains of helpers)
+  const before = liveBindings(walk, mr, null, staying)
   const after = cut.size ? liveBindings(walk, mr, cut, staying) : before
   const guardCache = new Map<string, boolean>()
   const guarded = (source: string) => {
