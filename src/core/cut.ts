@@ -219,9 +219,10 @@ function applyRule(code: string, call: t.CallExpression | t.OptionalCallExpressi
       return cut(open + 1, close, '() => ({})')
     case 'lastArg': {
       // `.clientOn('event', handler)` → `.clientOn('event')`. A single argument is what an
-      // earlier pass left (the event): kept, so a second pass changes nothing (SPEC 9)
+      // earlier pass left (the event) and stays; with more than two, all after the first go,
+      // so a second pass changes nothing either way (SPEC 9)
       if (args.length < 2) return []
-      return cut(args[args.length - 2].end!, close)
+      return cut(args[0].end!, close)
     }
     case 'ssrEnabledOnly': {
       if (args.length === 0) return []

@@ -42,26 +42,22 @@ export function listRemovalRanges(
     const p = comma === -1 ? items[k].end! : comma + 1
     let q = p
     while (q < code.length && spaceOrTab(q)) q++
-    if (code.startsWith('//', q)) {
-      const nl = code.indexOf('\n', q)
-      return nl === -1 ? code.length : nl
-    }
+    if (code.startsWith('//', q)) return lineEnd(code, q)
     if (code.startsWith('/*', q)) {
       const close = code.indexOf('*/', q)
-      const nl = code.indexOf('\n', q)
-      if (close !== -1 && (nl === -1 || close < nl)) return close + 2
+      if (close !== -1 && close < lineEnd(code, q)) return close + 2
     }
     return p
   }
   const ownLineStart = (pos: number) => {
     let p = pos
     while (p > 0 && spaceOrTab(p - 1)) p--
-    return p === 0 || code.charCodeAt(p - 1) === 10 ? p : -1
+    return p === 0 || isLineBreak(code.charCodeAt(p - 1)) ? p : -1
   }
   const ownLineEnd = (pos: number) => {
     let p = pos
-    while (p < code.length && (spaceOrTab(p) || code.charCodeAt(p) === 13)) p++
-    return p >= code.length ? code.length : code.charCodeAt(p) === 10 ? p + 1 : -1
+    while (p < code.length && spaceOrTab(p)) p++
+    return p >= code.length ? code.length : isLineBreak(code.charCodeAt(p)) ? pastBreak(code, p) : -1
   }
   let i = 0
   while (i < n) {
@@ -114,7 +110,17 @@ export function commentsBetween(comments: ReadonlyArray<t.Comment>, from: number
   return out
 }
 
-const isBlank = (code: number) => code === 32 || code === 9 || code === 13
+const isBlank = (code: number) => code === 32 || code === 9 || code === 11 || code === 12
+/** JavaScript's line terminators: LF, CR, LS, PS (a CR LF pair is one break). */
+export const isLineBreak = (code: number) => code === 10 || code === 13 || code === 0x2028 || code === 0x2029
+const BLANK_LINE = /(?:\r\n|[\n\r\u2028\u2029])[ \t\v\f]*(?:\r\n|[\n\r\u2028\u2029])/
+/** The offset just past the line break at `at` (two characters for CR LF). */
+const pastBreak = (code: string, at: number) => (code.charCodeAt(at) === 13 && code.charCodeAt(at + 1) === 10 ? at + 2 : at + 1)
+/** The first line terminator at or after `from`, or the end. */
+export function lineEnd(code: string, from: number): number {
+  for (let i = from; i < code.length; i++) if (isLineBreak(code.charCodeAt(i))) return i
+  return code.length
+}
 
 /** Comments that configure tools, not describe the code below them: never removed with it. */
 const PRAGMA = /@jsx|@license|@preserve|@refresh|@vite-ignore|@ts-|eslint|biome-ignore|prettier-ignore|istanbul|c8 ignore|#__|^\/\s*<reference|^!/
@@ -130,7 +136,7 @@ export function statementRange(code: string, node: t.Node, floor: number, allCom
     const comments = commentsBetween(allComments, floor, node.start!)
     for (let k = comments.length - 1; k >= 0; k--) {
       const comment = comments[k]
-      if (/\n[ \t\r]*\n/.test(code.slice(comment.end!, start)) || PRAGMA.test(comment.value)) break
+      if (BLANK_LINE.test(code.slice(comment.end!, start)) || PRAGMA.test(comment.value)) break
       start = comment.start!
     }
   }
@@ -140,11 +146,11 @@ export function statementRange(code: string, node: t.Node, floor: number, allCom
   while (s > floor && isBlank(code.charCodeAt(s - 1))) s--
   let e = end
   while (e < code.length && isBlank(code.charCodeAt(e))) e++
-  const ownsStart = s === 0 || code.charCodeAt(s - 1) === 10
-  const ownsEnd = e === code.length || code.charCodeAt(e) === 10
+  const ownsStart = s === 0 || isLineBreak(code.charCodeAt(s - 1))
+  const ownsEnd = e === code.length || isLineBreak(code.charCodeAt(e))
   if (ownsStart && ownsEnd) {
     start = s
-    end = e < code.length ? e + 1 : e
+    end = e < code.length ? pastBreak(code, e) : e
   }
   return [start, end]
 }
@@ -189,12 +195,12 @@ export function blank(code: string, ranges: Array<[number, number]>): string {
     out += code.slice(last, start)
     // spaces for everything but line breaks, so every position stays where it was
     for (let i = start; i < end; ) {
-      let nl = code.indexOf('\n', i)
-      if (nl === -1 || nl >= end) nl = end
-      let stop = nl
-      if (stop > i && code.charCodeAt(stop - 1) === 13) stop--
-      out += ' '.repeat(stop - i) + code.slice(stop, nl === end ? end : nl + 1)
-      i = nl === end ? end : nl + 1
+      const stop = Math.min(lineEnd(code, i), end)
+      out += ' '.repeat(stop - i)
+      if (stop >= end) break
+      const next = Math.min(pastBreak(code, stop), end)
+      out += code.slice(stop, next)
+      i = next
     }
     last = end
   }

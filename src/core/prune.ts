@@ -163,34 +163,33 @@ export function prune(
 
 function removeStatement(code: string, statement: t.Node, result: PruneResult, comments: ReadonlyArray<t.Comment>) {
   // never reach back into the previous statement's text
-  const floor = previousEnd(code, statement.start!)
+  const floor = previousEnd(code, statement.start!, comments)
   // an import's comments stay: the file's header and pragmas sit above the first import
   const [start, end] = statementRange(code, statement, floor, statement.type === 'ImportDeclaration' ? null : comments)
   result.edits.push({ start, end, text: '', kind: 'prune' })
 }
 
-/** The end of the code before `offset` on earlier lines: leading comments above it are the statement's own. */
-function previousEnd(code: string, offset: number): number {
-  // walk back over whitespace and comment lines to the last code character
+/** The end of the code before `offset`: back over whitespace and comments (exact, from the parser's comment list). */
+function previousEnd(code: string, offset: number, comments: ReadonlyArray<t.Comment>): number {
   let i = offset
   for (;;) {
-    let j = i
-    while (j > 0 && /\s/.test(code[j - 1])) j--
-    if (j >= 2 && code[j - 1] === '/' && code[j - 2] === '*') {
-      const open = code.lastIndexOf('/*', j - 2)
-      if (open === -1) return j
-      i = open
-      continue
+    while (i > 0 && /\s/.test(code[i - 1])) i--
+    // a comment ending here? (binary search on the sorted list)
+    let lo = 0
+    let hi = comments.length - 1
+    let found: t.Comment | null = null
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const end = comments[mid].end!
+      if (end === i) {
+        found = comments[mid]
+        break
+      }
+      if (end < i) lo = mid + 1
+      else hi = mid - 1
     }
-    // a line comment: the line from its `//` to j
-    const lineStart = code.lastIndexOf('\n', j - 1) + 1
-    const line = code.slice(lineStart, j)
-    const slash = line.indexOf('//')
-    if (slash !== -1 && line.slice(0, slash).trim() === '' && j > 0) {
-      i = lineStart + slash
-      continue
-    }
-    return j
+    if (!found) return i
+    i = found.start!
   }
 }
 

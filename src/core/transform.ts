@@ -41,7 +41,25 @@ export async function transform(
     if (!cache) defaultCaches.set(config, (cache = new ModuleCache()))
   }
   const classifier = new Classifier({ config, cache, resolve: options.resolve ?? defaultResolve, readFile: options.readFile })
-  const chains = await classifier.recognise(module)
+  let chains
+  try {
+    chains = await classifier.recognise(module)
+  } catch (error) {
+    // following a head through thousands of nested aliases or members: refuse, never crash
+    if (!(error instanceof RangeError)) throw error
+    throw new ChaincutError(file, [
+      {
+        level: 'error',
+        code: 'E_TOO_DEEP',
+        message: 'a chain head here is nested too deeply (aliases or members) for chaincut to follow',
+        hint: 'import or declare the head directly: `const root = ...` then `root.lets...`',
+        file,
+        line: 1,
+        column: 0,
+        frame: '',
+      },
+    ])
+  }
 
   const lines = new LineIndex(code)
   const findings: Finding[] = []
