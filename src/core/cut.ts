@@ -7,7 +7,7 @@ import type * as t from '@babel/types'
 import { basename, dirname } from 'node:path'
 import type { CutRule, Finding, Side, SideRule } from '../types.js'
 import type { ChainSegment, RecognisedChain } from './chains.js'
-import { listRemovalRanges, type Edit } from './emit.js'
+import { isLineBreak, listRemovalRanges, type Edit } from './emit.js'
 import { unwrap } from './scope.js'
 
 export interface CutResult {
@@ -15,6 +15,29 @@ export interface CutResult {
   cuts: Array<{ method: string; rule: string; start: number; family: string }>
   desugared: Array<{ type: string; name: string; start: number }>
   findings: Array<Omit<Finding, 'file' | 'line' | 'column' | 'frame'> & { start: number; end: number }>
+}
+
+/** The first position at or after `from` that is not whitespace or a comment. */
+export function skipTrivia(code: string, from: number): number {
+  let i = from
+  while (i < code.length) {
+    const c = code.charCodeAt(i)
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12 || c === 0x2028 || c === 0x2029 || c === 0xa0 || c === 0xfeff) {
+      i++
+      continue
+    }
+    if (c === 47 /* / */ && code.charCodeAt(i + 1) === 47) {
+      while (i < code.length && !isLineBreak(code.charCodeAt(i))) i++
+      continue
+    }
+    if (c === 47 && code.charCodeAt(i + 1) === 42) {
+      const close = code.indexOf('*/', i + 2)
+      i = close === -1 ? code.length : close + 2
+      continue
+    }
+    return i
+  }
+  return i
 }
 
 /** Position of the `(` of a call, skipping whitespace, comments and `?.`. */
@@ -27,8 +50,7 @@ export function openParen(code: string, call: t.CallExpression | t.OptionalCallE
     if (c === 47 /* / */) {
       const next = code.charCodeAt(i + 1)
       if (next === 47) {
-        const nl = code.indexOf('\n', i)
-        i = nl === -1 ? code.length : nl + 1
+        while (i < code.length && !isLineBreak(code.charCodeAt(i))) i++
         continue
       }
       if (next === 42) {
@@ -162,8 +184,14 @@ export function cutChains(
         const from = segment.callee.object.end!
         const to = segment.callee.property.end! + (segment.callee.computed ? 1 : 0)
         const gap = code.slice(from, segment.callee.property.start!)
-        const dot = gap.includes('//') || gap.includes('/*') ? from + gap.lastIndexOf(segment.callee.computed ? '[' : '.') : from
-        result.edits.push({ start: dot, end: to, text: '', kind: 'desugar' })
+        if (gap.includes('//') || gap.includes('/*')) {
+          const dot = skipTrivia(code, from) // the `.`, `?.` or `[` itself, past any comment
+          const width = code.startsWith('?.', dot) ? 2 : 1
+          result.edits.push({ start: dot, end: dot + width, text: '', kind: 'desugar' })
+          result.edits.push({ start: segment.callee.property.start!, end: to, text: '', kind: 'desugar' })
+        } else {
+          result.edits.push({ start: from, end: to, text: '', kind: 'desugar' })
+        }
         result.edits.push({
           start: open + 1,
           end: open + 1,
