@@ -147,3 +147,16 @@ describe('exported bindings used by cut code (SPEC 7.1)', () => {
     expect(shared!.report.findings).toEqual([])
   })
 })
+
+describe('the server build never fails on an unprovable cut', () => {
+  it('keeps building when an exported component is passed to a render method cut on the server', async () => {
+    const code = `import { Point0 } from '@point0/core'\nconst root = Point0.lets('root', 'main').root()\nexport function IdeaView() { return 'view' }\nexport const ideaPage = root.lets.page('/idea').page(IdeaView)\n`
+    const server = await transform(code, '/app/idea.tsx', { side: 'server' })
+    expect(server!.code).toContain(".page()")
+    expect(server!.report.findings.map((f) => [f.level, f.code])).toEqual([['warn', 'E_EXPORTED_IN_CUT']])
+    // the client keeps the render method: nothing to report there
+    const client = await transform(code, '/app/idea.tsx', { side: 'client' })
+    expect(client!.code).toContain('.page(IdeaView)')
+    expect(client!.report.findings).toEqual([])
+  })
+})
