@@ -131,7 +131,3 @@ export const defaultResolve: Resolver = (source, importer) => {
 export function isFollowable(file: string): boolean {
   return SCRIPT.test(file) && !file.includes('/node_modules/') && !file.includes('\\node_modules\\') && !file.endsWith('.d.ts')
 }
-
-export function importerDir(id: string): string {
-  return dirname(id)
-}

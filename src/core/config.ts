@@ -9,10 +9,6 @@ import { tailorkit } from '../presets/tailorkit.js'
 import type { ChainFamily, ChaincutOptions, ContainerSpec, ServerOnlyPattern, Side } from '../types.js'
 import type { WalkOptions } from './scope.js'
 
-export interface HeadImport {
-  family: ChainFamily
-}
-
 export interface Config {
   families: ChainFamily[]
   walkOptions: WalkOptions

@@ -107,11 +107,6 @@ export interface CallRun {
   assignedTo: string | null
 }
 
-export interface ImportInfo {
-  source: string
-  imported: string
-}
-
 export type ExportTarget =
   | { kind: 'local'; local: string }
   | { kind: 'expression'; node: t.Node }
@@ -958,9 +953,4 @@ export function unwindRun(outer: t.Node, pointMembers: Set<string>, mark = false
     segments.reverse()
     return { segments, base: current }
   }
-}
-
-/** Resolves a reference to its binding; null for globals. */
-export function resolveReference(ref: Reference): Binding | null {
-  return ref.scope.lookup(ref.name)
 }
