@@ -144,7 +144,7 @@ async function loadOptions(values: Record<string, unknown>): Promise<ChaincutOpt
     const m = /^\/(.+)\/([a-z]*)$/.exec(p)
     return m ? new RegExp(m[1], m[2]) : p
   })
-  if (serverOnly?.length) options = { ...options, serverOnly: [...(options.serverOnly ?? []), ...serverOnly] }
+  if (serverOnly?.length) options = { ...options, serverOnly: [...[options.serverOnly ?? []].flat(), ...serverOnly] }
   return options
 }
 

@@ -7,6 +7,7 @@ import { dirname } from 'node:path'
 import { createUnplugin, type UnpluginContextMeta, type UnpluginFactory } from 'unplugin'
 import { ModuleCache } from './core/bindings.js'
 import { resolveConfig } from './core/config.js'
+import { validateOptions } from './core/options.js'
 import { ChaincutError } from './core/errors.js'
 import { transform } from './core/transform.js'
 import { BuildReport } from './report.js'
@@ -121,10 +122,9 @@ function bundlerResolver(context: any, meta: UnpluginContextMeta): Resolver | un
 
 export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false> = (rawOptions, meta) => {
   const options: ChaincutOptions = rawOptions ?? {}
-  const config = resolveConfig(options) // validates the options at config time
-  if (options.side !== undefined && options.side !== 'client' && options.side !== 'server') {
-    throw new Error(`[chaincut] side must be 'client' or 'server' (got ${JSON.stringify(options.side)})`)
-  }
+  // at config time, before anything reads them: a mistake in the options never fails open
+  validateOptions(options)
+  const config = resolveConfig(options)
   // SPEC 6: Rollup and Rolldown builds do not say which side they are; fail at config time, not mid-build
   if ((meta.framework === 'rollup' || meta.framework === 'rolldown') && !options.side) {
     throw new Error(

@@ -119,9 +119,9 @@ export interface ChaincutOptions {
   /** Module ids to skip. Default: `node_modules`. */
   exclude?: ServerOnlyPattern | ServerOnlyPattern[]
   /** Extra server-only module patterns for the import guard (SPEC 7.2). */
-  serverOnly?: ServerOnlyPattern[]
+  serverOnly?: ServerOnlyPattern | ServerOnlyPattern[]
   /** Extra client-only module patterns (the mirror of `serverOnly`). */
-  clientOnly?: ServerOnlyPattern[]
+  clientOnly?: ServerOnlyPattern | ServerOnlyPattern[]
   /** `true` prints a summary after a build; a path also writes the JSON report. */
   report?: boolean | string
   /** What to do with code that cannot be proven safe (SPEC 7.1). */

@@ -8,6 +8,7 @@ import { point0 } from '../presets/point0.js'
 import { tailorkit } from '../presets/tailorkit.js'
 import type { ChainFamily, ChaincutOptions, ContainerSpec, ServerOnlyPattern, Side } from '../types.js'
 import type { WalkOptions } from './scope.js'
+import { validateOptions } from './options.js'
 
 export interface Config {
   families: ChainFamily[]
@@ -58,6 +59,7 @@ const defaults = new Map<string, Config>()
 export function resolveConfig(options: ChaincutOptions): Config {
   const cached = cache.get(options)
   if (cached) return cached
+  validateOptions(options, 'transform') // once per options object: a mistake never fails open
   // `transform(code, id, { side })` with a fresh object each call: the default tables, built once
   if (!options.presets && !options.chains && !options.serverOnly && !options.clientOnly) {
     const key = options.onUnsafe ?? 'error'
@@ -167,11 +169,11 @@ function buildConfig(options: ChaincutOptions): Config {
  * in a `.server/` folder, or it matches a `serverOnly` pattern (a package
  * name, a glob or a RegExp). Returns the rule that matched, or null.
  */
-export function guardMatcher(kind: 'server' | 'client', patterns: ServerOnlyPattern[]): (source: string) => string | null {
+export function guardMatcher(kind: 'server' | 'client', patterns: ServerOnlyPattern | ServerOnlyPattern[]): (source: string) => string | null {
   const suffix = new RegExp(`(^|[\\\\/])[^\\\\/]*\\.${kind}(\\.[^\\\\/]*)?$`)
   const folder = new RegExp(`(^|[\\\\/])\\.${kind}[\\\\/]`)
   const marker = kind === 'server' ? ['server-only', '@point0/core/server-only'] : ['client-only']
-  const custom = patterns.map((pattern) => {
+  const custom = [patterns].flat().map((pattern) => {
     if (pattern instanceof RegExp) return { test: (s: string) => pattern.test(s), label: String(pattern) }
     if (/[*?{}[\]!]/.test(pattern)) {
       const glob = picomatch(pattern, { dot: true })
