@@ -6,12 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { parseArgs, styleText } from 'node:util'
-import { parse } from '@babel/parser'
 import { glob } from 'tinyglobby'
 import { defaultResolve } from './core/bindings.js'
 import { resolveConfig } from './core/config.js'
 import { ChaincutError } from './core/errors.js'
-import { dialectOf, parseModule } from './core/parse.js'
+import { parseModule } from './core/parse.js'
 import { transform } from './core/transform.js'
 import { formatViolation, violationAt, type GuardViolation } from './guard.js'
 import { point0 } from './presets/point0.js'
@@ -223,21 +222,16 @@ function guardImports(code: string, file: string, side: Side, options: ChaincutO
   const config = resolveConfig(options)
   const guard = side === 'client' ? config.isServerOnly : config.isClientOnly
   const marker = side === 'client' ? /(^|\n)\s*import\s+['"](server-only|@point0\/core\/server-only)['"]/ : /(^|\n)\s*import\s+['"]client-only['"]/
-  let sources: string[]
-  try {
-    const dialect = dialectOf(file)
-    const ast = parse(code, {
-      sourceType: 'module',
-      plugins: dialect === 'ts' ? ['typescript'] : dialect === 'tsx' ? ['typescript', 'jsx'] : dialect === 'jsx' ? ['jsx'] : [],
-    })
-    sources = []
-    for (const s of ast.program.body) {
-      if (s.type === 'ImportDeclaration' && s.importKind !== 'type') sources.push(s.source.value)
-      if ((s.type === 'ExportNamedDeclaration' || s.type === 'ExportAllDeclaration') && s.source && s.exportKind !== 'type') sources.push(s.source.value)
-    }
-  } catch {
-    return []
+  // the build's own parse (same dialects and syntax plugins): a file it builds is never skipped here.
+  // A file that does not parse is a ChaincutError (E_PARSE), never "no imports"
+  const ast = parseModule(code, file)
+  const sources: string[] = []
+  for (const s of ast.program.body) {
+    if (s.type === 'ImportDeclaration' && s.importKind !== 'type') sources.push(s.source.value)
+    if ((s.type === 'ExportNamedDeclaration' || s.type === 'ExportAllDeclaration') && s.source && s.exportKind !== 'type') sources.push(s.source.value)
   }
+  // `import('./x.server')` reaches the bundler's resolver too
+  dynamicImports(ast.program, sources)
   const violations: GuardViolation[] = []
   for (const source of new Set(sources)) {
     let rule = guard(source)
@@ -262,6 +256,30 @@ function guardImports(code: string, file: string, side: Side, options: ChaincutO
     if (rule) violations.push(violationAt(side, file, source, resolved, rule, [file, resolved ?? source], code))
   }
   return violations
+}
+
+/** The string-literal sources of `import(...)` calls anywhere in the code. */
+function dynamicImports(root: object, out: string[]) {
+  const stack: unknown[] = [root]
+  while (stack.length) {
+    const node = stack.pop() as Record<string, any> | null
+    if (!node || typeof node !== 'object') continue
+    if (Array.isArray(node)) {
+      for (const child of node) stack.push(child)
+      continue
+    }
+    const call = node.type === 'CallExpression' && node.callee?.type === 'Import'
+    if (call || node.type === 'ImportExpression') {
+      const arg = call ? node.arguments[0] : node.source
+      if (arg?.type === 'StringLiteral') out.push(arg.value)
+      else if (arg?.type === 'TemplateLiteral' && !arg.expressions.length) out.push(arg.quasis[0].value.cooked)
+    }
+    for (const key in node) {
+      if (key === 'loc' || key === 'start' || key === 'end' || key === 'extra') continue
+      const value = node[key]
+      if (value && typeof value === 'object') stack.push(value)
+    }
+  }
 }
 
 interface CheckLine {
@@ -305,17 +323,26 @@ async function check(patterns: string[], options: ChaincutOptions, paint: Paint,
       continue
     }
     for (const side of ['client', 'server'] as const) {
+      let output: string
       try {
         let report: ModuleReport | null = null
         const result = await transform(code, file, { ...options, side, onReport: (r) => (report = r) })
         for (const f of (report as ModuleReport | null)?.findings ?? []) lines.push(fromFinding(f, side))
-        for (const v of guardImports(result?.code ?? code, file, side, options)) {
+        output = result?.code ?? code
+      } catch (error) {
+        if (!(error instanceof ChaincutError)) throw error
+        for (const f of error.findings) lines.push(fromFinding(f, side))
+        if (error.findings.some((f) => f.code === 'E_PARSE')) break // one report of a parse error is enough
+        // a finding must not hide a guard violation: check what survives once the provable cuts are made
+        output = await relaxedOutput(code, file, side, options)
+      }
+      try {
+        for (const v of guardImports(output, file, side, options)) {
           lines.push({ file, line: v.line, column: v.column, side, level: 'error', code: 'E_GUARD', message: `imports ${side === 'client' ? 'server' : 'client'}-only module "${v.source}" (${v.rule})` })
         }
       } catch (error) {
         if (!(error instanceof ChaincutError)) throw error
         for (const f of error.findings) lines.push(fromFinding(f, side))
-        if (error.findings.some((f) => f.code === 'E_PARSE')) break // one report of a parse error is enough
       }
     }
   }
@@ -339,6 +366,20 @@ async function check(patterns: string[], options: ChaincutOptions, paint: Paint,
     process.stdout.write((errors.length ? paint('red', summary) : paint('green', summary)) + '\n')
   }
   return errors.length ? 1 : 0
+}
+
+/**
+ * The output of a file whose transform failed, as if its unprovable code were only a warning
+ * (`onUnsafe: 'warn'` still makes every provable cut). If even that fails, the original code:
+ * it reports every import, never fewer than the build would see.
+ */
+async function relaxedOutput(code: string, file: string, side: Side, options: ChaincutOptions): Promise<string> {
+  try {
+    return (await transform(code, file, { ...options, side, onUnsafe: 'warn' }))?.code ?? code
+  } catch (error) {
+    if (!(error instanceof ChaincutError)) throw error
+    return code
+  }
 }
 
 const fromFinding = (f: Finding, side: Side): CheckLine => ({ file: f.file, line: f.line, column: f.column, side, level: f.level, code: f.code, message: f.message })

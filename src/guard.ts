@@ -7,8 +7,73 @@
  */
 import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
+import picomatch from 'picomatch'
 import { codeFrame } from './core/errors.js'
-import type { Side } from './types.js'
+import { isRegExp } from './core/options.js'
+import type { ServerOnlyPattern, Side } from './types.js'
+
+/** Whether a module is guarded: the rule that matched, or null. */
+export type GuardMatcher = ((source: string) => string | null) & {
+  /**
+   * A RegExp that every id this matcher can match also matches (queries included),
+   * for a bundler's hook filter; null when a custom glob or RegExp cannot be prefiltered.
+   */
+  readonly pathFilter: RegExp | null
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+
+/**
+ * SPEC 7.2: a module is server-only when its path matches `*.server.*` or sits
+ * in a `.server/` folder, or it matches a `serverOnly` pattern (a package
+ * name, a glob or a RegExp). Returns the rule that matched, or null.
+ *
+ * The one compiled matcher set: the plugin's `resolveId`, `load` and webpack
+ * `afterResolve` checks, esbuild's `onResolve`, pruning and the CLI all use it.
+ */
+export function guardMatcher(kind: 'server' | 'client', patterns: ServerOnlyPattern | ServerOnlyPattern[] = []): GuardMatcher {
+  const suffix = new RegExp(`(^|[\\\\/])[^\\\\/]*\\.${kind}(\\.[^\\\\/]*)?$`)
+  const folder = new RegExp(`(^|[\\\\/])\\.${kind}[\\\\/]`)
+  const marker = kind === 'server' ? ['server-only', '@point0/core/server-only'] : ['client-only']
+  // what a prefilter must let through: the path rules (`.server` then a dot, a slash or the end), the markers, package names
+  const prefilter = [`\\.${kind}\\b`, ...marker.map((m) => `^${escapeRegExp(m)}(?:[?#]|$)`)]
+  let exact = true
+  const custom = [patterns].flat().map((pattern) => {
+    if (isRegExp(pattern)) {
+      exact = false
+      // `test` on a `g` or `y` RegExp starts at the `lastIndex` the previous match left: a copy without them
+      const re = /[gy]/.test(pattern.flags) ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')) : pattern
+      return { test: (s: string) => re.test(s), label: String(pattern) }
+    }
+    if (/[*?{}[\]!]/.test(pattern)) {
+      exact = false
+      const glob = picomatch(pattern, { dot: true })
+      return { test: (s: string) => glob(s), label: pattern }
+    }
+    // a package name matches itself and its subpaths
+    prefilter.push(`^${escapeRegExp(pattern)}(?:[/?#]|$)`)
+    return { test: (s: string) => s === pattern || s.startsWith(pattern + '/'), label: pattern }
+  })
+  const match = (source: string) => {
+    const clean = source.replace(/[?#].*$/, '')
+    if (marker.includes(clean)) return `the "${clean}" marker`
+    if (suffix.test(clean)) return `*.${kind}.* file`
+    if (folder.test(clean)) return `.${kind}/ folder`
+    for (const rule of custom) if (rule.test(clean)) return `${kind}Only pattern ${rule.label}`
+    return null
+  }
+  return Object.assign(match, { pathFilter: exact ? new RegExp(prefilter.join('|')) : null })
+}
+
+/**
+ * One prefilter for ids that any of these matchers may match (a bundler's `load`
+ * filter, the webpack `afterResolve` check), or null: every id must be checked.
+ */
+export function guardPrefilter(...matchers: Array<(source: string) => string | null>): RegExp | null {
+  const filters = matchers.map((m) => (m as Partial<GuardMatcher>).pathFilter ?? null)
+  if (filters.some((f) => f === null)) return null
+  return new RegExp(filters.map((f) => f!.source).join('|'))
+}
 
 export interface GuardViolation {
   side: Side

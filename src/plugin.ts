@@ -11,12 +11,11 @@ import { validateOptions } from './core/options.js'
 import { ChaincutError } from './core/errors.js'
 import { transform } from './core/transform.js'
 import { BuildReport } from './report.js'
-import { GuardError, importerChain, violationAt } from './guard.js'
+import { GuardError, guardPrefilter, importerChain, violationAt } from './guard.js'
 import type { ChaincutOptions, Resolver, ServerOnlyPattern, Side } from './types.js'
 
 const DEFAULT_INCLUDE = [/\.[cm]?[jt]sx?(?:$|\?)/]
 const DEFAULT_EXCLUDE = [/[\\/]node_modules[\\/]/, /^\0/, /^virtual:/]
-const GUARDED_PATH = /\.(server|client)(\.[^\\/]*)?(?:$|\?)|[\\/]\.(server|client)[\\/]/
 
 const list = (p: ServerOnlyPattern | ServerOnlyPattern[] | undefined) => (p === undefined ? undefined : Array.isArray(p) ? p : [p])
 
@@ -125,6 +124,9 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
   // at config time, before anything reads them: a mistake in the options never fails open
   validateOptions(options)
   const config = resolveConfig(options)
+  // SPEC 7.2 by path: ids that may be guarded, from the same compiled matchers; null (a custom
+  // glob or RegExp, which no prefilter can stand for) checks every id
+  const guardedPath = guardPrefilter(config.isServerOnly, config.isClientOnly)
   // SPEC 6: Rollup and Rolldown builds do not say which side they are; fail at config time, not mid-build
   if ((meta.framework === 'rollup' || meta.framework === 'rolldown') && !options.side) {
     throw new Error(
@@ -218,7 +220,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
         const issuer = data?.contextInfo?.issuer
         if (typeof resource !== 'string' || !issuer) return
         const id = resource.replace(/[?#].*$/, '')
-        if (!GUARDED_PATH.test(id)) return
+        if (guardedPath && !guardedPath.test(id)) return
         const context = { getNativeBuildContext: () => ({ framework: meta.framework, compiler, compilation }) }
         const { side } = detectSide(context, meta, options, undefined)
         const rule = (side === 'client' ? config.isServerOnly : config.isClientOnly)(id)
@@ -326,7 +328,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
     // SPEC 7.2, by path: a server-only file reached through an alias
     // (webpack and Rspack: at `afterResolve`, where the import is known, see `webpackLike`)
     load: webpackFamily ? undefined : {
-      filter: { id: GUARDED_PATH },
+      ...(guardedPath ? { filter: { id: guardedPath } } : {}),
       async handler(id: string) {
         const context = this as any
         const { side, environment } = detectSide(context, meta, options, undefined)

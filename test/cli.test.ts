@@ -77,6 +77,57 @@ describe('chaincut CLI', () => {
     expect(r.stdout).toMatch(/8 files checked for both sides: 4 errors/)
   })
 
+  describe('check never lets a guard violation go unreported', () => {
+    beforeAll(() => {
+      const files: Record<string, string> = {
+        // a finding (computed member) and a surviving server-only import in one file; the
+        // import used only inside a provable cut is not reported
+        'more/both.ts': `import { root } from '../src/root'\nimport { db } from '../src/db.server'\nimport { cache } from '../src/cache.server'\n\nexport const bad = root.lets('GET', '/x')\n  ['loader'](() => 1)\n  .action()\nexport const good = root.lets('GET', '/y').loader(() => cache.CLI_CACHE).action()\nexport const show = () => db\n`,
+        'src/cache.server.ts': `export const cache = { CLI_CACHE: 'redis://cli' }\n`,
+        // syntax the build parses (legacy decorators, \`using\`)
+        'more/decorated.ts': `import { db } from '../src/db.server'\n\nfunction logged(target: any) {\n  return target\n}\n\n@logged\nexport class Repo {\n  find() {\n    using handle = { [Symbol.dispose]() {} }\n    return db\n  }\n}\n`,
+        'more/lazy.ts': `export const load = () => import('../src/db.server')\n`,
+        'more/vault.ts': `export const key = 'CLI_VAULT'\n`,
+        'more/va.ts': `import { key } from './vault'\nexport const a = () => key\n`,
+        'more/vb.ts': `import { key } from './vault'\nexport const b = () => key\n`,
+      }
+      for (const [f, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, f)), { recursive: true })
+        writeFileSync(join(dir, f), text)
+      }
+    })
+
+    it('reports both a finding and a guard violation in one file', async () => {
+      const r = await cli(['check', 'more/both.ts'], dir)
+      expect(r.code).toBe(1)
+      expect(r.stdout).toMatch(/more\/both\.ts:6:\d+\s+a point0 chain segment is reached through a computed member/)
+      expect(r.stdout).toMatch(/more\/both\.ts:2:\d+\s+imports server-only module "\.\.\/src\/db\.server" \(\*\.server\.\* file\) \[E_GUARD, client\]/)
+      expect(r.stdout).not.toContain('cache.server')
+      expect(r.stdout).toContain('1 file checked for both sides: 2 errors')
+    })
+
+    it('checks a file with decorators and `using`', async () => {
+      const r = await cli(['check', 'more/decorated.ts'], dir)
+      expect(r.stdout).not.toContain('cannot parse')
+      expect(r.stdout).toMatch(/more\/decorated\.ts:1:\d+\s+imports server-only module "\.\.\/src\/db\.server"/)
+      expect(r.code).toBe(1)
+    })
+
+    it('reports a dynamic import of a server-only module', async () => {
+      const r = await cli(['check', 'more/lazy.ts'], dir)
+      expect(r.stdout).toMatch(/more\/lazy\.ts:1:\d+\s+imports server-only module "\.\.\/src\/db\.server"/)
+      expect(r.code).toBe(1)
+    })
+
+    it('applies a /re/g --server-only pattern to every file, not every other one', async () => {
+      // the pattern matches the specifier only (not the resolved path), in two files in a row
+      const r = await cli(['check', 'more/va.ts', 'more/vb.ts', '--server-only', '/^\\.\\/vault/g'], dir)
+      expect(r.stdout).toMatch(/more\/va\.ts:1:\d+\s+imports server-only module "\.\/vault" \(serverOnly pattern \/\^\\\.\\\/vault\/g\)/)
+      expect(r.stdout).toMatch(/more\/vb\.ts:1:\d+\s+imports server-only module "\.\/vault"/)
+      expect(r.code).toBe(1)
+    })
+  })
+
   it('check exits 0 on clean files', async () => {
     const r = await cli(['check', 'src/ideas.ts', 'src/plain.ts'], dir)
     expect(r.stdout).toContain('2 files checked for both sides: 0 errors')

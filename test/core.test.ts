@@ -6,7 +6,7 @@ import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
 import { describe, expect, it } from 'vitest'
 import { ChaincutError, transform } from '../src/index.js'
 import { pointName } from '../src/core/cut.js'
-import { guardMatcher } from '../src/core/config.js'
+import { guardMatcher } from '../src/guard.js'
 
 const ACTION = `import { Point0 } from '@point0/core'
 import { prisma } from './db'

@@ -7,9 +7,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { build } from 'vite'
+import { build, createLogger } from 'vite'
+import webpack from 'webpack'
 import { afterEach, describe, expect, it } from 'vitest'
 import chaincut from '../dist/vite.js'
+import chaincutWebpack from '../dist/webpack.js'
+import { guardMatcher, guardPrefilter } from '../src/guard.js'
 
 let dirs: string[] = []
 afterEach(() => {
@@ -17,8 +20,13 @@ afterEach(() => {
   dirs = []
 })
 
-function app(files: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'chaincut-guard-'))
+function app(files: Record<string, string>, avoid?: RegExp) {
+  let dir = mkdtempSync(join(tmpdir(), 'chaincut-guard-'))
+  // a RegExp pattern under test also sees the absolute paths: keep it off the random folder name
+  while (avoid?.test(dir)) {
+    rmSync(dir, { recursive: true, force: true })
+    dir = mkdtempSync(join(tmpdir(), 'chaincut-guard-'))
+  }
   dirs.push(dir)
   for (const [f, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, f)), { recursive: true })
@@ -29,12 +37,22 @@ function app(files: Record<string, string>) {
 
 const POINT0 = `export const Point0 = { lets: Object.assign((...a) => new Proxy({}, { get: (_, p) => () => Point0.lets() }), {}) }\n`
 
-async function buildClient(dir: string, options: Parameters<typeof chaincut>[0] = {}, ssr = false) {
+async function buildClient(
+  dir: string,
+  options: Parameters<typeof chaincut>[0] = {},
+  ssr = false,
+  more: { alias?: Array<{ find: string; replacement: string }>; warnings?: string[] } = {},
+) {
+  const logger = createLogger('silent')
+  if (more.warnings) logger.warn = (message) => void more.warnings!.push(message)
   return build({
     root: dir,
     configFile: false,
     logLevel: 'silent',
-    resolve: { alias: [{ find: '@point0/core', replacement: join(dir, 'point0.js') }, { find: '@', replacement: join(dir, 'src') }] },
+    customLogger: logger,
+    resolve: {
+      alias: [...(more.alias ?? []), { find: '@point0/core', replacement: join(dir, 'point0.js') }, { find: '@', replacement: join(dir, 'src') }],
+    },
     plugins: [chaincut({ report: false, ...options })],
     build: ssr
       ? { outDir: 'dist/server', ssr: 'src/entry.ts' }
@@ -126,5 +144,107 @@ describe('import guard', () => {
       'src/entry.ts': `import { apiKey } from './secrets.server'\nexport const k = apiKey\n`,
     })
     await expect(buildClient(dir, { onUnsafe: 'warn' })).resolves.toBeDefined()
+  })
+
+  it('guards every import with a g-flag RegExp pattern, not every other one (lastIndex)', async () => {
+    const dir = app(
+      {
+        'point0.js': POINT0,
+        'src/db/users.ts': `export const users = 'GUARD_USERS'\n`,
+        'src/db/orders.ts': `export const orders = 'GUARD_ORDERS'\n`,
+        'src/entry.ts': `import { users } from './db/users'\nimport { orders } from './db/orders'\nexport const both = () => users + orders\n`,
+      },
+      /db/,
+    )
+    const warnings: string[] = []
+    await buildClient(dir, { serverOnly: [/db/g], onUnsafe: 'warn' }, false, { warnings })
+    const text = warnings.join('\n')
+    expect(text).toContain('imports server-only module "./db/users"')
+    expect(text).toContain('imports server-only module "./db/orders"')
+    expect(text).toContain('serverOnly pattern /db/g')
+    // and in the failing mode, a second build with the same options fails too
+    const options = { serverOnly: [/db/g] }
+    expect((await failure(buildClient(dir, options)))?.message).toContain('serverOnly pattern /db/g')
+    expect((await failure(buildClient(dir, options)))?.message).toContain('serverOnly pattern /db/g')
+  })
+
+  it('guards a file a custom glob pattern matches by path, reached through an alias (Vite)', async () => {
+    const dir = app({
+      'point0.js': POINT0,
+      // a subpath-import alias: Vite's resolver (after chaincut's `resolveId`) follows it
+      'package.json': JSON.stringify({ name: 'guarded-app', type: 'module', imports: { '#vault': './src/secret/db.ts' } }),
+      'src/secret/db.ts': `export const db = 'postgres://GUARD_ALIAS'\n`,
+      'src/view.ts': `import { db } from '#vault'\nexport const show = () => db\n`,
+      'src/entry.ts': `export { show } from './view'\n`,
+    })
+    // the specifier says nothing: only the resolved path matches the pattern
+    const error = await failure(buildClient(dir, { serverOnly: ['**/secret/**'] }))
+    expect(error?.message).toContain('src/view.ts:1:')
+    expect(error?.message).toContain('src/secret/db.ts')
+    expect(error?.message).toContain('serverOnly pattern **/secret/**')
+    expect(error?.message).toMatch(/imported through: .*entry\.ts → .*view\.ts/)
+    await expect(buildClient(dir)).resolves.toBeDefined()
+  })
+
+  it('guards a file a custom glob matches through a resolve.alias too (Vite)', async () => {
+    const dir = app({
+      'point0.js': POINT0,
+      'src/secret/db.ts': `export const db = 'postgres://GUARD_ALIAS_2'\n`,
+      'src/view.ts': `import { db } from '~vault'\nexport const show = () => db\n`,
+      'src/entry.ts': `export { show } from './view'\n`,
+    })
+    const alias = [{ find: '~vault', replacement: join(dir, 'src/secret/db.ts') }]
+    const error = await failure(buildClient(dir, { serverOnly: ['**/secret/**'] }, false, { alias }))
+    expect(error?.message).toContain('src/view.ts:1:')
+    expect(error?.message).toContain('serverOnly pattern **/secret/**')
+  })
+
+  it('guards a file a custom glob pattern matches by path, reached through an alias (webpack)', async () => {
+    const dir = app({
+      'src/secret/db.js': `export const db = 'postgres://GUARD_WEBPACK'\n`,
+      'src/view.js': `import { db } from '#vault'\nexport const show = () => db\n`,
+      'src/entry.js': `export { show } from './view.js'\n`,
+    })
+    const run = (options: Parameters<typeof chaincutWebpack>[0]) =>
+      new Promise<string>((resolve, reject) => {
+        webpack(
+          {
+            mode: 'production',
+            context: dir,
+            entry: join(dir, 'src/entry.js'),
+            target: 'web',
+            output: { path: join(dir, 'dist') },
+            resolve: { alias: { '#vault': join(dir, 'src/secret/db.js') } },
+            infrastructureLogging: { level: 'error' },
+            plugins: [chaincutWebpack({ report: false, ...options })],
+          },
+          (error, stats) => (error ? reject(error) : resolve(stats!.hasErrors() ? stats!.toString({ all: false, errors: true }) : '')),
+        )
+      })
+    const errors = await run({ serverOnly: ['**/secret/**'] })
+    expect(errors).toContain('src/view.js:1:')
+    expect(errors).toContain('serverOnly pattern **/secret/**')
+    expect(await run({})).toBe('')
+  })
+})
+
+describe('the compiled guard matchers', () => {
+  it('match a g or y RegExp every time, and leave the RegExp alone', () => {
+    const g = /db/g
+    const server = guardMatcher('server', [g, /^secret/y])
+    for (let i = 0; i < 3; i++) {
+      expect(server('./db/users')).toBe('serverOnly pattern /db/g')
+      expect(server('./db/orders')).toBe('serverOnly pattern /db/g')
+      expect(server('secret/keys')).toBe('serverOnly pattern /^secret/y')
+    }
+    expect(g.lastIndex).toBe(0)
+  })
+
+  it('prefilter every id they may match, or none when a glob or RegExp cannot be prefiltered', () => {
+    const defaults = guardPrefilter(guardMatcher('server'), guardMatcher('client', ['window-only']))!
+    for (const id of ['/app/db.server.ts', '/app/db.server.ts?v=1', '/app/.server/keys.ts', '/app/w.client.tsx', 'server-only', 'window-only/x']) expect(defaults.test(id), id).toBe(true)
+    expect(defaults.test('/app/serverless.ts')).toBe(false)
+    expect(guardPrefilter(guardMatcher('server', ['**/secret/**']), guardMatcher('client'))).toBeNull()
+    expect(guardPrefilter(guardMatcher('server', [/db/]), guardMatcher('client'))).toBeNull()
   })
 })

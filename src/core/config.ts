@@ -3,7 +3,7 @@
  * walk records, the pre-parse code filter and the import-guard matchers.
  * Built once per options object.
  */
-import picomatch from 'picomatch'
+import { guardMatcher } from '../guard.js'
 import { point0 } from '../presets/point0.js'
 import { tailorkit } from '../presets/tailorkit.js'
 import type { ChainFamily, ChaincutOptions, ContainerSpec, ServerOnlyPattern, Side } from '../types.js'
@@ -162,32 +162,4 @@ function buildConfig(options: ChaincutOptions): Config {
     onUnsafe: options.onUnsafe ?? 'error',
   }
   return config
-}
-
-/**
- * SPEC 7.2: a module is server-only when its path matches `*.server.*` or sits
- * in a `.server/` folder, or it matches a `serverOnly` pattern (a package
- * name, a glob or a RegExp). Returns the rule that matched, or null.
- */
-export function guardMatcher(kind: 'server' | 'client', patterns: ServerOnlyPattern | ServerOnlyPattern[]): (source: string) => string | null {
-  const suffix = new RegExp(`(^|[\\\\/])[^\\\\/]*\\.${kind}(\\.[^\\\\/]*)?$`)
-  const folder = new RegExp(`(^|[\\\\/])\\.${kind}[\\\\/]`)
-  const marker = kind === 'server' ? ['server-only', '@point0/core/server-only'] : ['client-only']
-  const custom = [patterns].flat().map((pattern) => {
-    if (pattern instanceof RegExp) return { test: (s: string) => pattern.test(s), label: String(pattern) }
-    if (/[*?{}[\]!]/.test(pattern)) {
-      const glob = picomatch(pattern, { dot: true })
-      return { test: (s: string) => glob(s), label: pattern }
-    }
-    // a package name matches itself and its subpaths
-    return { test: (s: string) => s === pattern || s.startsWith(pattern + '/'), label: pattern }
-  })
-  return (source) => {
-    const clean = source.replace(/[?#].*$/, '')
-    if (marker.includes(clean)) return `the "${clean}" marker`
-    if (suffix.test(clean)) return `*.${kind}.* file`
-    if (folder.test(clean)) return `.${kind}/ folder`
-    for (const rule of custom) if (rule.test(clean)) return `${kind}Only pattern ${rule.label}`
-    return null
-  }
 }
