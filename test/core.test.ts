@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { ChaincutError, transform } from '../src/index.js'
 import { pointName } from '../src/core/cut.js'
 import { guardMatcher } from '../src/guard.js'
+import { parseModule } from '../src/core/parse.js'
 
 const ACTION = `import { Point0 } from '@point0/core'
 import { prisma } from './db'
@@ -158,5 +159,46 @@ describe('the server build never fails on an unprovable cut', () => {
     const client = await transform(code, '/app/idea.tsx', { side: 'client' })
     expect(client!.code).toContain('.page(IdeaView)')
     expect(client!.report.findings).toEqual([])
+  })
+})
+
+describe('pruning array patterns (SPEC 5)', () => {
+  const head = `import { Point0 } from '@point0/core'\nimport { secret, other } from './secrets.server'\n`
+  const cut = async (declaration: string, cutUses: string, keptUses: string) => {
+    const code = `${head}${declaration}\nexport const x = Point0.lets('GET', '/x').loader(() => ${cutUses}).action()\nexport const y = () => ${keptUses}\n`
+    const result = await transform(code, '/app/p.ts', { side: 'client', resolve: () => null })
+    const out = result!.code
+    expect(() => parseModule(out, '/app/p.ts')).not.toThrow()
+    return out.slice(out.indexOf('\n', out.indexOf('@point0/core')) + 1, out.indexOf('\nexport const x'))
+  }
+  it.each([
+    ['const [a, b] = x()', 'a', 'b', 'const [, b] = x()'],
+    ['const [a, b] = x()', 'b', 'a', 'const [a] = x()'],
+    ['const [a, b, c] = x()', '[a, c]', 'b', 'const [, b] = x()'],
+    ['const [a, , b, ,] = x()', 'b', 'a', 'const [a] = x()'],
+    ['const [a, b,] = x()', 'b', 'a', 'const [a] = x()'],
+    ['const [\n  a,\n  , // a hole\n  b,\n] = x()', 'b', 'a', 'const [\n  a] = x()'],
+    ['const [\n  a,\n  b, // the second\n] = x()', 'b', 'a', 'const [\n  a,\n] = x()'],
+    ['const [a, b]: [string, number] = x()', 'b', 'a', 'const [a]: [string, number] = x()'],
+    ['const [a, ...rest] = x()', 'rest', 'a', 'const [a] = x()'],
+    ['const [a, ...rest] = x()', 'a', 'rest', 'const [, ...rest] = x()'],
+    ['const [{ k: a }, [b]] = x()', 'a', 'b', 'const [, [b]] = x()'],
+    ['const [a, b] = x(), c = 1', '[a, b]', 'c', 'const c = 1'],
+  ])('%j, %s cut → %j', async (declaration, cutUses, keptUses, expected) => {
+    expect(await cut(declaration, cutUses, keptUses)).toBe(expected)
+  })
+  it('removes what only a removed element default used, and nothing a kept element still uses', async () => {
+    const code = `${head}const [a = secret(), b = other] = x()\nexport const q = Point0.lets('GET', '/q').loader(() => a).action()\nexport const y = () => b\n`
+    const out = (await transform(code, '/app/p.ts', { side: 'client', resolve: () => null }))!.code
+    expect(out).toContain(`import { other } from './secrets.server'`)
+    expect(out).toContain('const [, b = other] = x()')
+    expect(out).not.toContain('secret()')
+  })
+  it('keeps a default an unremovable element still needs', async () => {
+    // `a` is used only by an unreachable pair of functions (already unused), so it stays, and so does `secret`
+    const code = `${head}const [a = secret(), b] = x()\nfunction p() { return a + q() }\nfunction q() { return p() }\nexport const r = Point0.lets('GET', '/r').loader(() => secret()).action()\nexport const y = () => b\n`
+    const out = (await transform(code, '/app/p.ts', { side: 'client', resolve: () => null }))!.code
+    expect(out).toContain('const [a = secret(), b] = x()')
+    expect(out).toContain(`import { secret } from './secrets.server'`)
   })
 })

@@ -73,11 +73,25 @@ export function moduleReferences(walk: WalkResult): ModuleReferences {
   return { refs, bindings, byOwner }
 }
 
-/** Which module-scope bindings are live, given the code removed by `cut` (or none). */
-export function liveBindings(walk: WalkResult, mr: ModuleReferences, cut: RangeSet | null, keptUnits: Unit[] = []): Set<Binding> {
+/**
+ * Which module-scope bindings are live, given the code removed by `cut` (or none).
+ * `conditions`: reference → the names of the destructuring element it sits in (a default
+ * value, a computed key); it counts only once one of them is live, since pruning removes the
+ * element, and the reference with it, when none is.
+ */
+export function liveBindings(
+  walk: WalkResult,
+  mr: ModuleReferences,
+  cut: RangeSet | null,
+  keptUnits: Unit[] = [],
+  conditions?: Map<number, Binding[]>,
+): Set<Binding> {
   const live = new Set<Binding>()
   const liveUnits = new Set<Unit>()
   const queue: Unit[] = []
+  /** binding → references waiting for it to be live; then `ready` */
+  const waiting = new Map<Binding, number[]>()
+  const ready: number[] = []
   const mark = (binding: Binding) => {
     if (live.has(binding)) return
     live.add(binding)
@@ -86,11 +100,25 @@ export function liveBindings(walk: WalkResult, mr: ModuleReferences, cut: RangeS
       liveUnits.add(unit)
       queue.push(unit)
     }
+    const deferred = waiting.get(binding)
+    if (deferred) {
+      waiting.delete(binding)
+      ready.push(...deferred)
+    }
   }
-  const visit = (indices: number[] | undefined) => {
+  const visit = (indices: number[] | undefined, always = false) => {
     if (!indices) return
     for (const i of indices) {
       if (cut && cut.has(mr.refs[i].start)) continue
+      const needs = always ? undefined : conditions?.get(i)
+      if (needs && !needs.some((b) => live.has(b))) {
+        for (const b of needs) {
+          let list = waiting.get(b)
+          if (!list) waiting.set(b, (list = []))
+          list.push(i)
+        }
+        continue
+      }
       mark(mr.bindings[i])
     }
   }
@@ -99,9 +127,51 @@ export function liveBindings(walk: WalkResult, mr: ModuleReferences, cut: RangeS
   }
   visit(mr.byOwner.get(null))
   // declarations that stay whatever happens (already unused: SPEC 5 leaves them) keep what they use
-  for (const unit of keptUnits) visit(mr.byOwner.get(unit))
-  while (queue.length) visit(mr.byOwner.get(queue.pop()!))
+  for (const unit of keptUnits) visit(mr.byOwner.get(unit), true)
+  while (queue.length || ready.length) {
+    if (ready.length) visit(ready.splice(0), true)
+    else visit(mr.byOwner.get(queue.pop()!))
+  }
   return live
+}
+
+/**
+ * The references inside a destructuring element that pruning removes whole when its names die
+ * (`const [a = f(), b] = x`, `const { KEY = read() } = env`), with those names. Only elements
+ * whose names were all live before the cut: only such names can die, so an element with any
+ * other name stays, and so must what it uses.
+ */
+function elementConditions(walk: WalkResult, mr: ModuleReferences, before: Set<Binding>): Map<number, Binding[]> {
+  const conditions = new Map<number, Binding[]>()
+  for (const unit of walk.units) {
+    if (unit.kind !== 'declarator') continue
+    const indices = mr.byOwner.get(unit)
+    if (!indices) continue
+    const pattern = (unit.node as t.VariableDeclarator).id
+    const groups: Array<{ node: t.Node; ids: t.Identifier[] }> = []
+    if (pattern.type === 'ArrayPattern') {
+      for (const element of pattern.elements) {
+        const ids = element ? patternIdentifiers(element) : null
+        if (element && ids?.length) groups.push({ node: element, ids })
+      }
+    } else if (pattern.type === 'ObjectPattern' && !pattern.properties.some((p) => p.type === 'RestElement')) {
+      // what `pruneVariables` takes out of an object pattern: `KEY`, `KEY = x`, `k: v`, `k: v = x`
+      for (const p of pattern.properties) {
+        if (p.type !== 'ObjectProperty') continue
+        const value = p.value.type === 'AssignmentPattern' ? p.value.left : p.value
+        if (value.type === 'Identifier') groups.push({ node: p, ids: [value] })
+      }
+    }
+    for (const { node, ids } of groups) {
+      const bindings = ids.map((id) => unit.bindings.find((b) => b.id === id))
+      if (!bindings.every((b): b is Binding => !!b && before.has(b))) continue
+      for (const i of indices) {
+        const start = mr.refs[i].start
+        if (start >= node.start! && start < node.end!) conditions.set(i, bindings as Binding[])
+      }
+    }
+  }
+  return conditions
 }
 
 export function prune(
@@ -123,7 +193,7 @@ export function prune(
   const staying = walk.units.filter((u) => u.kind !== 'import' && u.bindings.some((b) => !referenced.has(b)))
   // a name goes when it was in use before the cut and is not after it (also through chains of helpers)
   const before = liveBindings(walk, mr, null, staying)
-  const after = cut.size ? liveBindings(walk, mr, cut, staying) : before
+  const after = cut.size ? liveBindings(walk, mr, cut, staying, elementConditions(walk, mr, before)) : before
   const guardCache = new Map<string, boolean>()
   const guarded = (source: string) => {
     let hit = guardCache.get(source)
@@ -259,6 +329,10 @@ function pruneVariables(
     }
     // SPEC 5: `const { KEY, URL } = process.env` drops only the dead names
     const pattern = (unit.node as t.VariableDeclarator).id
+    if (pattern.type === 'ArrayPattern') {
+      pruneArrayPattern(code, pattern, dying, partial, result)
+      continue
+    }
     if (pattern.type !== 'ObjectPattern' || pattern.properties.some((p) => p.type === 'RestElement')) continue
     const remove = pattern.properties.map((p) => {
       if (p.type !== 'ObjectProperty') return false
@@ -282,4 +356,67 @@ function pruneVariables(
     }
   }
   for (const edit of partial) result.edits.push(edit)
+}
+
+/**
+ * SPEC 5 for `const [a, b] = x`: an element whose names all die goes. Before the last kept
+ * element its hole stays, so the kept names keep their positions (`const [, b] = x`); after
+ * it, everything goes, holes too (`const [a] = x`).
+ */
+function pruneArrayPattern(code: string, pattern: t.ArrayPattern, dying: Binding[], edits: Edit[], result: PruneResult) {
+  const elements = pattern.elements
+  const removed = elements.map((element) => {
+    if (!element) return null
+    const ids = patternIdentifiers(element)
+    const bindings = ids?.map((id) => dying.find((b) => b.id === id))
+    return bindings?.length && bindings.every(Boolean) ? (bindings as Binding[]) : null
+  })
+  let lastKept = -1
+  for (let i = 0; i < elements.length; i++) if (elements[i] && !removed[i]) lastKept = i
+  // nothing stays: the declarator goes whole (the caller's case); nothing dies: nothing to do
+  if (lastKept === -1 || !removed.some(Boolean)) return
+  for (let i = 0; i < lastKept; i++) {
+    const element = elements[i]
+    if (element && removed[i]) edits.push({ start: element.start!, end: element.end!, text: '', kind: 'prune' })
+  }
+  const tail = elements.slice(lastKept + 1)
+  if (tail.some((_, k) => removed[lastKept + 1 + k])) {
+    // the closing bracket, before a type annotation (`[a, b]: [A, B]`)
+    const close = pattern.typeAnnotation ? code.lastIndexOf(']', pattern.typeAnnotation.start!) : pattern.end! - 1
+    const kept = elements[lastKept]!
+    if (tail.every(Boolean) && /[\n\r\u2028\u2029]/.test(code.slice(kept.end!, close))) {
+      // one element a line: the list machinery of object patterns (each element takes its line)
+      const items = [kept, ...(tail as t.Node[])]
+      for (const [start, end] of listRemovalRanges(code, items, items.map((_, k) => k > 0), close)) edits.push({ start, end, text: '', kind: 'prune' })
+    } else {
+      // on one line, or holes among them: everything from the last kept element to the bracket
+      edits.push({ start: kept.end!, end: close, text: '', kind: 'prune' })
+    }
+  }
+  for (let i = 0; i < elements.length; i++) {
+    for (const b of removed[i] ?? []) result.removedDeclarations.push({ name: b.name, start: b.id.start! })
+  }
+}
+
+/** The names a destructuring target declares, or null for a target this pruning does not take apart. */
+function patternIdentifiers(node: t.Node, out: t.Identifier[] = []): t.Identifier[] | null {
+  switch (node.type) {
+    case 'Identifier':
+      out.push(node)
+      return out
+    case 'AssignmentPattern':
+      return patternIdentifiers(node.left, out)
+    case 'RestElement':
+      return patternIdentifiers(node.argument, out)
+    case 'ArrayPattern':
+      for (const element of node.elements) if (element && !patternIdentifiers(element, out)) return null
+      return out
+    case 'ObjectPattern':
+      for (const property of node.properties) {
+        if (!patternIdentifiers(property.type === 'RestElement' ? property : property.value, out)) return null
+      }
+      return out
+    default:
+      return null
+  }
 }
