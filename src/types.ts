@@ -170,6 +170,8 @@ export interface ModuleReport {
   removedImports: Array<{ source: string; names: string[]; line: number }>
   removedDeclarations: Array<{ name: string; line: number }>
   findings: Finding[]
+  /** Calls and reads of cut methods left alone because they are proven not chains, with the reason. */
+  notChains: Array<{ method: string; reason: string; line: number; column: number }>
   /** Other modules read to follow this module's chain heads (a change to one re-transforms it). */
   dependencies: string[]
   /** Milliseconds spent transforming this module. */

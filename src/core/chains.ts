@@ -1,16 +1,25 @@
 /**
- * Recognising chains (SPEC 3): which call runs are builder chains, which
- * family each belongs to, which point each segment is part of, and what a
- * binding holds — followed through aliases, namespaces, `const` splits and
- * other modules of the app.
+ * Recognising chains: an analysis of chain values. What each expression
+ * evaluates to, chain-wise, followed through aliases, destructuring, helpers
+ * that return chains (local, imported, IIFE), conditionals, containers
+ * (object and array literals, class fields), TypeScript wrappers, namespaces,
+ * other modules of the app and packages that can reach a family's head.
+ *
+ * The module's every call (and read) of a method that some family cuts on
+ * this side is then accounted for: part of a chain (cut), proven not a chain
+ * (with the reason, shown in the report), or a finding. Unknown is never "not
+ * a chain" (see docs/ARCHITECTURE.md, "Soundness").
  */
+import { builtinModules } from 'node:module'
 import type * as t from '@babel/types'
-import type { ChainFamily, ContainerSpec, Resolver } from '../types.js'
+import type { ChainFamily, ContainerSpec, Resolver, Side, SideRule } from '../types.js'
 import { isFollowable, type ModuleAnalysis, type ModuleCache } from './bindings.js'
 import type { Config } from './config.js'
-import { memberName, unwindRun, unwrap, type Binding, type CallRun, type Scope, type Segment } from './scope.js'
+import { PLATFORM_GLOBALS } from './globals.js'
+import { canReach, packageName, packageOfFile } from './packages.js'
+import { memberName, unwindRun, unwrap, type Access, type Binding, type CallRun, type Scope, type Segment } from './scope.js'
 
-/** The state of a point as its chain is read: flags that change how it is cut (SPEC 4.1). */
+/** The state of a point as its chain is read: flags that change how it is cut. */
 export interface PointState {
   type: string
   /** `.ssr(false)` anywhere in its chain or a parent's (point-wide). */
@@ -21,16 +30,29 @@ export interface PointState {
 
 /** What an expression is, as far as chains go. */
 export type Value =
+  /** A function that starts a chain when called (`createActions`, `Point0`). */
   | { kind: 'head'; family: ChainFamily }
   | { kind: 'chain'; family: ChainFamily; point: PointState | null }
+  /** `X.lets` read as a value: calling it opens a point. */
+  | { kind: 'lets'; family: ChainFamily; point: PointState | null }
   | { kind: 'container'; family: ChainFamily; container: ContainerSpec }
   | { kind: 'pkgNamespace'; source: string }
   | { kind: 'appNamespace'; file: string }
-  /** An import that could not be resolved or read: nothing is known. */
-  | { kind: 'unknown'; source: string }
-  /** A chain passed into something chaincut does not know (`wrap(chain)`): what comes back is unknown. */
+  /** An object or array literal, or a class (its static fields), or an instance of a local class. */
+  | { kind: 'object'; node: t.Node; scope: Scope; module: ModuleAnalysis; instance?: boolean }
+  | { kind: 'function'; node: t.Node; scope: Scope; module: ModuleAnalysis }
+  /** `fn.call` / `fn.apply` / `fn.bind` of a known function. */
+  | { kind: 'invoke'; fn: Value; mode: 'call' | 'apply' | 'bind' }
+  /** A method read off a chain (`p.loader`). */
+  | { kind: 'method'; name: string; of: Value }
+  /** A chain handed to code chaincut does not know (`wrap(chain)`): what comes back is unknown. */
   | { kind: 'escaped'; family: ChainFamily; node: t.Node }
-  | null
+  | { kind: 'not'; reason: string }
+  /** Nothing is known. `external`: it comes from outside the app's code (an unresolvable import, a global, a package that may reach a family). */
+  | { kind: 'unknown'; reason: string; external?: boolean }
+  | { kind: 'union'; values: Value[] }
+  /** A cycle: no information of its own (a join ignores it). */
+  | { kind: 'bottom' }
 
 /** One segment of a recognised chain. */
 export interface ChainSegment {
@@ -46,20 +68,18 @@ export interface ChainSegment {
   pointType?: string
 }
 
-/** Something the walk found that a chain could hide behind (SPEC 7.1). */
-export interface Suspect {
-  kind: 'escaped' | 'destructured'
-  family: ChainFamily
-  /** The method names involved, checked against the family's table for the side. */
-  names: string[]
-  node: t.Node
-}
+/** A call or read of a cut method that is not cut: why, or why it is a finding. */
+export type Decision =
+  | { kind: 'notChain'; method: string; node: t.Node; reason: string }
+  | { kind: 'escaped'; method: string; family: ChainFamily; node: t.Node }
+  | { kind: 'takenOff'; method: string; family: ChainFamily; node: t.Node; destructured: boolean }
+  | { kind: 'untraced'; method: string; node: t.Node; reason: string; families: string[] }
 
 export interface RecognisedChain {
   run: CallRun
   segments: ChainSegment[]
-  /** The head was an import we could not follow; the chain was assumed (conservatively). */
-  assumed: boolean
+  /** Why the chain was assumed (its receiver could not be traced: cut to fail safe), or null. */
+  assumed: string | null
 }
 
 export interface LookupContext {
@@ -69,7 +89,26 @@ export interface LookupContext {
   readFile?: (file: string) => Promise<string | null>
 }
 
-const isStringish = (node: t.Node | undefined): string | null => {
+/** Parameters bound by a call being evaluated (a helper that returns a chain built from its argument). */
+interface Frame {
+  fn: t.Node
+  /** The arguments' values; null from a spread on. */
+  args: ReadonlyArray<Value | null>
+  env: Frame | null
+  depth: number
+}
+
+/** How much evaluation one module's recognition may spend before what is left is unknown (fail closed, never hang). */
+const FUEL = 200_000
+const READ_FUEL = 200
+const READ_POOL = 20_000
+
+const MAX_CALL_DEPTH = 8
+const NODE_BUILTINS = new Set(builtinModules)
+const NOT_LITERAL: Value = { kind: 'not', reason: 'a literal value' }
+const BOTTOM: Value = { kind: 'bottom' }
+
+const isStringish = (node: t.Node | undefined | null): string | null => {
   if (!node) return null
   if (node.type === 'StringLiteral') return node.value
   if (node.type === 'TemplateLiteral' && node.expressions.length === 0) return node.quasis[0].value.cooked ?? null
@@ -90,33 +129,211 @@ const isFalseLiteral = (node: t.Node | undefined): boolean => {
   return false
 }
 
+const has = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key)
+
+/** What distinguishes one argument value from another for a helper's result. */
+function signature(v: Value): string {
+  switch (v.kind) {
+    case 'chain':
+    case 'head':
+    case 'lets':
+    case 'escaped':
+      return `${v.kind}:${v.family.name}:${v.kind === 'chain' || v.kind === 'lets' ? JSON.stringify(v.point) : ''}`
+    case 'object':
+    case 'function':
+      return `${v.kind}:${v.module.id}:${v.node.start}:${v.node.end}:${v.kind === 'object' ? (v.instance ?? '') : ''}`
+    case 'union':
+      return `(${v.values.map(signature).join('|')})`
+    case 'pkgNamespace':
+      return `ns:${v.source}`
+    case 'appNamespace':
+      return `ns:${v.file}`
+    case 'method':
+      return `method:${v.name}:${signature(v.of)}`
+    case 'invoke':
+      return `invoke:${v.mode}:${signature(v.fn)}`
+    case 'container':
+      return `container:${v.container.import}`
+    default:
+      return v.kind
+  }
+}
+
+/** Reasons quote other reasons: kept short, so deep flows do not build long strings. */
+const brief = (text: string) => (text.length > 160 ? text.slice(0, 157) + '…' : text)
+
+const isChainish = (v: Value): v is Extract<Value, { family: ChainFamily }> =>
+  v.kind === 'chain' || v.kind === 'head' || v.kind === 'lets' || v.kind === 'escaped'
+
+/** The join of two values: a union, flattened; a bottom adds nothing. */
+export function join(values: Value[]): Value {
+  const out: Value[] = []
+  const add = (v: Value) => {
+    if (v.kind === 'bottom') return
+    if (v.kind === 'union') {
+      for (const x of v.values) add(x)
+      return
+    }
+    // one of each kind of "nothing here" is enough; chains and containers stay distinct
+    for (const o of out) {
+      if (o.kind !== v.kind) continue
+      if (v.kind === 'not' || v.kind === 'unknown') return
+      if ((v.kind === 'chain' || v.kind === 'head' || v.kind === 'lets' || v.kind === 'escaped') && (o as { family: ChainFamily }).family === v.family) return
+      if ((v.kind === 'object' || v.kind === 'function') && (o as { node: t.Node }).node === v.node) return
+    }
+    out.push(v)
+  }
+  for (const v of values) add(v)
+  if (!out.length) return BOTTOM
+  if (out.length === 1) return out[0]
+  if (out.length > 4) return settle({ kind: 'union', values: out })
+  return { kind: 'union', values: out }
+}
+
+/** How a union reads as a receiver: a chain if any branch may be one; else unknown if any is; else not. */
+function settle(v: Value): Value {
+  if (v.kind !== 'union') return v
+  const chain = v.values.find((x) => x.kind === 'chain' || x.kind === 'lets' || x.kind === 'head')
+  if (chain) return chain
+  const escaped = v.values.find((x) => x.kind === 'escaped')
+  if (escaped) return escaped
+  const unknown = v.values.find((x) => x.kind === 'unknown')
+  if (unknown) return unknown
+  const reasons = [...new Set(v.values.map((x) => (x.kind === 'not' ? x.reason : describe(x))))]
+  return { kind: 'not', reason: reasons.join('; or ') }
+}
+
+function describe(v: Value): string {
+  switch (v.kind) {
+    case 'not':
+    case 'unknown':
+      return v.reason
+    case 'object':
+      return v.instance ? 'an instance of a class of this app' : v.node.type === 'ArrayExpression' ? 'an array literal' : v.node.type.startsWith('Class') ? 'a class' : 'an object literal'
+    case 'function':
+      return 'a function'
+    case 'invoke':
+      return 'a function'
+    case 'container':
+      return `${v.container.import}() from ${[v.container.from].flat()[0]}`
+    case 'pkgNamespace':
+      return `the namespace of ${v.source}`
+    case 'appNamespace':
+      return 'a module namespace'
+    case 'bottom':
+      return 'a value that only refers to itself'
+    default:
+      return v.kind
+  }
+}
+
+const functionTypes = new Set(['ArrowFunctionExpression', 'FunctionExpression', 'FunctionDeclaration', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod'])
+
+/** Array methods whose result is one of the elements, or the array itself (approximately). */
+const ELEMENT_METHODS = new Set(['find', 'findLast', 'at', 'pop', 'shift'])
+const SAME_ARRAY_METHODS = new Set(['filter', 'slice', 'concat', 'reverse', 'sort', 'toSorted', 'toReversed', 'flat', 'splice'])
+const ITERATING_METHODS = new Set(['map', 'forEach', 'filter', 'find', 'findLast', 'findIndex', 'some', 'every', 'flatMap'])
+
 export class Classifier {
   private readonly memo = new Map<Binding, Promise<Value>>()
   private readonly active = new Set<Binding>()
   private readonly exportMemo = new Map<string, Promise<Value>>()
-  /** Other modules read while following heads: a change to any of them changes this module's output. */
+  private readonly activeExports = new Set<string>()
+  private readonly invocations = new Map<t.Node, Map<string, Value | 'active'>>()
+  private fuel = FUEL
+  private readonly nodeMemo = new WeakMap<t.Node, Promise<Value>>()
+  private readonly activeNodes = new Set<t.Node>()
+  private readonly fnBindings = new WeakMap<ModuleAnalysis, Map<t.Node, Binding>>()
+  /** Other modules read while following values: a change to any of them changes this module's output. */
   readonly dependencies = new Set<string>()
+  /** The accounting of the last `recognise`: every cut-method call or read that is not cut. */
+  decisions: Decision[] = []
 
   constructor(private readonly ctx: LookupContext) {}
 
-  /** What a binding holds. Cycles resolve to null. */
-  binding(binding: Binding, module: ModuleAnalysis): Promise<Value> {
-    let found = this.memo.get(binding)
-    if (!found) {
-      if (this.active.has(binding)) return Promise.resolve(null)
-      this.active.add(binding)
-      found = this.computeBinding(binding, module).finally(() => this.active.delete(binding))
-      this.memo.set(binding, found)
+  // ---------------------------------------------------------------- bindings and modules
+
+  /** What a binding holds. */
+  binding(binding: Binding, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+    // a module-level binding is independent of the parameters being bound; others are when none are
+    const memoable = env === null || binding.scope.parent === null
+    // evaluation is sequential, so a binding still being computed is one this very path depends on: a cycle
+    if (this.active.has(binding)) return Promise.resolve(BOTTOM)
+    if (memoable) {
+      const found = this.memo.get(binding)
+      if (found) return found
     }
-    return found
+    this.active.add(binding)
+    const value = this.computeBinding(binding, module, env).finally(() => this.active.delete(binding))
+    if (memoable) this.memo.set(binding, value)
+    return value
   }
 
-  private async computeBinding(binding: Binding, module: ModuleAnalysis): Promise<Value> {
-    if (binding.kind === 'import') return this.imported(binding.importSource!, binding.imported!, module.id, new Set())
-    if (binding.init && (binding.kind === 'const' || binding.kind === 'let' || binding.kind === 'var')) {
-      return this.expression(binding.init, binding.scope, module)
+  private async computeBinding(binding: Binding, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+    switch (binding.kind) {
+      case 'import':
+        return this.imported(binding.importSource!, binding.imported!, module.id, new Set())
+      case 'function': {
+        const node = functionOf(binding)
+        return functionTypes.has(node.type) ? { kind: 'function', node, scope: binding.scope, module } : { kind: 'not', reason: 'a function' }
+      }
+      case 'class': {
+        const node = classOf(binding)
+        return node.type.startsWith('Class') ? { kind: 'object', node, scope: binding.scope, module } : { kind: 'not', reason: 'a class' }
+      }
+      case 'catch':
+        return { kind: 'not', reason: 'a caught exception' }
+      case 'enum':
+        return { kind: 'not', reason: 'an enum' }
+      case 'namespace':
+        return { kind: 'not', reason: 'a TypeScript namespace' }
+      case 'param':
+        return this.parameter(binding, module, env)
     }
-    return null
+    let value: Value
+    if (binding.access) {
+      const source = binding.access.from
+      if (source.kind === 'param') value = await this.parameter(binding, module, env)
+      else value = await this.steps(await this.expression(source.init, binding.scope, module, env), binding.access.steps, binding.id)
+    } else if (binding.init) {
+      value = await this.expression(binding.init, binding.scope, module, env)
+    } else if (binding.kind === 'var' || binding.kind === 'let') {
+      value = { kind: 'not', reason: 'a variable declared without a value' }
+    } else {
+      return { kind: 'unknown', reason: brief(`\`${binding.name}\` has no value chaincut can read`) }
+    }
+    if (binding.kind === 'let' || binding.kind === 'var') {
+      // a variable's other values: every `name = value` that assigns this binding
+      const others: Value[] = []
+      for (const a of module.assignments) {
+        if (a.name !== binding.name || a.scope.lookup(a.name) !== binding) continue
+        others.push(await this.expression(a.value, a.scope, module, env))
+      }
+      if (others.length) value = join([value, ...others])
+    }
+    return value
+  }
+
+  /** The value at `steps` into `value` (a destructuring pattern's path). */
+  private async steps(value: Value, steps: Access['steps'], at: t.Node): Promise<Value> {
+    let v = value
+    for (const step of steps) {
+      if (step === null) {
+        if (isChainish(settle(v))) return { kind: 'escaped', family: (settle(v) as { family: ChainFamily }).family, node: at }
+        v = await this.restOf(v)
+        continue
+      }
+      v = await this.member(v, String(step), at)
+    }
+    return v
+  }
+
+  /** A rest element `...rest` of an object/array: unknown if the source held a chain, else not. */
+  private async restOf(v: Value): Promise<Value> {
+    const s = settle(v)
+    if (s.kind === 'unknown' || s.kind === 'bottom' || s.kind === 'not') return s
+    if (s.kind === 'object' && (await this.holdsChain(s))) return { kind: 'unknown', reason: 'a rest of a container that holds chains' }
+    return { kind: 'not', reason: 'the rest of ' + describe(s) }
   }
 
   /** A name imported from `source` by `importer`. */
@@ -130,144 +347,670 @@ export class Classifier {
       if (family) return { kind: 'head', family }
       const container = containers?.get(name)
       if (container) return { kind: 'container', ...container }
-      return null
+      return { kind: 'not', reason: brief(`\`${name}\` from ${source} is not one of its chain heads`) }
     }
+    if (source.startsWith('node:') || NODE_BUILTINS.has(source)) return { kind: 'not', reason: brief(`${source} is a Node.js built-in module`) }
     const file = await this.ctx.cache.resolve(this.ctx.resolve, source, importer)
-    if (!file) return { kind: 'unknown', source }
-    if (!isFollowable(file)) return null
+    if (!file) {
+      return /^\0|^virtual:/.test(source)
+        ? { kind: 'unknown', reason: brief(`the virtual module ${source} cannot be read`), external: true }
+        : { kind: 'unknown', reason: brief(`the import ${JSON.stringify(source)} cannot be resolved`), external: true }
+    }
+    const pkg = packageOfFile(file)
+    if (pkg) {
+      // a package: proven not a chain when it cannot reach any head package; else followed
+      const name0 = packageName(source) ?? pkg.name
+      const reach = canReach(pkg.dir, config.headPackages, config.headPackagesKey)
+      if (reach.reaches === false) return { kind: 'not', reason: brief(`it comes from the package ${name0}, which cannot reach any chain family's package`) }
+      if (reach.reaches === 'unknown') return { kind: 'unknown', reason: brief(`it comes from the package ${name0}, and ${reach.why}`), external: true }
+      if (!/\.[cm]?[jt]sx?$/.test(file) || file.endsWith('.d.ts')) return { kind: 'unknown', reason: brief(`the package ${name0} depends on ${reach.via.at(-1)} and its code cannot be read`), external: true }
+      if (name === '*') return { kind: 'appNamespace', file }
+      return this.exported(file, name, seen, true)
+    }
+    if (!isFollowable(file)) {
+      if (/^\0|^virtual:/.test(file)) return { kind: 'unknown', reason: brief(`the virtual module ${source} cannot be read`), external: true }
+      return { kind: 'not', reason: brief(`it is imported from ${source}, which is not a script`) }
+    }
     if (name === '*') return { kind: 'appNamespace', file }
-    return this.exported(file, name, seen)
+    return this.exported(file, name, seen, false)
   }
 
-  /** An export of another module of the app: named, default, re-exported, or through `export *`. */
-  exported(file: string, name: string, seen: Set<string>): Promise<Value> {
+  /** An export of another module: named, default, re-exported, or through `export *`. */
+  exported(file: string, name: string, seen: Set<string>, external = false): Promise<Value> {
     const key = file + '\0' + name
-    if (seen.has(key)) return Promise.resolve(null) // an import cycle
+    if (seen.has(key) || this.activeExports.has(key)) return Promise.resolve(BOTTOM) // an import cycle
     let found = this.exportMemo.get(key)
     if (!found) {
       const next = new Set(seen).add(key)
-      found = this.computeExported(file, name, next)
+      this.activeExports.add(key)
+      found = this.computeExported(file, name, next, external).finally(() => this.activeExports.delete(key))
       this.exportMemo.set(key, found)
     }
     return found
   }
 
-  private async computeExported(file: string, name: string, seen: Set<string>): Promise<Value> {
+  private async computeExported(file: string, name: string, seen: Set<string>, external: boolean): Promise<Value> {
     this.dependencies.add(file)
     const module = await this.ctx.cache.get(file, this.ctx.config.walkOptions, this.ctx.readFile)
-    if (!module) return { kind: 'unknown', source: file }
+    if (!module) return { kind: 'unknown', reason: brief(`${file} cannot be read or parsed`), external: true }
     const target = module.exports.get(name)
     if (target) {
       if (target.kind === 'local') {
         const binding = module.module.names?.get(target.local)
-        return binding ? this.binding(binding, module) : null
+        return binding ? this.binding(binding, module, null) : { kind: 'unknown', reason: brief(`\`${name}\` is not declared in ${file}`) }
       }
-      if (target.kind === 'expression') return this.expression(target.node, module.module, module)
+      if (target.kind === 'expression') return this.expression(target.node, module.module, module, null)
       return this.imported(target.source, target.imported, file, seen)
     }
-    if (name === 'default') return null
+    const values: Value[] = []
     for (const star of module.stars) {
       const value = await this.imported(star, name, file, seen)
-      if (value && value.kind !== 'unknown') return value
+      if (value.kind === 'not' || value.kind === 'bottom') continue
+      values.push(value)
     }
-    return null
+    if (values.length) return values[0]
+    // a CommonJS module declares no exports chaincut can read
+    if (external && module.exports.size === 0 && module.stars.length === 0) return { kind: 'unknown', reason: brief(`${file} has no ES exports to follow`), external: true }
+    return { kind: 'not', reason: brief(`${file} exports no \`${name}\``) }
   }
 
+  // ---------------------------------------------------------------- expressions
+
   /** What an expression evaluates to, chain-wise. */
-  async expression(node: t.Node, scope: Scope, module: ModuleAnalysis): Promise<Value> {
+  expression(node: t.Node, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+    if (--this.fuel < 0) return Promise.resolve({ kind: 'unknown', reason: 'this module is too large or tangled for chaincut to follow every value' })
+    if (env !== null) return this.evaluate(node, scope, module, env)
+    // outside a helper's call, an expression has one value: computed once (a node still being computed is a cycle)
+    if (this.activeNodes.has(node)) return Promise.resolve(BOTTOM)
+    let found = this.nodeMemo.get(node)
+    if (!found) {
+      this.activeNodes.add(node)
+      found = this.evaluate(node, scope, module, null).finally(() => this.activeNodes.delete(node))
+      this.nodeMemo.set(node, found)
+    }
+    return found
+  }
+
+  private async evaluate(node: t.Node, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
     const n = unwrap(node)
     switch (n.type) {
       case 'Identifier': {
+        if (n.name === 'undefined') return { kind: 'not', reason: 'undefined' }
         const binding = scope.lookup(n.name)
-        return binding ? this.binding(binding, module) : null
+        if (binding) return this.binding(binding, module, env)
+        if (PLATFORM_GLOBALS.has(n.name)) return { kind: 'not', reason: brief(`\`${n.name}\` is a JavaScript or platform global`) }
+        return { kind: 'unknown', reason: brief(`\`${n.name}\` is not declared in this module (a global or an auto-import)`), external: true }
       }
-      case 'MemberExpression': {
-        const name = n.computed ? isStringish(n.property) : n.property.type === 'Identifier' ? n.property.name : null
-        if (name === null) return null
-        const object = await this.expression(n.object, scope, module)
-        return this.member(object, name, module.id)
+      case 'MemberExpression':
+      case 'OptionalMemberExpression': {
+        const name = memberName(n)
+        const object = await this.expression(n.object, scope, module, env)
+        if (name === null) {
+          // `arr[i]`: any element
+          const s = settle(object)
+          if (s.kind === 'object' && s.node.type === 'ArrayExpression') return this.elements(s)
+          if (s.kind === 'not') return s
+          if (s.kind === 'object' && !(await this.holdsChain(s))) return { kind: 'not', reason: brief(`a computed member of ${describe(s)} that holds no chain`) }
+          return { kind: 'unknown', reason: 'a computed member chaincut cannot read' }
+        }
+        return this.member(object, name, n)
       }
-      case 'CallExpression': {
-        const callee = unwrap(n.callee)
-        if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
-          const run = unwindRun(n, this.ctx.config.walkOptions.pointMembers)
-          const { base, from } = await this.runBase(run.segments, run.base, scope, module)
-          return interpret(this.ctx.config, from ? run.segments.slice(from) : run.segments, base).value
+      case 'CallExpression':
+      case 'OptionalCallExpression':
+        return this.call(n, scope, module, env)
+      case 'NewExpression': {
+        const callee = settle(await this.expression(n.callee, scope, module, env))
+        if (callee.kind === 'head') return { kind: 'chain', family: callee.family, point: null }
+        if (callee.kind === 'object' && callee.node.type.startsWith('Class')) return { ...callee, instance: true }
+        if (callee.kind === 'function') return { kind: 'not', reason: 'an object built by a function of this app' }
+        if (callee.kind === 'not') return callee
+        return { kind: 'unknown', reason: brief(`an instance of something chaincut cannot trace (${describe(callee)})`) }
+      }
+      case 'ConditionalExpression':
+        return join([await this.expression(n.consequent, scope, module, env), await this.expression(n.alternate, scope, module, env)])
+      case 'LogicalExpression':
+        return join([await this.expression(n.left, scope, module, env), await this.expression(n.right, scope, module, env)])
+      case 'SequenceExpression':
+        return this.expression(n.expressions[n.expressions.length - 1], scope, module, env)
+      case 'AssignmentExpression':
+        return n.operator === '=' ? this.expression(n.right, scope, module, env) : { kind: 'not', reason: 'the result of an arithmetic assignment' }
+      case 'AwaitExpression':
+        return this.expression(n.argument, scope, module, env)
+      case 'ObjectExpression':
+      case 'ArrayExpression':
+      case 'ClassExpression':
+        return { kind: 'object', node: n, scope, module }
+      case 'ArrowFunctionExpression':
+      case 'FunctionExpression':
+        return { kind: 'function', node: n, scope, module }
+      case 'ThisExpression':
+        return this.thisValue(scope, module)
+      case 'StringLiteral':
+      case 'NumericLiteral':
+      case 'BooleanLiteral':
+      case 'NullLiteral':
+      case 'BigIntLiteral':
+      case 'RegExpLiteral':
+      case 'TemplateLiteral':
+        return NOT_LITERAL
+      case 'UnaryExpression':
+      case 'BinaryExpression':
+      case 'UpdateExpression':
+        return { kind: 'not', reason: 'the result of an operator' }
+      case 'JSXElement':
+      case 'JSXFragment':
+        return { kind: 'not', reason: 'a JSX element' }
+      case 'MetaProperty':
+        return { kind: 'not', reason: brief(`${n.meta.name}.${n.property.name}`) }
+      case 'TaggedTemplateExpression': {
+        const tag = settle(await this.expression(n.tag, scope, module, env))
+        if (tag.kind === 'not') return tag
+        return { kind: 'unknown', reason: 'the result of a tagged template chaincut cannot follow' }
+      }
+      case 'YieldExpression':
+        return { kind: 'unknown', reason: 'a value sent into a generator' }
+      default:
+        return { kind: 'unknown', reason: brief(`a ${n.type} chaincut does not evaluate`) }
+    }
+  }
+
+  /** A property of a value. */
+  async member(object: Value, name: string, at: t.Node): Promise<Value> {
+    switch (object.kind) {
+      case 'bottom':
+        return BOTTOM
+      case 'union': {
+        const values: Value[] = []
+        for (const v of object.values) values.push(await this.member(v, name, at))
+        return join(values)
+      }
+      case 'pkgNamespace':
+        return this.imported(object.source, name, object.source, new Set())
+      case 'appNamespace':
+        return this.exported(object.file, name, new Set())
+      case 'chain':
+      case 'head':
+      case 'lets': {
+        const family = object.family
+        if (object.kind !== 'lets' && family.points && name === family.points.member) {
+          return { kind: 'lets', family, point: object.kind === 'chain' ? object.point : null }
         }
-        const value = await this.expression(callee, scope, module)
-        if (value?.kind === 'head') return { kind: 'chain', family: value.family, point: null }
-        // SPEC 7.1: a chain handed to an unknown function escapes; segments on the result are suspect
-        for (const arg of n.arguments) {
-          if (arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') continue
-          const argValue = await this.expression(arg, scope, module)
-          if (argValue && (argValue.kind === 'chain' || argValue.kind === 'head')) return { kind: 'escaped', family: argValue.family, node: arg }
+        return { kind: 'method', name, of: object }
+      }
+      case 'object':
+        return this.property(object, name)
+      case 'function':
+        if (name === 'call' || name === 'apply' || name === 'bind') return { kind: 'invoke', fn: object, mode: name }
+        return { kind: 'not', reason: brief(`a property of a function of this app`) }
+      case 'method':
+        if (name === 'call' || name === 'apply' || name === 'bind') return { kind: 'invoke', fn: object, mode: name }
+        return { kind: 'unknown', reason: brief(`a property of .${object.name} read off a chain`) }
+      case 'invoke':
+        return { kind: 'unknown', reason: 'a property of a bound function' }
+      case 'container':
+        return { kind: 'not', reason: brief(`a property of ${describe(object)}`) }
+      case 'escaped':
+        return object
+      case 'not':
+        return object
+      case 'unknown':
+        return object
+    }
+  }
+
+  /** A property of an object literal, an array literal, a class (static) or a class instance. */
+  private async property(object: Extract<Value, { kind: 'object' }>, name: string): Promise<Value> {
+    const { node, scope, module } = object
+    if (node.type === 'ArrayExpression') {
+      if (/^\d+$/.test(name)) {
+        const element = node.elements[Number(name)]
+        if (!element) return { kind: 'not', reason: 'a hole of an array literal' }
+        if (element.type === 'SpreadElement') return this.elements(object)
+        return this.expression(element, scope, module, null)
+      }
+      if (name === 'length') return { kind: 'not', reason: 'the length of an array' }
+      return { kind: 'function', node, scope, module } // an array method, resolved at the call
+    }
+    if (node.type === 'ObjectExpression') {
+      for (let i = node.properties.length - 1; i >= 0; i--) {
+        const p = node.properties[i]
+        if (p.type === 'SpreadElement') {
+          const spread = await this.member(await this.expression(p.argument, scope, module, null), name, p)
+          const s = settle(spread)
+          if (s.kind === 'not' && /has no property/.test(s.reason)) continue
+          return spread
         }
-        return null
+        const key = p.computed ? isStringish(p.key) : p.key.type === 'Identifier' ? p.key.name : p.key.type === 'StringLiteral' ? p.key.value : p.key.type === 'NumericLiteral' ? String(p.key.value) : null
+        if (key === null) return { kind: 'unknown', reason: 'an object literal with a computed key' }
+        if (key !== name) continue
+        if (p.type === 'ObjectMethod') return p.kind === 'method' ? { kind: 'function', node: p, scope, module } : { kind: 'unknown', reason: 'a getter' }
+        return this.expression(p.value as t.Node, scope, module, null)
+      }
+      return { kind: 'not', reason: brief(`an object literal that has no property \`${name}\``) }
+    }
+    // a class: its static fields and methods, or an instance's fields and methods
+    const cls = node as t.Class
+    for (const member of cls.body.body) {
+      if (member.type !== 'ClassProperty' && member.type !== 'ClassMethod') continue
+      if (Boolean(member.static) !== !object.instance || member.computed) continue
+      const key = member.key.type === 'Identifier' ? member.key.name : isStringish(member.key)
+      if (key !== name) continue
+      if (member.type === 'ClassMethod') return { kind: 'function', node: member, scope, module }
+      return member.value ? this.expression(member.value, scope, module, null) : { kind: 'not', reason: 'a class field without a value' }
+    }
+    if (cls.superClass) {
+      const base = settle(await this.expression(cls.superClass, scope, module, null))
+      if (base.kind === 'not') return base
+      return { kind: 'unknown', reason: brief(`a member of a class that extends ${describe(base)}`) }
+    }
+    return { kind: 'not', reason: brief(`a class of this app that has no member \`${name}\``) }
+  }
+
+  /** Any element of an array literal. */
+  private async elements(array: Extract<Value, { kind: 'object' }>): Promise<Value> {
+    const node = array.node as t.ArrayExpression
+    const values: Value[] = []
+    for (const element of node.elements) {
+      if (!element) continue
+      if (element.type === 'SpreadElement') {
+        const spread = settle(await this.expression(element.argument, array.scope, array.module, null))
+        if (spread.kind === 'object' && spread.node.type === 'ArrayExpression') values.push(await this.elements(spread))
+        else values.push(spread.kind === 'not' ? spread : { kind: 'unknown', reason: 'a spread chaincut cannot read' })
+        continue
+      }
+      values.push(await this.expression(element, array.scope, array.module, null))
+    }
+    return values.length ? join(values) : { kind: 'not', reason: 'an element of an empty array' }
+  }
+
+  /** Whether a container holds a chain (one level of its properties or elements). */
+  private async holdsChain(object: Extract<Value, { kind: 'object' }>): Promise<boolean> {
+    const node = object.node
+    const values: t.Node[] = []
+    if (node.type === 'ObjectExpression') for (const p of node.properties) values.push(p.type === 'ObjectProperty' ? (p.value as t.Node) : p.type === 'SpreadElement' ? p.argument : p)
+    else if (node.type === 'ArrayExpression') for (const e of node.elements) if (e) values.push(e.type === 'SpreadElement' ? e.argument : e)
+    else return false
+    for (const v of values) {
+      if (v.type === 'ObjectMethod') continue
+      const s = settle(await this.expression(v, object.scope, object.module, null))
+      if (isChainish(s) || s.kind === 'unknown') return true
+      if (s.kind === 'object' && s.node !== node && (s.node.type === 'ObjectExpression' || s.node.type === 'ArrayExpression') && (await this.holdsChain(s))) return true
+    }
+    return false
+  }
+
+  /** What `this` is where `scope` is. */
+  private thisValue(scope: Scope, module: ModuleAnalysis): Value {
+    let fn: Scope | null = scope.fn
+    while (fn && fn.node?.type === 'ArrowFunctionExpression') fn = fn.parent?.fn ?? null
+    const node = fn?.node
+    if (!node) return { kind: 'not', reason: '`this` at the top of a module (undefined)' }
+    switch (node.type) {
+      case 'ClassMethod':
+      case 'ClassPrivateMethod':
+      case 'ClassProperty':
+      case 'ClassPrivateProperty':
+      case 'ClassAccessorProperty':
+      case 'StaticBlock': {
+        const cls = fn!.parent?.node
+        if (!cls || !(cls.type === 'ClassDeclaration' || cls.type === 'ClassExpression')) return { kind: 'unknown', reason: '`this` in a class chaincut cannot place' }
+        const isStatic = node.type === 'StaticBlock' || Boolean((node as { static?: boolean }).static)
+        return { kind: 'object', node: cls, scope: fn!.parent!.parent ?? fn!.parent!, module, instance: !isStatic }
+      }
+      case 'ObjectMethod': {
+        // called on its object, as methods are; `obj.m.call(other)` is the exception chaincut does not follow
+        const owner = module.methodObjects.get(node)
+        if (owner) return { kind: 'object', node: owner.object, scope: owner.scope, module }
+        return { kind: 'unknown', reason: '`this` in an object method' }
       }
       default:
-        return null
+        return { kind: 'unknown', reason: '`this` in a function: whatever it is called on' }
     }
   }
 
-  /**
-   * What a run's segments are called on. A run that starts by calling a
-   * namespace member (`tk.createActions().context()`) starts at that call: the
-   * head function's result is the chain's base, and the call is not a segment.
-   */
-  async runBase(segments: Segment[], baseNode: t.Node, scope: Scope, module: ModuleAnalysis): Promise<{ base: Value; from: number }> {
-    const base = await this.expression(baseNode, scope, module)
-    const first = segments[0]
-    if (base && (base.kind === 'pkgNamespace' || base.kind === 'appNamespace') && first?.name && !first.viaMember && !first.computed) {
-      const head = await this.member(base, first.name, module.id)
-      if (head?.kind === 'head') return { base: { kind: 'chain', family: head.family, point: null }, from: 1 }
-      return { base: null, from: 1 }
+  // ---------------------------------------------------------------- calls
+
+  private async call(n: t.CallExpression | t.OptionalCallExpression, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+    const callee = unwrap(n.callee)
+    if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
+      const run = unwindRun(n, this.ctx.config.walkOptions.pointMembers)
+      return (await this.run(run.segments, run.base, scope, module, env)).value
     }
-    return { base, from: 0 }
+    if (callee.type === 'Import') return this.dynamicImport(n.arguments[0], module)
+    if (callee.type === 'Identifier' && callee.name === 'require' && !scope.lookup('require') && n.arguments.length === 1) {
+      return this.dynamicImport(n.arguments[0], module)
+    }
+    const fn = await this.expression(callee, scope, module, env)
+    return this.apply(fn, n, n.arguments, scope, module, env)
   }
 
-  async member(object: Value, name: string, importer: string): Promise<Value> {
-    if (!object) return null
-    if (object.kind === 'pkgNamespace') return this.imported(object.source, name, importer, new Set())
-    if (object.kind === 'appNamespace') return this.exported(object.file, name, new Set())
+  private async dynamicImport(arg: t.Node | undefined, module: ModuleAnalysis): Promise<Value> {
+    const source = arg ? isStringish(unwrap(arg)) : null
+    if (source === null) return { kind: 'unknown', reason: 'a dynamic import of a computed specifier', external: true }
+    return this.imported(source, '*', module.id, new Set())
+  }
+
+  /** Calling a value with arguments. */
+  private async apply(fn: Value, call: t.Node, args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+    switch (fn.kind) {
+      case 'bottom':
+        return BOTTOM
+      case 'union': {
+        const values: Value[] = []
+        for (const v of fn.values) values.push(await this.apply(v, call, args, scope, module, env))
+        return join(values)
+      }
+      case 'head':
+        return { kind: 'chain', family: fn.family, point: null }
+      case 'lets': {
+        // `lets('GET', '/x')` with `const lets = root.lets`: opens a point
+        const points = fn.family.points!
+        const first = isStringish(args[0] && unwrap(args[0]))
+        let type: string | null = null
+        if (first !== null) {
+          if (points.types.includes(first)) type = first
+          else if (points.verbs.some((v) => v.toLowerCase() === first.toLowerCase())) type = points.verbType
+        }
+        return {
+          kind: 'chain',
+          family: fn.family,
+          point: type ? { type, ssrOff: fn.point?.ssrOff ?? false, clientOnly: fn.point?.clientOnly ?? false } : fn.point,
+        }
+      }
+      case 'function':
+        if (functionTypes.has(fn.node.type)) return this.invokeFunction(fn, args, scope, module, env)
+        return { kind: 'unknown', reason: 'the result of an array method' }
+      case 'invoke': {
+        if (fn.fn.kind !== 'function') return { kind: 'unknown', reason: brief(`a method read off a chain, called through .${fn.mode}`) }
+        if (fn.mode === 'call') return this.invokeFunction(fn.fn, args.slice(1), scope, module, env)
+        if (fn.mode === 'bind') return args.length <= 1 ? fn.fn : { kind: 'unknown', reason: 'a function bound with arguments' }
+        const list = args[1] && unwrap(args[1])
+        if (list?.type === 'ArrayExpression' && list.elements.every((e) => e && e.type !== 'SpreadElement')) return this.invokeFunction(fn.fn, list.elements as t.Node[], scope, module, env)
+        return { kind: 'unknown', reason: 'a function applied to arguments chaincut cannot read' }
+      }
+      case 'object':
+        return { kind: 'not', reason: 'the result of calling a class' }
+      case 'method':
+        return { kind: 'unknown', reason: brief(`the result of .${fn.name} read off a chain`) }
+      case 'not': {
+        const escaped = await this.escapingArgument(args, scope, module, env)
+        return escaped ?? fn
+      }
+      case 'unknown': {
+        const escaped = await this.escapingArgument(args, scope, module, env)
+        return escaped ?? fn
+      }
+      case 'container':
+      case 'pkgNamespace':
+      case 'appNamespace':
+        return { kind: 'not', reason: brief(`the result of ${describe(fn)}`) }
+      case 'chain':
+        return { kind: 'unknown', reason: 'the result of calling a chain' }
+      case 'escaped':
+        return fn
+    }
+  }
+
+  /** A chain handed to unknown code: what comes back may be it. */
+  private async escapingArgument(args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value | null> {
+    for (const arg of args) {
+      if (arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') continue
+      const value = settle(await this.expression(arg, scope, module, env))
+      if (isChainish(value)) return { kind: 'escaped', family: value.family, node: arg }
+    }
     return null
   }
 
-  /** Escapes and destructured methods found by the last `recognise`. */
-  suspects: Suspect[] = []
+  /** The value a function of the app returns when called with `args`. */
+  private async invokeFunction(fn: Extract<Value, { kind: 'function' }>, args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+    const depth = (env?.depth ?? 0) + 1
+    if (depth > MAX_CALL_DEPTH) return { kind: 'unknown', reason: 'helpers nested too deeply to follow' }
+    const node = fn.node as t.Function
+    if (node.generator) return { kind: 'not', reason: 'a generator' }
+    const returns = fn.module.returns.get(node)
+    if (!returns?.length) return { kind: 'not', reason: 'a function that returns nothing' }
+    // the arguments' values, then one evaluation per function and kind of arguments
+    const values: Array<Value | null> = []
+    let key = ''
+    for (let i = 0; i < args.length && i < node.params.length; i++) {
+      if (args[i].type === 'SpreadElement') break
+      const v = await this.expression(args[i], scope, module, env)
+      values.push(v)
+      key += signature(v) + ';'
+    }
+    let memo = this.invocations.get(node)
+    if (!memo) this.invocations.set(node, (memo = new Map()))
+    const found = memo.get(key)
+    if (found) return found === 'active' ? BOTTOM : found
+    memo.set(key, 'active')
+    const frame: Frame = { fn: node, args: values, env: null, depth }
+    const results: Value[] = []
+    for (const r of returns) results.push(await this.expression(r.node, r.scope, fn.module, frame))
+    const result = join(results)
+    memo.set(key, result)
+    return result
+  }
 
-  /** The chains of the module being transformed. */
-  async recognise(module: ModuleAnalysis): Promise<RecognisedChain[]> {
+  // ---------------------------------------------------------------- parameters
+
+  /** What a parameter (or a name destructured from one) holds. */
+  private async parameter(binding: Binding, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+    const access = binding.access
+    if (!access || access.from.kind !== 'param') return { kind: 'unknown', reason: brief(`the parameter \`${binding.name}\``) }
+    const { fn, index } = access.from
+    // bound by a call being evaluated
+    for (let frame = env; frame; frame = frame.env) {
+      if (frame.fn !== fn) continue
+      if (index >= frame.args.length) return { kind: 'unknown', reason: 'a parameter filled by a spread or left undefined' }
+      return this.steps(frame.args[index]!, access.steps, binding.id)
+    }
+    const value = await this.callersOf(fn, index, binding, module)
+    return access.steps.length ? this.steps(value, access.steps, binding.id) : value
+  }
+
+  /** A parameter's value from every call of its function that chaincut can see. */
+  private async callersOf(fn: t.Node, index: number, binding: Binding, module: ModuleAnalysis): Promise<Value> {
+    const callback = module.callbacks.get(fn)
+    if (callback) {
+      const call = callback.call
+      const callee = unwrap(call.callee)
+      if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
+        const method = memberName(callee) ?? '?'
+        const receiver = settle(await this.expression(callee.object, callback.scope, module, null))
+        if (isChainish(receiver) && receiver.kind !== 'escaped') return { kind: 'not', reason: brief(`an argument ${receiver.family.name} passes to the callback of .${method}`) }
+        if (receiver.kind === 'object' && receiver.node.type === 'ArrayExpression' && ITERATING_METHODS.has(method)) {
+          return index === 0 ? this.elements(receiver) : { kind: 'not', reason: brief(`an index or array passed by .${method}`) }
+        }
+        if (receiver.kind === 'not') return { kind: 'not', reason: brief(`a parameter of a callback given to .${method} of something that is not a chain (${receiver.reason})`) }
+        if (receiver.kind === 'object' || receiver.kind === 'function') return { kind: 'not', reason: brief(`a parameter of a callback given to .${method} of ${describe(receiver)}`) }
+        return { kind: 'unknown', reason: brief(`a parameter of a callback given to .${method} of a value chaincut cannot trace (${describe(receiver)})`) }
+      }
+      const target = settle(await this.expression(callee, callback.scope, module, null))
+      if (target.kind === 'not') return { kind: 'not', reason: brief(`a parameter of a callback given to a function that is not a chain (${target.reason})`) }
+      if (target.kind === 'head' || target.kind === 'container') return { kind: 'not', reason: brief(`an argument the ${target.family.name} runtime passes to a callback`) }
+      return { kind: 'unknown', reason: brief(`a parameter of a callback given to ${describe(target)} that chaincut does not follow`) }
+    }
+    const owner = this.bindingOfFunction(fn, module)
+    const name = owner?.name ?? 'an anonymous function'
+    if (!owner) {
+      if (fn.type === 'ClassMethod' || fn.type === 'ClassPrivateMethod' || fn.type === 'ObjectMethod') return { kind: 'unknown', reason: brief(`\`${binding.name}\` is a parameter of a method: its callers are not followed`) }
+      return { kind: 'unknown', reason: brief(`\`${binding.name}\` is a parameter of ${name} whose callers chaincut cannot see`) }
+    }
+    if (owner.exported) return { kind: 'unknown', reason: brief(`\`${binding.name}\` is a parameter of the exported function \`${name}\`: its callers are in other modules`) }
+    const values: Value[] = []
+    for (const ref of this.referencesTo(owner.name, module)) {
+      if (ref.scope.lookup(ref.name) !== owner) continue
+      const call = module.calls.get(ref.start)
+      const callee = call && unwrap(call.callee)
+      if (!call || callee?.start !== ref.start) return { kind: 'unknown', reason: brief(`\`${binding.name}\` is a parameter of \`${name}\`, which is passed around, not only called`) }
+      const arg = call.arguments[index]
+      if (!arg) {
+        values.push({ kind: 'not', reason: 'a parameter a call leaves undefined' })
+        continue
+      }
+      if (call.arguments.slice(0, index + 1).some((a) => a.type === 'SpreadElement')) return { kind: 'unknown', reason: 'a parameter filled by a spread' }
+      values.push(await this.expression(arg, ref.scope, module, null))
+    }
+    if (!values.length) return { kind: 'not', reason: brief(`\`${name}\` is never called`) }
+    return join(values)
+  }
+
+  private readonly referenceIndex = new WeakMap<ModuleAnalysis, Map<string, ModuleAnalysis['references']>>()
+
+  /** The module's references to a top-level name, indexed once. */
+  private referencesTo(name: string, module: ModuleAnalysis): ModuleAnalysis['references'] {
+    let index = this.referenceIndex.get(module)
+    if (!index) {
+      index = new Map()
+      for (const ref of module.references) {
+        let list = index.get(ref.name)
+        if (!list) index.set(ref.name, (list = []))
+        list.push(ref)
+      }
+      this.referenceIndex.set(module, index)
+    }
+    return index.get(name) ?? []
+  }
+
+  /** The module-level name a function is declared as (`function f`, `const f = () => ...`). */
+  private bindingOfFunction(fn: t.Node, module: ModuleAnalysis): Binding | null {
+    let map = this.fnBindings.get(module)
+    if (!map) {
+      map = new Map()
+      for (const binding of module.module.names?.values() ?? []) {
+        if (binding.kind === 'function') map.set(functionOf(binding), binding)
+        else if (binding.init) {
+          const init = unwrap(binding.init)
+          if (init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression') map.set(init, binding)
+        }
+      }
+      this.fnBindings.set(module, map)
+    }
+    return map.get(fn) ?? null
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  /**
+   * Reads a run of member calls left to right: what each segment is called on
+   * (`receivers`), which segments belong to a chain, and what the run yields.
+   */
+  async run(segments: Segment[], baseNode: t.Node, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<RunReading> {
+    const base = await this.expression(baseNode, scope, module, env)
+    return this.readRun(segments, base, scope, module, env)
+  }
+
+  private async readRun(segments: Segment[], base: Value, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<RunReading> {
     const { config } = this.ctx
+    const receivers: Value[] = []
+    const out: ChainSegment[] = []
+    let value = base
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i]
+      receivers.push(value)
+      const s = settle(value)
+      if (s.kind === 'chain' || (segment.viaMember && (s.kind === 'unknown' || s.kind === 'head' || s.kind === 'lets')) || this.opensPoint(segment)) {
+        // chain mode from here on: the rest of the run is read by the point state machine
+        const start = s.kind === 'head' ? ({ kind: 'chain', family: s.family, point: null } as Value) : s
+        const reading = interpret(config, segments.slice(i), start)
+        if (reading.segments.length) {
+          for (let k = 1; k < segments.length - i; k++) receivers.push(reading.value)
+          return { receivers, segments: [...out, ...reading.segments], value: reading.value, assumed: reading.assumed ? describe(s) : null }
+        }
+      }
+      if (segment.name === null) {
+        value = { kind: 'unknown', reason: 'a computed method' }
+        continue
+      }
+      const fn = await this.member(value, segment.name, segment.callee)
+      if (s.kind === 'object' && s.node.type === 'ArrayExpression' && fn.kind === 'function' && fn.node === s.node) {
+        value = ELEMENT_METHODS.has(segment.name) ? await this.elements(s) : SAME_ARRAY_METHODS.has(segment.name) ? s : (await this.holdsChain(s)) ? { kind: 'unknown', reason: brief(`the result of .${segment.name} on an array that holds chains`) } : { kind: 'not', reason: brief(`the result of .${segment.name} on an array`) }
+        continue
+      }
+      value = await this.apply(fn, segment.call, segment.call.arguments, scope, module, env)
+    }
+    return { receivers, segments: out, value, assumed: null }
+  }
+
+  /** `X.lets('page', ...)` and other syntactic heads: a point opens whatever X is. */
+  private opensPoint(segment: Segment): boolean {
+    const name = segment.name
+    if (!name || segment.computed || segment.viaMember) return false
+    const { config } = this.ctx
+    const first = isStringish(segment.call.arguments[0] && unwrap(segment.call.arguments[0] as t.Node))
+    const pointFamily = config.pointFamilies.get(name)
+    if (pointFamily && first !== null) {
+      const points = pointFamily.points!
+      if (points.types.includes(first) || points.verbs.some((v) => v.toLowerCase() === first.toLowerCase())) return true
+    }
+    for (const head of config.memberHeads) {
+      if (head.member !== name || head.family.points) continue
+      if (head.firstArg && (first === null || !head.firstArg.has(first.toLowerCase()))) continue
+      return true
+    }
+    return false
+  }
+
+  // ---------------------------------------------------------------- the module
+
+  /** The chains of the module being transformed, and the accounting of every other cut-method call. */
+  async recognise(module: ModuleAnalysis, side: Side): Promise<RecognisedChain[]> {
+    const { config } = this.ctx
+    const cutNames = config.cutNames[side]
     const chains: RecognisedChain[] = []
-    this.suspects = []
+    const decisions: Decision[] = []
+    this.decisions = decisions
     const claimed = new Set<CallRun>()
 
-    const bases = await Promise.all(module.runs.map((run) => this.runBase(run.segments, run.base, run.scope, module)))
+    // one run at a time: the cycle check above relies on a single path of evaluation
     for (let i = 0; i < module.runs.length; i++) {
       const run = module.runs[i]
-      const { base, from } = bases[i]
-      const segments = from ? run.segments.slice(from) : run.segments
-      const result = interpret(config, segments, base)
-      if (result.segments.length) {
-        chains.push({ run, segments: result.segments, assumed: result.assumed })
+      // a run with nothing to cut, open or desugar here (`cache?.has(key)`) needs no reading
+      if (!run.segments.some((s) => s.viaMember || (s.computed && s.name === null) || (s.name !== null && (cutNames.has(s.name) || config.pointFamilies.has(s.name) || config.memberHeadNames.has(s.name))))) continue
+      const reading = await this.run(run.segments, run.base, run.scope, module, null)
+      let segments = reading.segments
+      let assumed = reading.assumed
+      // every segment of the run that some family cuts here and no chain claimed
+      const inChain = new Set(segments.map((s) => s.segment))
+      for (let k = 0; k < run.segments.length; k++) {
+        const segment = run.segments[k]
+        if (inChain.has(segment) || !segment.name || !cutNames.has(segment.name)) continue
+        const receiver = settle(reading.receivers[k])
+        const method = segment.name
+        const node = segment.callee.property
+        if (receiver.kind === 'escaped') {
+          decisions.push({ kind: 'escaped', method, family: receiver.family, node: run.base })
+          break
+        }
+        if (receiver.kind === 'unknown') {
+          const family = this.evidence(run.segments.slice(k), receiver, side)
+          if (family) {
+            // fail safe: cut the rest of the run as that family's chain, with a warning
+            const rest = run.segments.slice(k).map((s) => ({ segment: s, family, point: null, clientOnlyBefore: false, opener: null }) as ChainSegment)
+            segments = [...segments, ...rest]
+            assumed = receiver.reason
+            break
+          }
+          const lenient = this.onlyConditional(method, side)
+          if (!cutNames.get(method)!.some(({ rule }) => wouldCut(rule, segment.call))) {
+            decisions.push({ kind: 'notChain', method, node, reason: brief(`nothing to cut: a chain's .${method} would keep these arguments as they are`) })
+          } else if (lenient) decisions.push({ kind: 'notChain', method, node, reason: brief(`${lenient}; this receiver shows no such point (${receiver.reason})`) })
+          else if (this.markedNotChain(module, segment.call)) decisions.push({ kind: 'notChain', method, node, reason: 'marked `chaincut-not-a-chain` in a comment' })
+          else decisions.push({ kind: 'untraced', method, node, reason: receiver.reason, families: cutNames.get(method)!.map((f) => f.family.name) })
+          continue
+        }
+        decisions.push({ kind: 'notChain', method, node, reason: receiver.kind === 'not' ? receiver.reason : describe(receiver) })
+      }
+      if (segments.length) {
+        chains.push({ run, segments, assumed })
         claimed.add(run)
-      } else if (base?.kind === 'escaped') {
-        this.suspects.push({ kind: 'escaped', family: base.family, names: segments.map((s) => s.name!).filter(Boolean), node: run.base })
       }
     }
-    for (const { pattern, init, scope } of module.destructured) {
-      const value = await this.expression(init, scope, module)
-      if (!value || (value.kind !== 'chain' && value.kind !== 'head')) continue
-      const names = pattern.properties.flatMap((p) =>
-        p.type === 'ObjectProperty' && !p.computed && p.key.type === 'Identifier' ? [p.key.name] : p.type === 'RestElement' ? ['...'] : [],
-      )
-      this.suspects.push({ kind: 'destructured', family: value.family, names, node: pattern })
-    }
 
-    // SPEC 3.2: every builder chain inside a container (`createTailorKit({ actions })`) is cut,
+    // every builder chain inside a container (`createTailorKit({ actions })`) is cut,
     // even when its head cannot be traced
     for (const { call, callee, scope } of module.containerCalls) {
-      const value = await this.expression(callee, scope, module)
+      const value = await this.expression(callee, scope, module, null)
       if (value?.kind !== 'container') continue
       const options = call.arguments[0] && unwrap(call.arguments[0])
       if (!options || options.type !== 'ObjectExpression') continue
@@ -301,16 +1044,148 @@ export class Classifier {
           chains.push({
             run,
             segments: run.segments.map((segment) => ({ segment, family: value.family, point: null, clientOnlyBefore: false, opener: null })),
-            assumed: false,
+            assumed: null,
           })
           claimed.add(run)
+          // the container's chains are cut: drop what the accounting said of their segments
+          for (let d = decisions.length - 1; d >= 0; d--) {
+            const node = decisions[d].node
+            if (node.start! >= run.outer.start! && node.end! <= run.outer.end!) decisions.splice(d, 1)
+          }
         }
       }
     }
+    // methods read off a value rather than called on it (`const load = p.loader`)
+    let readPool = READ_POOL
+    for (const { pattern, init, scope } of module.destructured) {
+      // only a pattern that takes a method some family cuts here
+      if (!pattern.properties.some((p) => p.type === 'ObjectProperty' && !p.computed && p.key.type === 'Identifier' && cutNames.has(p.key.name))) continue
+      if (readPool <= 0) break
+      this.fuel = Math.min(readPool, READ_FUEL)
+      const spent = this.fuel
+      const value = settle(await this.expression(init, scope, module, null))
+      readPool -= spent - Math.max(this.fuel, 0)
+      if (!isChainish(value) || value.kind === 'escaped') continue
+      for (const p of pattern.properties) {
+        const name = p.type === 'ObjectProperty' && !p.computed && p.key.type === 'Identifier' ? p.key.name : null
+        if (name === null) continue
+        if (name !== '...' && !cutNames.get(name)?.some((f) => f.family === value.family)) continue
+        decisions.push({ kind: 'takenOff', method: name, family: value.family, node: pattern, destructured: true })
+        break
+      }
+    }
+
+    for (const { member, scope } of module.reads) {
+      const method = memberName(member)!
+      const families = cutNames.get(method)
+      if (!families) continue
+      // a read is a finding only when it is off a chain: a small budget each, from a pool of their own
+      // (last, so what a spent budget leaves unknown cannot change a cut)
+      if (readPool <= 0) break
+      this.fuel = Math.min(readPool, READ_FUEL)
+      const spent = this.fuel
+      const object = settle(await this.expression(member.object, scope, module, null))
+      readPool -= spent - Math.max(this.fuel, 0)
+      if (isChainish(object) && object.kind !== 'escaped' && families.some((f) => f.family === object.family)) {
+        decisions.push({ kind: 'takenOff', method, family: object.family, node: member, destructured: false })
+      } else if (object.kind === 'escaped') {
+        decisions.push({ kind: 'escaped', method, family: object.family, node: object.node })
+      } else {
+        const why = object.kind === 'unknown' ? `read as a value, not called here, on a value chaincut cannot trace (${object.reason})` : `read as a value, not called: ${describe(object)}`
+        decisions.push({ kind: 'notChain', method, node: member.property, reason: why })
+      }
+    }
+
     chains.sort((a, b) => a.run.outer.start! - b.run.outer.start!)
     return chains
   }
+
+  /**
+   * Fail-safe evidence for an untraced receiver: it comes from outside the app's code (an
+   * unresolvable import, a global, a package that may reach a family), or the run calls two
+   * or more of one family's methods of which one is cut here. Returns the family to cut as.
+   */
+  private evidence(segments: Segment[], receiver: Extract<Value, { kind: 'unknown' }>, side: Side): ChainFamily | null {
+    const { config } = this.ctx
+    // the family whose table names most of the run's methods (ties: the one that cuts more of them here)
+    let best: ChainFamily | null = null
+    let bestKnown = 0
+    let bestCut = 0
+    for (const family of config.families) {
+      let known = 0
+      let cut = 0
+      for (const s of segments) {
+        if (!s.name) continue
+        if (has(family.segments, s.name) || family.closers?.includes(s.name)) known++
+        if (config.cutNames[side].get(s.name)?.some((f) => f.family === family)) cut++
+      }
+      if (!cut) continue
+      if (known > bestKnown || (known === bestKnown && cut > bestCut)) {
+        best = family
+        bestKnown = known
+        bestCut = cut
+      }
+    }
+    if (!best) return null
+    return receiver.external || bestKnown >= 2 ? best : null
+  }
+
+  /** A method cut only on some point types (point0's `params`/`search` on actions): the condition, or null. */
+  private onlyConditional(method: string, side: Side): string | null {
+    const rules = this.ctx.config.cutNames[side].get(method) ?? []
+    const conditions: string[] = []
+    for (const { family, rule } of rules) {
+      const r = rule as SideRule
+      if (typeof r === 'object' && 'rule' in r && r.pointTypes) conditions.push(`\`.${method}\` is cut only on ${family.name} ${r.pointTypes.join('/')} points`)
+      else if (typeof r === 'object' && 'rule' in r && r.unlessServerRendered && family.points?.ssr) conditions.push(`\`.${method}\` is cut only on ${family.name} points that do not server-render`)
+      else return null
+    }
+    return conditions.length ? conditions.join('; ') : null
+  }
+
+  /** `// chaincut-not-a-chain` on the call's line or the line before it. */
+  private markedNotChain(module: ModuleAnalysis, call: t.Node): boolean {
+    const comments = module.ast.comments
+    if (!comments?.length) return false
+    const line = call.loc?.start.line ?? -1
+    return comments.some((c) => c.value.includes('chaincut-not-a-chain') && c.loc && (c.loc.end.line === line || c.loc.end.line === line - 1))
+  }
 }
+
+export interface RunReading {
+  /** What each segment is called on. */
+  receivers: Value[]
+  segments: ChainSegment[]
+  value: Value
+  /** Why the chain was assumed, or null. */
+  assumed: string | null
+}
+
+/** Whether a rule would change this call's arguments if it were a segment: if not, what it is called on does not matter. */
+function wouldCut(sideRule: SideRule, call: t.CallExpression | t.OptionalCallExpression): boolean {
+  const rule = typeof sideRule === 'object' && 'rule' in sideRule ? sideRule.rule : sideRule
+  const args = call.arguments
+  if (args.length === 0 || rule === 'keep') return false
+  if (typeof rule === 'object') {
+    const arg = unwrap(args[0] as t.Node)
+    if (arg.type !== 'ObjectExpression' || args.length > 1) return true
+    return arg.properties.some((p) => p.type !== 'ObjectProperty' && p.type !== 'ObjectMethod' ? true : p.computed || rule.keys.includes(p.key.type === 'Identifier' ? p.key.name : (isStringish(p.key) ?? '')))
+  }
+  switch (rule) {
+    case 'argsUnlessBoolean':
+      return !(args.length === 1 && unwrap(args[0] as t.Node).type === 'BooleanLiteral')
+    case 'afterFirst':
+    case 'lastArg':
+      return args.length >= 2
+    case 'ssrEnabledOnly':
+      return unwrap(args[0] as t.Node).type === 'ObjectExpression'
+    default:
+      return true
+  }
+}
+
+const functionOf = (binding: Binding): t.Node => binding.declaration ?? binding.id
+const classOf = (binding: Binding): t.Node => binding.declaration ?? binding.id
 
 interface Interpretation {
   segments: ChainSegment[]
@@ -322,12 +1197,12 @@ interface Interpretation {
  * Reads a run's segments left to right from what its base is: which family
  * and point each segment belongs to. Points open at `X.lets(...)`: the
  * explicit form whatever `X` is, the short form only when `X` traces to the
- * family (or to an import that could not be followed — assumed, to fail safe).
+ * family (or to something chaincut cannot trace — assumed, to fail safe).
  */
 export function interpret(config: Config, segments: Segment[], base: Value): Interpretation {
-  let family: ChainFamily | null = base && (base.kind === 'head' || base.kind === 'chain') ? base.family : null
-  let point: PointState | null = base?.kind === 'chain' && base.point ? { ...base.point } : null
-  const unknownBase = base?.kind === 'unknown'
+  let family: ChainFamily | null = base.kind === 'head' || base.kind === 'chain' || base.kind === 'lets' ? base.family : null
+  let point: PointState | null = (base.kind === 'chain' || base.kind === 'lets') && base.point ? { ...base.point } : null
+  const unknownBase = base.kind === 'unknown'
   let assumed = false
   const out: ChainSegment[] = []
 
@@ -351,7 +1226,7 @@ export function interpret(config: Config, segments: Segment[], base: Value): Int
       }
     } else if (name && !segment.computed) {
       const pointFamily = config.pointFamilies.get(name)
-      if (pointFamily) {
+      if (pointFamily && (!family || family === pointFamily)) {
         const first = isStringish(segment.call.arguments[0])
         const points = pointFamily.points!
         if (first !== null) {
@@ -384,24 +1259,6 @@ export function interpret(config: Config, segments: Segment[], base: Value): Int
     if (points && point && name && !opener) {
       if (name === points.ssrMethod && isFalseLiteral(segment.call.arguments[0])) point.ssrOff = true
       if (name === points.clientOnlyMethod) point.clientOnly = true
-    }
-  }
-  // Fail safe: a builder whose import could not be followed, calling two or more of a family's
-  // methods of which one is cut somewhere (`.input(...).handler(fn)`), is taken for that family.
-  if (!family && unknownBase && !out.length) {
-    for (const candidate of config.families) {
-      if (candidate.points) continue
-      const known = segments.filter((s) => s.name && (Object.prototype.hasOwnProperty.call(candidate.segments, s.name) || candidate.closers?.includes(s.name)))
-      const cuts = known.some((s) => {
-        const row = candidate.segments[s.name!]
-        return row && ((row.client && row.client !== 'keep') || (row.server && row.server !== 'keep'))
-      })
-      if (known.length >= 2 && cuts) {
-        family = candidate
-        assumed = true
-        for (const segment of segments) out.push({ segment, family, point: null, clientOnlyBefore: false, opener: null })
-        break
-      }
     }
   }
   const value: Value = family ? { kind: 'chain', family, point } : base

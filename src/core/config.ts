@@ -6,7 +6,8 @@
 import { guardMatcher } from '../guard.js'
 import { point0 } from '../presets/point0.js'
 import { tailorkit } from '../presets/tailorkit.js'
-import type { ChainFamily, ChaincutOptions, ContainerSpec, ServerOnlyPattern, Side } from '../types.js'
+import type { ChainFamily, ChaincutOptions, ContainerSpec, ServerOnlyPattern, Side, SideRule } from '../types.js'
+import { packageName } from './packages.js'
 import type { WalkOptions } from './scope.js'
 import { validateOptions } from './options.js'
 
@@ -19,12 +20,18 @@ export interface Config {
   containerImports: Map<string, Map<string, { family: ChainFamily; container: ContainerSpec }>>
   /** Syntactic member heads (`X.lets(...)`, `X.define(...)`). */
   memberHeads: Array<{ family: ChainFamily; member: string; firstArg: Set<string> | null }>
+  memberHeadNames: Set<string>
   /** Families with the point notation, by their opening member. */
   pointFamilies: Map<string, ChainFamily>
   /** Pre-parse test per side: can this text hold a chain? */
   mayContainChain: Record<Side, (code: string) => boolean>
   /** The same test as a RegExp, for bundlers' `transform.filter.code`. */
   codeFilter: Record<Side, RegExp>
+  /** Per side: method name → the families that cut it there, with the rule. */
+  cutNames: Record<Side, Map<string, Array<{ family: ChainFamily; rule: SideRule }>>>
+  /** Package names that a chain can start from (head and container imports): what a package must reach to hand out a chain. */
+  headPackages: Set<string>
+  headPackagesKey: string
   isServerOnly: (source: string) => string | null
   isClientOnly: (source: string) => string | null
   onUnsafe: 'error' | 'warn'
@@ -83,6 +90,12 @@ function buildConfig(options: ChaincutOptions): Config {
   const memberHeads: Config['memberHeads'] = []
   const pointFamilies = new Map<string, ChainFamily>()
   const hints: Record<Side, Set<string>> = { client: new Set(), server: new Set() }
+  const cutNames: Config['cutNames'] = { client: new Map(), server: new Map() }
+  const headPackages = new Set<string>()
+  const addPackage = (from: string) => {
+    const name = packageName(from)
+    if (name) headPackages.add(name)
+  }
 
   for (const family of families) {
     const cutsOn: Record<Side, boolean> = { client: false, server: false }
@@ -92,14 +105,18 @@ function buildConfig(options: ChaincutOptions): Config {
         const r = rule[side]
         if (r && r !== 'keep') {
           cutsOn[side] = true
-          // a family without explicit hints may be reached through an imported builder
-          if (!family.hints) hints[side].add(method(name))
+          let list = cutNames[side].get(name)
+          if (!list) cutNames[side].set(name, (list = []))
+          list.push({ family, rule: r })
+          // every call of a method some family cuts is analysed, whatever its module imports
+          hints[side].add(method(name))
         }
       }
     }
     for (const head of family.heads) {
       if ('import' in head) {
         for (const from of [head.from].flat()) {
+          addPackage(from)
           let names = headImports.get(from)
           if (!names) headImports.set(from, (names = new Map()))
           names.set(head.import, family)
@@ -128,6 +145,7 @@ function buildConfig(options: ChaincutOptions): Config {
     for (const container of family.containers ?? []) {
       containerNames.add(container.import)
       for (const from of [container.from].flat()) {
+        addPackage(from)
         let names = containerImports.get(from)
         if (!names) containerImports.set(from, (names = new Map()))
         names.set(container.import, { family, container })
@@ -136,6 +154,11 @@ function buildConfig(options: ChaincutOptions): Config {
     for (const side of ['client', 'server'] as const) {
       if (cutsOn[side]) for (const hint of family.hints ?? []) hints[side].add(method(hint))
     }
+  }
+  // a cut method destructured off a value (`const { loader } = base`) is analysed too
+  for (const side of ['client', 'server'] as const) {
+    const names = [...cutNames[side].keys()].sort().map(escape)
+    if (names.length) hints[side].add(`\\{[^{}]*\\b(?:${names.join('|')})\\b[^{}]*\\}\\s*=`)
   }
 
   const codeFilter = {} as Record<Side, RegExp>
@@ -150,13 +173,17 @@ function buildConfig(options: ChaincutOptions): Config {
 
   const config: Config = {
     families,
-    walkOptions: { segmentNames, pointMembers, containerNames },
+    walkOptions: { segmentNames, pointMembers, containerNames, cutNames: new Set([...cutNames.client.keys(), ...cutNames.server.keys()]) },
     headImports,
     containerImports,
     memberHeads,
+    memberHeadNames: new Set(memberHeads.map((h) => h.member)),
     pointFamilies,
     mayContainChain,
     codeFilter,
+    cutNames,
+    headPackages,
+    headPackagesKey: [...headPackages].sort().join(','),
     isServerOnly: guardMatcher('server', options.serverOnly ?? []),
     isClientOnly: guardMatcher('client', options.clientOnly ?? []),
     onUnsafe: options.onUnsafe ?? 'error',

@@ -33,6 +33,8 @@ export class Scope {
   constructor(
     readonly parent: Scope | null,
     isFunction: boolean,
+    /** The function (or class, or class field) this scope is the body of: what `this` and `return` refer to. */
+    readonly node: t.Node | null = null,
   ) {
     this.fn = isFunction || !parent ? this : parent.fn
   }
@@ -64,6 +66,21 @@ export interface Binding {
   /** The top-level removable declaration this binding belongs to, if any. */
   unit: Unit | null
   exported: boolean
+  /**
+   * Where a parameter or a destructured name gets its value: parameter `index` of `fn`, or the
+   * declarator's initializer, then the property/element steps of the pattern (null: a rest or a
+   * computed key). Null for plain `const x = init` (see `init`).
+   */
+  access?: Access | null
+  /** For functions and classes: the declaration node. */
+  declaration?: t.Node
+}
+
+export type AccessStep = string | number | null
+
+export interface Access {
+  from: { kind: 'param'; fn: t.Node; index: number } | { kind: 'init'; init: t.Node }
+  steps: AccessStep[]
 }
 
 /** A top-level declaration that pruning may remove (SPEC 5). */
@@ -124,6 +141,18 @@ export interface WalkResult {
   exports: Map<string, ExportTarget>
   stars: string[]
   importDeclarations: t.ImportDeclaration[]
+  /** Reads of a cut method name that are not calls (`const load = p.loader`), for the soundness check. */
+  reads: Array<{ member: t.MemberExpression | t.OptionalMemberExpression; scope: Scope }>
+  /** Function → the expressions it returns (an arrow's expression body included), with their scopes. */
+  returns: Map<t.Node, Array<{ node: t.Node; scope: Scope }>>
+  /** Function → the call it is passed to as an argument (a callback), and at which position. */
+  callbacks: Map<t.Node, { call: t.CallExpression | t.OptionalCallExpression | t.NewExpression; index: number; scope: Scope }>
+  /** Start offset of an identifier callee → its call: tells a call of a function from other uses of its name. */
+  calls: Map<number, t.CallExpression | t.OptionalCallExpression | t.NewExpression>
+  /** `x = value` assignments to plain names (a `let`'s other values). */
+  assignments: Array<{ name: string; scope: Scope; value: t.Node }>
+  /** Object method → the object literal it belongs to (what `this` is when it is called on it). */
+  methodObjects: Map<t.Node, { object: t.ObjectExpression; scope: Scope }>
 }
 
 export interface WalkOptions {
@@ -133,6 +162,8 @@ export interface WalkOptions {
   pointMembers: Set<string>
   /** Function names whose calls are recorded as containers. */
   containerNames: Set<string>
+  /** Method names some family cuts on some side: their non-call reads are recorded. */
+  cutNames?: Set<string>
 }
 
 const EXPR = 0
@@ -210,6 +241,19 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
   const stars: string[] = []
   const importDeclarations: t.ImportDeclaration[] = []
   const exportedLocals: string[] = []
+  const reads: WalkResult['reads'] = []
+  const returns: WalkResult['returns'] = new Map()
+  const callbacks: WalkResult['callbacks'] = new Map()
+  const calls: WalkResult['calls'] = new Map()
+  const assignments: WalkResult['assignments'] = []
+  const methodObjects: WalkResult['methodObjects'] = new Map()
+  const cutNames = options.cutNames
+  const addReturn = (fn: t.Node | null, node: t.Node, scope: Scope) => {
+    if (!fn) return
+    let list = returns.get(fn)
+    if (!list) returns.set(fn, (list = []))
+    list.push({ node, scope })
+  }
 
   // the explicit stack: four parallel arrays
   const nodes: t.Node[] = []
@@ -278,8 +322,10 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     exprScope: Scope,
     owner: Unit | null,
     init: t.Node | null,
+    access: Access | null = null,
   ) => {
     if (!pattern) return
+    const step = (s: AccessStep): Access | null => (access ? { from: access.from, steps: [...access.steps, s] } : null)
     switch (pattern.type) {
       case 'Identifier': {
         const binding: Binding = {
@@ -292,6 +338,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
           imported: null,
           unit,
           exported: false,
+          access,
         }
         target.declare(binding)
         if (unit) unit.bindings.push(binding)
@@ -301,29 +348,33 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       case 'ObjectPattern':
         for (const property of pattern.properties) {
           if (property.type === 'RestElement') {
-            declarePattern(property.argument, target, kind, unit, exprScope, owner, null)
+            declarePattern(property.argument, target, kind, unit, exprScope, owner, null, step(null))
           } else {
             if (property.computed) push(property.key, exprScope, owner, EXPR)
-            declarePattern(property.value, target, kind, unit, exprScope, owner, null)
+            const key = property.computed ? (property.key.type === 'StringLiteral' ? property.key.value : null) : property.key.type === 'Identifier' ? property.key.name : property.key.type === 'StringLiteral' ? property.key.value : property.key.type === 'NumericLiteral' ? property.key.value : null
+            declarePattern(property.value, target, kind, unit, exprScope, owner, null, step(key))
           }
         }
         if (pattern.typeAnnotation) push(pattern.typeAnnotation, exprScope, owner, TYPE)
         return
       case 'ArrayPattern':
-        for (const element of pattern.elements) declarePattern(element, target, kind, unit, exprScope, owner, null)
+        for (let i = 0; i < pattern.elements.length; i++) {
+          const element = pattern.elements[i]
+          declarePattern(element, target, kind, unit, exprScope, owner, null, element?.type === 'RestElement' ? step(null) : step(i))
+        }
         if (pattern.typeAnnotation) push(pattern.typeAnnotation, exprScope, owner, TYPE)
         return
       case 'AssignmentPattern':
-        declarePattern(pattern.left, target, kind, unit, exprScope, owner, null)
+        declarePattern(pattern.left, target, kind, unit, exprScope, owner, null, access)
         push(pattern.right, exprScope, owner, EXPR)
         return
       case 'RestElement':
-        declarePattern(pattern.argument, target, kind, unit, exprScope, owner, null)
+        declarePattern(pattern.argument, target, kind, unit, exprScope, owner, null, access)
         if (pattern.typeAnnotation) push(pattern.typeAnnotation, exprScope, owner, TYPE)
         return
       case 'TSParameterProperty':
         pushAll(pattern.decorators, exprScope, owner, EXPR)
-        declarePattern(pattern.parameter, target, kind, unit, exprScope, owner, null)
+        declarePattern(pattern.parameter, target, kind, unit, exprScope, owner, null, access)
         return
       default:
         // a member expression in a pattern (`[a.b] = x`) is not a declaration
@@ -336,18 +387,23 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     outer: Scope,
     owner: Unit | null,
   ) => {
-    const inner = new Scope(outer, true)
+    const inner = new Scope(outer, true, fn)
     if ((fn as t.Node).type === 'FunctionExpression' && (fn as t.FunctionExpression).id) {
       declarePattern((fn as t.FunctionExpression).id!, inner, 'function', null, inner, owner, null)
     }
-    for (const param of fn.params) declarePattern(param, inner, 'param', null, inner, owner, null)
+    for (let i = 0; i < fn.params.length; i++) {
+      declarePattern(fn.params[i], inner, 'param', null, inner, owner, null, { from: { kind: 'param', fn, index: i }, steps: [] })
+    }
     pushTypes(fn, inner, owner)
     const body = (fn as t.Function).body
     if (!body) return
     if (body.type === 'BlockStatement') {
       pushAll(body.directives, inner, owner, EXPR)
       pushAll(body.body, inner, owner, EXPR)
-    } else push(body, inner, owner, EXPR)
+    } else {
+      addReturn(fn, body, inner)
+      push(body, inner, owner, EXPR)
+    }
   }
 
   const declareVariables = (node: t.VariableDeclaration, scope: Scope, owner: Unit | null, topLevel: boolean, exported: boolean) => {
@@ -363,7 +419,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       const declOwner = unit ?? owner
       const id = declarator.id
       const init = declarator.init ?? null
-      declarePattern(id, target, kind, unit, scope, declOwner, id.type === 'Identifier' ? init : null)
+      declarePattern(id, target, kind, unit, scope, declOwner, id.type === 'Identifier' ? init : null, id.type !== 'Identifier' && init ? { from: { kind: 'init', init }, steps: [] } : null)
       if (exported) markExported(id)
       if (init) {
         const inner = unwrap(init) as Flagged
@@ -413,6 +469,8 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     }
     if (node.id) {
       declarePattern(node.id, scope, kind, unit, scope, owner, null)
+      const binding = scope.names?.get(node.id.name)
+      if (binding && binding.id === node.id) binding.declaration = node
       if (exported) markExported(node.id)
     }
     return unit
@@ -482,7 +540,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     pushAll(node.decorators, outer, owner, EXPR)
     push(node.superClass, outer, owner, EXPR)
     pushTypes(node, outer, owner)
-    const inner = new Scope(outer, false)
+    const inner = new Scope(outer, false, node)
     if (node.type === 'ClassExpression' && node.id) declarePattern(node.id, inner, 'class', null, inner, owner, null)
     for (const member of node.body.body) {
       switch (member.type) {
@@ -499,10 +557,10 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
           pushAll(member.decorators, inner, owner, EXPR)
           if ((member as t.ClassProperty).computed) push(member.key, inner, owner, EXPR)
           if (member.typeAnnotation) push(member.typeAnnotation, inner, owner, TYPE)
-          push(member.value, new Scope(inner, true), owner, EXPR)
+          push(member.value, new Scope(inner, true, member), owner, EXPR)
           break
         case 'StaticBlock':
-          pushAll(member.body, new Scope(inner, true), owner, EXPR)
+          pushAll(member.body, new Scope(inner, true, member), owner, EXPR)
           break
         default:
           push(member, inner, owner, TYPE)
@@ -650,8 +708,29 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         continue
       case 'MemberExpression':
       case 'OptionalMemberExpression':
+        // only reads reach here: callees and assignment targets push their parts directly
+        if (cutNames !== undefined) {
+          const name = memberName(node)
+          if (name !== null && cutNames.has(name)) reads.push({ member: node, scope })
+        }
         if (node.computed) push(node.property, scope, owner, EXPR)
         push(node.object, scope, owner, EXPR)
+        continue
+      case 'ReturnStatement':
+        if (node.argument) {
+          addReturn(scope.fn.node, node.argument, scope)
+          push(node.argument, scope, owner, EXPR)
+        }
+        continue
+      case 'NewExpression':
+        for (let i = 0; i < node.arguments.length; i++) {
+          const arg = unwrap(node.arguments[i])
+          if (arg.type === 'ArrowFunctionExpression' || arg.type === 'FunctionExpression') callbacks.set(arg, { call: node, index: i, scope })
+        }
+        if (node.callee.type === 'Identifier') calls.set(node.callee.start!, node)
+        pushAll(node.arguments, scope, owner, EXPR)
+        push(node.callee, scope, owner, EXPR)
+        pushTypes(node, scope, owner)
         continue
       case 'CallExpression':
       case 'OptionalCallExpression': {
@@ -670,8 +749,21 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
             }
           }
         }
+        for (let i = 0; i < node.arguments.length; i++) {
+          const arg = unwrap(node.arguments[i])
+          if (arg.type === 'ArrowFunctionExpression' || arg.type === 'FunctionExpression') callbacks.set(arg, { call: node, index: i, scope })
+        }
         pushAll(node.arguments, scope, owner, EXPR)
-        push(node.callee, scope, owner, EXPR)
+        const callee = node.callee
+        if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
+          // a method call is not a read of the method
+          if (callee.computed) push(callee.property, scope, owner, EXPR)
+          push(callee.object, scope, owner, EXPR)
+        } else {
+          const bare = unwrap(callee)
+          if (bare.type === 'Identifier') calls.set(bare.start!, node)
+          push(callee, scope, owner, EXPR)
+        }
         pushTypes(node, scope, owner)
         continue
       }
@@ -705,6 +797,13 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         }
         if (node.computed) push(node.key, scope, owner, EXPR)
         push(node.value, scope, owner, EXPR)
+        continue
+      case 'ObjectExpression':
+        for (let i = 0; i < node.properties.length; i++) {
+          const p = node.properties[i]
+          if (p.type === 'ObjectMethod') methodObjects.set(p, { object: node, scope })
+        }
+        pushAll(node.properties, scope, owner, EXPR)
         continue
       case 'ObjectMethod':
         if (node.computed) push(node.key, scope, owner, EXPR)
@@ -762,10 +861,17 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       case 'BreakStatement':
       case 'ContinueStatement':
         continue
-      case 'AssignmentExpression':
+      case 'AssignmentExpression': {
         push(node.right, scope, owner, EXPR)
-        push(node.left, scope, owner, node.left.type === 'Identifier' || node.left.type.endsWith('Pattern') ? TARGET : EXPR)
+        const left = node.left
+        if (left.type === 'Identifier') assignments.push({ name: left.name, scope, value: node.operator === '=' ? node.right : node })
+        if (left.type === 'MemberExpression' || left.type === 'OptionalMemberExpression') {
+          // a write, not a read of the member
+          if (left.computed) push(left.property, scope, owner, EXPR)
+          push(left.object, scope, owner, EXPR)
+        } else push(left, scope, owner, left.type === 'Identifier' || left.type.endsWith('Pattern') ? TARGET : EXPR)
         continue
+      }
       case 'ObjectPattern':
       case 'ArrayPattern':
       case 'AssignmentPattern':
@@ -833,7 +939,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     const binding = module.names?.get(name)
     if (binding) binding.exported = true
   }
-  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations }
+  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations, reads, returns, callbacks, calls, assignments, methodObjects }
 }
 
 /** Whether a statement list declares anything block-scoped (let, const, class, function, ...). */

@@ -43,7 +43,7 @@ export async function transform(
   const classifier = new Classifier({ config, cache, resolve: options.resolve ?? defaultResolve, readFile: options.readFile })
   let chains
   try {
-    chains = await classifier.recognise(module)
+    chains = await classifier.recognise(module, side)
   } catch (error) {
     // following a head through thousands of nested aliases or members: refuse, never crash
     if (!(error instanceof RangeError)) throw error
@@ -81,46 +81,71 @@ export async function transform(
   for (const chain of chains) {
     if (!chain.assumed) continue
     const base = chain.run.base
-    // one warning per unresolved head, not per chain
+    // one warning per untraced receiver, not per chain
     const key = code.slice(base.start!, base.end!)
     if (warnedBases.has(key)) continue
     warnedBases.add(key)
     addFinding({
       level: 'warn',
       code: 'W_UNRESOLVED_HEAD',
-      message: `could not follow the import behind this ${chain.segments[0]?.family.name ?? ''} chain, so it is cut as one (fail-safe)`,
-      hint: 'make the import resolvable (tsconfig paths or a bundler alias) so chaincut can trace it',
+      message: `chaincut cannot trace what this ${chain.segments[0]?.family.name ?? ''} chain is built on (${chain.assumed}), so it is cut as one (fail-safe)`,
+      hint: 'make it traceable (a resolvable import: tsconfig paths or a bundler alias; a const or a helper in the app) so chaincut can prove it',
       start: base.start!,
       end: base.end!,
     })
   }
-
-  // SPEC 7.1: a chain that escapes into unknown code, or whose methods are taken off it, before a segment this side cuts
-  for (const suspect of classifier.suspects) {
-    const rules = suspect.family.segments
-    const cutHere = suspect.names.filter((name) => name === '...' || (Object.prototype.hasOwnProperty.call(rules, name) && rules[name][side] && rules[name][side] !== 'keep'))
-    if (!cutHere.length) continue
-    const escaped = suspect.kind === 'escaped'
-    addFinding({
-      level,
-      code: escaped ? 'E_CHAIN_ESCAPES' : 'E_DESTRUCTURED_SEGMENT',
-      message: escaped
-        ? `this ${suspect.family.name} chain is passed to a function chaincut does not know before .${cutHere[0]}(...), so it cannot prove that segment is part of the chain`
-        : `${cutHere[0] === '...' ? 'a rest element takes' : `.${cutHere[0]} is taken`} off a ${suspect.family.name} chain, so chaincut cannot see the call to cut`,
-      hint: escaped
-        ? `call .${cutHere[0]}(...) on the chain itself, before handing it to other code`
-        : `call the segment on the chain: chain.${cutHere[0] === '...' ? 'loader' : cutHere[0]}(...)`,
-      start: suspect.node.start!,
-      end: suspect.node.end!,
-    })
-  }
-
   // cut ranges, outermost only; desugaring inside a cut argument is dropped with it
   let edits = normalizeEdits(cut.edits)
   const cutRanges = new RangeSet(edits.filter((e) => e.kind === 'cut' && e.end > e.start).map((e) => [e.start, e.end]))
   const mr = moduleReferences(module)
   const isGuarded = side === 'client' ? config.isServerOnly : config.isClientOnly
   const pruned = prune(code, module, mr, cutRanges, isGuarded, module.ast.comments ?? [])
+
+  // every call or read of a cut method outside the cut: proven not a chain, or a finding
+  const notChains: ModuleReport['notChains'] = []
+  for (const decision of classifier.decisions) {
+    const node = decision.node
+    if (cutRanges.has(node.start!)) continue
+    switch (decision.kind) {
+      case 'notChain':
+        notChains.push({ method: decision.method, reason: decision.reason, ...lines.position(node.start!) })
+        break
+      case 'escaped':
+        addFinding({
+          level,
+          code: 'E_CHAIN_ESCAPES',
+          message: `this ${decision.family.name} chain is passed to a function chaincut does not know before .${decision.method}(...), so it cannot prove that segment is part of the chain`,
+          hint: `call .${decision.method}(...) on the chain itself, before handing it to other code`,
+          start: node.start!,
+          end: node.end!,
+        })
+        break
+      case 'takenOff': {
+        const rest = decision.method === '...'
+        addFinding({
+          level,
+          code: decision.destructured ? 'E_DESTRUCTURED_SEGMENT' : 'E_SEGMENT_TAKEN_OFF',
+          message: decision.destructured
+            ? `${rest ? 'a rest element takes' : `.${decision.method} is taken`} off a ${decision.family.name} chain, so chaincut cannot see the call to cut`
+            : `.${decision.method} is read off a ${decision.family.name} chain instead of called on it, so chaincut cannot see the call to cut`,
+          hint: `call the segment on the chain: chain.${rest ? 'loader' : decision.method}(...)`,
+          start: node.start!,
+          end: node.end!,
+        })
+        break
+      }
+      case 'untraced':
+        addFinding({
+          level,
+          code: 'E_UNTRACED_RECEIVER',
+          message: `chaincut cannot tell whether this .${decision.method}(...) is called on a ${decision.families.join(' or ')} chain: ${decision.reason}`,
+          hint: `build or pass the chain where chaincut can follow it (a const, a helper that returns it, an import of the app); if this is not a chain, put a \`// chaincut-not-a-chain\` comment on the line before`,
+          start: node.start!,
+          end: node.end!,
+        })
+        break
+    }
+  }
 
   // SPEC 7.1: a cut argument that uses exported code: that code cannot be removed and would ship
   if (cutRanges.size) {
@@ -167,6 +192,7 @@ export async function transform(
     removedImports: pruned.removedImports.map((r) => ({ source: r.source, names: r.names, line: lines.position(r.start).line })),
     removedDeclarations: pruned.removedDeclarations.map((r) => ({ name: r.name, line: lines.position(r.start).line })),
     findings,
+    notChains,
     dependencies: [...classifier.dependencies],
     time: 0,
   }

@@ -16,11 +16,12 @@ export function tailorkit(options: TailorkitPresetOptions = {}): ChainFamily {
   }
   return {
     name: 'tailorkit',
-    heads: [{ import: 'createActions', from: 'tailorkit' }],
+    // the `tailorkit` package re-exports its builders from `@tailorkit/core`
+    heads: [{ import: 'createActions', from: ['tailorkit', '@tailorkit/core', '@tailorkit/core/schema'] }],
     segments,
     closers: ['handler'],
     containers: [
-      { import: 'createTailorKit', from: 'tailorkit', property: 'actions', anyChainCalling: ['handler'] },
+      { import: 'createTailorKit', from: ['tailorkit', '@tailorkit/core'], property: 'actions', anyChainCalling: ['handler'] },
     ],
     // method names: a builder imported from another module of the app shows only its segments
     hints: ['handler', ...(options.cutSchemas ? ['input', 'output'] : [])],

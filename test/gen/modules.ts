@@ -872,7 +872,7 @@ export function renderModule(g: ModuleGen): RenderedModule {
       case 3: {
         // an i18n-like loader and an Express-like handler: not chains
         const a = keptArgs()
-        text = `const lk${i} = { loader: (f) => f, handler: (f) => f }${eol}export const la${i} = lk${i}.loader(${a}).handler(${texts.join(', ')})`
+        text = `const lk${i} = { loader(f) { return this }, handler(f) { return this } }${eol}export const la${i} = lk${i}.loader(${a}).handler(${texts.join(', ')})`
         out.runs.push({ base: `lk${i}`, segs: [
           { inName: 'loader', outName: 'loader', inInner: a, expect: exact(a) },
           { inName: 'handler', outName: 'handler', inInner: texts.join(', '), expect: exact(texts.join(', ')) },
@@ -881,9 +881,10 @@ export function renderModule(g: ModuleGen): RenderedModule {
         break
       }
       case 4: {
-        // a local `root` that shadows the module's: its short form is not point0's
+        // a local `root` that shadows the module's: its short form is not point0's (a parameter
+        // of an exported function would be untraced, and cut to fail safe)
         const a = keptArgs()
-        text = `export function shadow${i}(root) {${eol}  return root.lets.page('/shadow').loader(${a})${eol}}`
+        text = `export function shadow${i}() {${eol}  const root = { lets: { page: () => ({ loader: (f) => f }) } }${eol}  return root.lets.page('/shadow').loader(${a})${eol}}`
         out.runs.push({ base: 'root', segs: [
           { inName: 'lets.page', outName: 'lets.page', inInner: `'/shadow'`, expect: exact(`'/shadow'`) },
           { inName: 'loader', outName: 'loader', inInner: a, expect: exact(a) },
