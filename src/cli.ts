@@ -213,6 +213,7 @@ function summarize(report: ModuleReport | null, paint: Paint): string {
   for (const c of report.cuts) lines.push(`//   ${paint('yellow', 'cut')}      line ${c.line}  .${c.method}(…)  ${paint('dim', `${c.family} ${c.rule}`)}`)
   for (const r of report.removedImports) lines.push(`//   ${paint('magenta', 'import')}   line ${r.line}  { ${r.names.join(', ')} } from '${r.source}'`)
   for (const r of report.removedDeclarations) lines.push(`//   ${paint('magenta', 'removed')}  line ${r.line}  ${r.name}`)
+  for (const n of report.notChains ?? []) lines.push(`//   ${paint('green', 'kept')}     line ${n.line}  .${n.method}  ${paint('dim', `not a chain: ${n.reason}`)}`)
   for (const f of report.findings) lines.push(`//   ${paint(f.level === 'error' ? 'red' : 'yellow', f.level)}  ${f.line}:${f.column + 1}  ${f.message}`)
   return lines.join('\n')
 }

@@ -6,7 +6,7 @@
 import { dirname } from 'node:path'
 import { createUnplugin, type UnpluginContextMeta, type UnpluginFactory } from 'unplugin'
 import { ModuleCache } from './core/bindings.js'
-import { resolveConfig } from './core/config.js'
+import { resolveConfig, RESOLVED_CONFIG } from './core/config.js'
 import { validateOptions } from './core/options.js'
 import { ChaincutError } from './core/errors.js'
 import { transform } from './core/transform.js'
@@ -360,8 +360,10 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
         const { side, environment } = detectSide(context, meta, options, rest[0] as { ssr?: boolean } | undefined)
         const resolve = bundlerResolver(context, meta)
         try {
-          const result = await transform(code, id, {
+          const result = await transform(code, id, <Parameters<typeof transform>[2]>{
             ...options,
+            // the options were resolved once, when the plugin was created
+            [RESOLVED_CONFIG]: config,
             side,
             resolve,
             cache: cache.scoped(environment),

@@ -63,7 +63,12 @@ const method = (name: string) => `(?:\\.\\s*|\\[\\s*['"\`])${escape(name)}\\b`
 
 const defaults = new Map<string, Config>()
 
+/** A caller that resolved the options already (the plugin, once) hands the result to `transform()` under this key. */
+export const RESOLVED_CONFIG = Symbol('chaincut.resolvedConfig')
+
 export function resolveConfig(options: ChaincutOptions): Config {
+  const given = (options as { [RESOLVED_CONFIG]?: Config })[RESOLVED_CONFIG]
+  if (given) return given
   const cached = cache.get(options)
   if (cached) return cached
   validateOptions(options, 'transform') // once per options object: a mistake never fails open
