@@ -6,6 +6,7 @@ import { analyzeModule, defaultResolve, ModuleCache } from './bindings.js'
 import { Classifier } from './chains.js'
 import { resolveConfig } from './config.js'
 import { cutChains } from './cut.js'
+import { ChaincutOptionsError, validateOptions } from './options.js'
 import { emit, normalizeEdits, type Edit } from './emit.js'
 import { ChaincutError, LineIndex } from './errors.js'
 import { cleanId } from './parse.js'
@@ -25,9 +26,10 @@ export async function transform(
   options: TransformOptions & { onReport?: ReportListener },
 ): Promise<TransformResult | null> {
   const started = now()
+  if (options === null || typeof options !== 'object') validateOptions(options, 'transform')
   const side = options.side
   if (side !== 'client' && side !== 'server') {
-    throw new Error(`[chaincut] transform() needs options.side: 'client' or 'server' (got ${JSON.stringify(side)})`)
+    throw new ChaincutOptionsError('side', side, `transform() needs options.side: 'client' or 'server' (got ${JSON.stringify(side)})`)
   }
   const config = resolveConfig(options)
   // SPEC 6: a module whose text cannot hold a chain costs no parse
