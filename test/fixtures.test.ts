@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from '@babel/parser'
 import { describe, expect, it } from 'vitest'
-import { ChaincutError, transform } from '../src/index.js'
+import { ChaincutError, transform, type ModuleReport } from '../src/index.js'
 import { caseOptions, loadFixtures } from './helpers.js'
 
 const cases = loadFixtures()
@@ -49,7 +49,8 @@ describe('fixtures', () => {
 
       for (const side of sides) {
         it(`${c.spec.title} — ${side}`, async () => {
-          const first = await transform(code, c.input, { ...options, side })
+          let report: ModuleReport | null = null
+          const first = await transform(code, c.input, { ...options, side, onReport: (r) => (report = r) })
           const out = first?.code ?? code
           await expect(out).toMatchFileSnapshot(join(c.dir, `${side}${c.ext}`))
 
@@ -58,6 +59,16 @@ describe('fixtures', () => {
           const must = side === 'client' ? c.spec.clientMustContain : c.spec.serverMustContain
           for (const secret of mustNot ?? []) expect(out, `${side} output must not contain ${secret}`).not.toContain(secret)
           for (const kept of must ?? []) expect(out, `${side} output must contain ${kept}`).toContain(kept)
+
+          // the report's accounting: calls proven not chains (with their reasons) and warnings
+          const notChains = c.spec.notChains?.[side]
+          const warnings = c.spec.warnings?.[side]
+          if (notChains) expect(report, `${side} report`).not.toBeNull()
+          const reasons = (report as ModuleReport | null)?.notChains.map((n) => n.reason) ?? []
+          for (const reason of notChains ?? []) expect(reasons.some((r) => r.includes(reason)), `a notChains reason containing ${reason} in ${JSON.stringify(reasons)}`).toBe(true)
+          // exactly these finding codes (`[]`: none — every cut was proven, no fail-safe); no report: the module was not even parsed
+          const codes = [...new Set((report as ModuleReport | null)?.findings.map((f) => f.code) ?? [])].sort()
+          if (warnings) expect(codes, `${side} findings`).toEqual([...new Set(warnings)].sort())
 
           if (first) {
             // the output is valid code of the same dialect

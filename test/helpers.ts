@@ -21,6 +21,10 @@ export interface CaseSpec {
   serverMustNotContain?: string[]
   unchanged?: boolean
   error?: { side: 'client' | 'server'; code: string; message?: string; hint?: string; line?: number; column?: number }
+  /** Per side: substrings that some `report.notChains` reason must contain (one reason per entry). */
+  notChains?: { client?: string[]; server?: string[] }
+  /** Per side: the finding codes (warnings) the report lists, exactly (`[]`: none). */
+  warnings?: { client?: string[]; server?: string[] }
 }
 
 export interface FixtureCase {
