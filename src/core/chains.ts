@@ -39,7 +39,7 @@ export type Value =
   | { kind: 'pkgNamespace'; source: string }
   | { kind: 'appNamespace'; file: string }
   /** An object or array literal, or a class (its static fields), or an instance of a local class. */
-  | { kind: 'object'; node: t.Node; scope: Scope; module: ModuleAnalysis; instance?: boolean }
+  | { kind: 'object'; node: t.Node; scope: Scope; module: ModuleAnalysis; instance?: boolean; name?: string; mutable?: boolean }
   | { kind: 'function'; node: t.Node; scope: Scope; module: ModuleAnalysis }
   /** `fn.call` / `fn.apply` / `fn.bind` of a known function. */
   | { kind: 'invoke'; fn: Value; mode: 'call' | 'apply' | 'bind' }
@@ -105,6 +105,25 @@ const READ_POOL = 20_000
 
 const MAX_CALL_DEPTH = 8
 const NODE_BUILTINS = new Set(builtinModules)
+const GLOBAL_OBJECTS = new Set(['globalThis', 'window', 'self', 'global'])
+const MUTATING_METHODS = 'push|unshift|splice|set|add|fill|copyWithin|assign|defineProperty|defineProperties|setPrototypeOf'
+
+/**
+ * Whether the module changes what `name` holds after it is built: a member assignment, a
+ * mutating method, or (for a container) handing it to a function. A text test on the name:
+ * a shadowing local only makes chaincut more careful.
+ */
+function mutated(code: string, name: string, container: boolean): boolean {
+  const n = name.replace(/[$]/g, '\\$')
+  if (!code.includes(name)) return false
+  const patterns = [
+    `(?<![\\w$.])${n}\\s*(?:\\??\\.\\s*[\\w$]+|\\[[^\\]]*\\])\\s*(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?!=)`,
+    `(?<![\\w$.])${n}\\s*\\.\\s*(?:${MUTATING_METHODS})\\s*\\(`,
+    `(?:Object|Reflect)\\s*\\.\\s*(?:${MUTATING_METHODS})\\s*\\(\\s*${n}(?![\\w$])`,
+  ]
+  if (container) patterns.push(`[(,]\\s*${n}\\s*[,)]`, `(?<![\\w$.])${n}\\s*\\.\\s*prototype\\b`)
+  return new RegExp(patterns.join('|')).test(code)
+}
 const NOT_LITERAL: Value = { kind: 'not', reason: 'a literal value' }
 const BOTTOM: Value = { kind: 'bottom' }
 
@@ -270,6 +289,14 @@ export class Classifier {
   }
 
   private async computeBinding(binding: Binding, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+    const value = await this.bindingValue(binding, module, env)
+    if (!binding.defaults?.length) return value
+    const values = [value]
+    for (const d of binding.defaults) values.push(await this.expression(d.node, d.scope, module, env))
+    return join(values)
+  }
+
+  private async bindingValue(binding: Binding, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
     switch (binding.kind) {
       case 'import':
         return this.imported(binding.importSource!, binding.imported!, module.id, new Set())
@@ -279,7 +306,8 @@ export class Classifier {
       }
       case 'class': {
         const node = classOf(binding)
-        return node.type.startsWith('Class') ? { kind: 'object', node, scope: binding.scope, module } : { kind: 'not', reason: 'a class' }
+        if (!node.type.startsWith('Class')) return { kind: 'not', reason: 'a class' }
+        return { kind: 'object', node, scope: binding.scope, module, name: mutated(module.code, binding.name, true) ? '' : binding.name }
       }
       case 'catch':
         return { kind: 'not', reason: 'a caught exception' }
@@ -297,6 +325,12 @@ export class Classifier {
       else value = await this.steps(await this.expression(source.init, binding.scope, module, env), binding.access.steps, binding.id)
     } else if (binding.init) {
       value = await this.expression(binding.init, binding.scope, module, env)
+      // a container or a platform object changed after it is built (`reg.push(chain)`, `o.p = chain`, `fill(o)`)
+      if ((value.kind === 'object' || value.kind === 'not') && mutated(module.code, binding.name, value.kind === 'object')) {
+        // its members are unknown; what it was built with still counts when it is handed on
+        if (value.kind === 'object') value = { ...value, mutable: true }
+        else return { kind: 'unknown', reason: brief(`\`${binding.name}\` is changed after it is built, and chaincut does not follow changes`) }
+      }
     } else if (binding.kind === 'var' || binding.kind === 'let') {
       value = { kind: 'not', reason: 'a variable declared without a value' }
     } else {
@@ -438,16 +472,18 @@ export class Classifier {
         if (n.name === 'undefined') return { kind: 'not', reason: 'undefined' }
         const binding = scope.lookup(n.name)
         if (binding) return this.binding(binding, module, env)
+        if (GLOBAL_OBJECTS.has(n.name)) return { kind: 'unknown', reason: brief(`\`${n.name}\` is the global object, which any module can change`) }
         if (PLATFORM_GLOBALS.has(n.name)) return { kind: 'not', reason: brief(`\`${n.name}\` is a JavaScript or platform global`) }
         return { kind: 'unknown', reason: brief(`\`${n.name}\` is not declared in this module (a global or an auto-import)`), external: true }
       }
       case 'MemberExpression':
       case 'OptionalMemberExpression': {
-        const name = memberName(n)
+        const name = n.computed && n.property.type === 'NumericLiteral' ? String(n.property.value) : memberName(n)
         const object = await this.expression(n.object, scope, module, env)
         if (name === null) {
           // `arr[i]`: any element
           const s = settle(object)
+          if (s.kind === 'object' && s.mutable) return { kind: 'unknown', reason: `a member of ${describe(s)} that is changed after it is built` }
           if (s.kind === 'object' && s.node.type === 'ArrayExpression') return this.elements(s)
           if (s.kind === 'not') return s
           if (s.kind === 'object' && !(await this.holdsChain(s))) return { kind: 'not', reason: brief(`a computed member of ${describe(s)} that holds no chain`) }
@@ -461,8 +497,12 @@ export class Classifier {
       case 'NewExpression': {
         const callee = settle(await this.expression(n.callee, scope, module, env))
         if (callee.kind === 'head') return { kind: 'chain', family: callee.family, point: null }
+        const escaped = await this.escapingArgument(n.arguments, scope, module, env)
+        if (escaped) return escaped
         if (callee.kind === 'object' && callee.node.type.startsWith('Class')) return { ...callee, instance: true }
-        if (callee.kind === 'function') return { kind: 'not', reason: 'an object built by a function of this app' }
+        // a constructor function's prototype can be changed anywhere; a promise's value comes from its executor
+        if (callee.kind === 'function') return { kind: 'unknown', reason: 'an object built by a constructor function of this app' }
+        if (callee.kind === 'not' && n.arguments.some((a) => a.type === 'ArrowFunctionExpression' || a.type === 'FunctionExpression')) return { kind: 'unknown', reason: 'an object whose value a callback provides (a promise)' }
         if (callee.kind === 'not') return callee
         return { kind: 'unknown', reason: brief(`an instance of something chaincut cannot trace (${describe(callee)})`) }
       }
@@ -561,6 +601,7 @@ export class Classifier {
   /** A property of an object literal, an array literal, a class (static) or a class instance. */
   private async property(object: Extract<Value, { kind: 'object' }>, name: string): Promise<Value> {
     const { node, scope, module } = object
+    if (object.mutable) return { kind: 'unknown', reason: `a member of ${describe(object)} that is changed after it is built` }
     if (node.type === 'ArrayExpression') {
       if (/^\d+$/.test(name)) {
         const element = node.elements[Number(name)]
@@ -583,7 +624,10 @@ export class Classifier {
         const key = p.computed ? isStringish(p.key) : p.key.type === 'Identifier' ? p.key.name : p.key.type === 'StringLiteral' ? p.key.value : p.key.type === 'NumericLiteral' ? String(p.key.value) : null
         if (key === null) return { kind: 'unknown', reason: 'an object literal with a computed key' }
         if (key !== name) continue
-        if (p.type === 'ObjectMethod') return p.kind === 'method' ? { kind: 'function', node: p, scope, module } : { kind: 'unknown', reason: 'a getter' }
+        if (p.type === 'ObjectMethod') {
+          if (p.kind === 'get') return this.invokeFunction({ kind: 'function', node: p, scope, module }, [], scope, module, null)
+          return p.kind === 'method' ? { kind: 'function', node: p, scope, module } : { kind: 'not', reason: 'a setter' }
+        }
         return this.expression(p.value as t.Node, scope, module, null)
       }
       return { kind: 'not', reason: brief(`an object literal that has no property \`${name}\``) }
@@ -595,9 +639,20 @@ export class Classifier {
       if (Boolean(member.static) !== !object.instance || member.computed) continue
       const key = member.key.type === 'Identifier' ? member.key.name : isStringish(member.key)
       if (key !== name) continue
-      if (member.type === 'ClassMethod') return { kind: 'function', node: member, scope, module }
-      return member.value ? this.expression(member.value, scope, module, null) : { kind: 'not', reason: 'a class field without a value' }
+      if (member.type === 'ClassMethod') {
+        if (member.kind === 'get') return this.invokeFunction({ kind: 'function', node: member, scope, module }, [], scope, module, null)
+        if (member.kind !== 'method') continue
+        return { kind: 'function', node: member, scope, module }
+      }
+      if (member.value) return this.expression(member.value, scope, module, null)
+      if (object.instance) break
+      return { kind: 'not', reason: 'a class field without a value' }
     }
+    // instance members the constructor or a method sets (`this.p = ...`), or statics set from outside
+    if (object.instance && new RegExp(`\\bthis\\s*\\.\\s*${name.replace(/[$]/g, '\\$')}\\s*=(?!=)`).test(module.code.slice(cls.start!, cls.end!))) {
+      return { kind: 'unknown', reason: brief(`\`${name}\` is set on the instance by the class's code`) }
+    }
+    if (!object.instance && object.name === '') return { kind: 'unknown', reason: 'a class changed after it is built' }
     if (cls.superClass) {
       const base = settle(await this.expression(cls.superClass, scope, module, null))
       if (base.kind === 'not') return base
@@ -608,6 +663,7 @@ export class Classifier {
 
   /** Any element of an array literal. */
   private async elements(array: Extract<Value, { kind: 'object' }>): Promise<Value> {
+    if (array.mutable) return { kind: 'unknown', reason: 'an element of an array that is changed after it is built' }
     const node = array.node as t.ArrayExpression
     const values: Value[] = []
     for (const element of node.elements) {
@@ -753,10 +809,38 @@ export class Classifier {
 
   /** A chain handed to unknown code: what comes back may be it. */
   private async escapingArgument(args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value | null> {
+    let unknown: Value | null = null
     for (const arg of args) {
-      if (arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') continue
-      const value = settle(await this.expression(arg, scope, module, env))
-      if (isChainish(value)) return { kind: 'escaped', family: value.family, node: arg }
+      if (arg.type === 'ArgumentPlaceholder') continue
+      const value = await this.expression(arg.type === 'SpreadElement' ? arg.argument : arg, scope, module, env)
+      const family = await this.chainWithin(value, 0)
+      if (family) return { kind: 'escaped', family, node: arg }
+      // an untraced argument may be a chain, and what comes back may be it
+      if (settle(value).kind === 'unknown') unknown ??= { kind: 'unknown', reason: 'the result of a call given a value chaincut cannot trace' }
+    }
+    return unknown
+  }
+
+  /** A chain in a value or inside it (a container's properties and elements, a few levels deep): its family. */
+  private async chainWithin(value: Value, depth: number): Promise<ChainFamily | null> {
+    const s = settle(value)
+    if (isChainish(s)) return s.family
+    if (value.kind === 'union') {
+      for (const v of value.values) {
+        const family = await this.chainWithin(v, depth)
+        if (family) return family
+      }
+      return null
+    }
+    if (s.kind !== 'object' || depth > 3 || s.instance) return null
+    const node = s.node
+    const parts: t.Node[] = []
+    if (node.type === 'ObjectExpression') for (const p of node.properties) parts.push(p.type === 'ObjectProperty' ? (p.value as t.Node) : p.type === 'SpreadElement' ? p.argument : p)
+    else if (node.type === 'ArrayExpression') for (const e of node.elements) if (e) parts.push(e.type === 'SpreadElement' ? e.argument : e)
+    for (const part of parts) {
+      if (part.type === 'ObjectMethod') continue
+      const family = await this.chainWithin(await this.expression(part, s.scope, s.module, null), depth + 1)
+      if (family) return family
     }
     return null
   }
@@ -766,7 +850,7 @@ export class Classifier {
     const depth = (env?.depth ?? 0) + 1
     if (depth > MAX_CALL_DEPTH) return { kind: 'unknown', reason: 'helpers nested too deeply to follow' }
     const node = fn.node as t.Function
-    if (node.generator) return { kind: 'not', reason: 'a generator' }
+    if (node.generator) return { kind: 'unknown', reason: "a generator's values" }
     const returns = fn.module.returns.get(node)
     if (!returns?.length) return { kind: 'not', reason: 'a function that returns nothing' }
     // the arguments' values, then one evaluation per function and kind of arguments
@@ -816,6 +900,7 @@ export class Classifier {
       const callee = unwrap(call.callee)
       if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
         const method = memberName(callee) ?? '?'
+        if (method === 'then' || method === 'catch' || method === 'finally') return { kind: 'unknown', reason: "a promise's value, passed to a callback" }
         const receiver = settle(await this.expression(callee.object, callback.scope, module, null))
         if (isChainish(receiver) && receiver.kind !== 'escaped') return { kind: 'not', reason: brief(`an argument ${receiver.family.name} passes to the callback of .${method}`) }
         if (receiver.kind === 'object' && receiver.node.type === 'ArrayExpression' && ITERATING_METHODS.has(method)) {

@@ -40,8 +40,10 @@ export class Scope {
   }
   declare(binding: Binding): void {
     const names = (this.names ??= new Map())
-    // the first declaration wins (function overloads, var redeclarations)
-    if (!names.has(binding.name)) names.set(binding.name, binding)
+    // the first declaration wins (function overloads, var redeclarations); a `var` hoisted out of a
+    // block up front gives way to its real declaration, which carries the initializer
+    const existing = names.get(binding.name)
+    if (!existing || (existing.hoisted && binding.kind === 'var')) names.set(binding.name, binding)
   }
   lookup(name: string): Binding | null {
     for (let scope: Scope | null = this; scope; scope = scope.parent) {
@@ -74,6 +76,10 @@ export interface Binding {
   access?: Access | null
   /** For functions and classes: the declaration node. */
   declaration?: t.Node
+  /** Default values (`p = dflt`), each with the scope it is evaluated in. */
+  defaults?: Array<{ node: t.Node; scope: Scope }>
+  /** A `var` declared ahead of its statement (hoisted out of a top-level block). */
+  hoisted?: boolean
 }
 
 export type AccessStep = string | number | null
@@ -364,10 +370,15 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         }
         if (pattern.typeAnnotation) push(pattern.typeAnnotation, exprScope, owner, TYPE)
         return
-      case 'AssignmentPattern':
+      case 'AssignmentPattern': {
         declarePattern(pattern.left, target, kind, unit, exprScope, owner, null, access)
+        if (pattern.left.type === 'Identifier') {
+          const binding = target.names?.get(pattern.left.name)
+          if (binding && binding.id === pattern.left) (binding.defaults ??= []).push({ node: pattern.right, scope: exprScope })
+        }
         push(pattern.right, exprScope, owner, EXPR)
         return
+      }
       case 'RestElement':
         declarePattern(pattern.argument, target, kind, unit, exprScope, owner, null, access)
         if (pattern.typeAnnotation) push(pattern.typeAnnotation, exprScope, owner, TYPE)
@@ -419,6 +430,11 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       const declOwner = unit ?? owner
       const id = declarator.id
       const init = declarator.init ?? null
+      // `var x = a; ... var x = b`: the second is another value of the first binding
+      if (kind === 'var' && init && id.type === 'Identifier') {
+        const existing = target.names?.get(id.name)
+        if (existing && !existing.hoisted) assignments.push({ name: id.name, scope, value: init })
+      }
       declarePattern(id, target, kind, unit, scope, declOwner, id.type === 'Identifier' ? init : null, id.type !== 'Identifier' && init ? { from: { kind: 'init', init }, steps: [] } : null)
       if (exported) markExported(id)
       if (init) {
@@ -1006,7 +1022,7 @@ function declareNames(pattern: t.Node | null | undefined, scope: Scope): void {
   if (!pattern) return
   switch (pattern.type) {
     case 'Identifier':
-      scope.declare({ name: pattern.name, kind: 'var', scope, id: pattern, init: null, importSource: null, imported: null, unit: null, exported: false })
+      scope.declare({ name: pattern.name, kind: 'var', scope, id: pattern, init: null, importSource: null, imported: null, unit: null, exported: false, hoisted: true })
       return
     case 'ObjectPattern':
       for (const p of pattern.properties) declareNames(p.type === 'RestElement' ? p.argument : p.value, scope)
