@@ -5,7 +5,7 @@
  */
 import { dirname } from 'node:path'
 import { createUnplugin, type UnpluginContextMeta, type UnpluginFactory } from 'unplugin'
-import { ModuleCache } from './core/bindings.js'
+import { defaultResolve, ModuleCache } from './core/bindings.js'
 import { resolveConfig, RESOLVED_CONFIG } from './core/config.js'
 import { validateOptions } from './core/options.js'
 import { ChaincutError } from './core/errors.js'
@@ -63,6 +63,13 @@ function detectSide(
       const side: Side = platform === 'browser' ? 'client' : 'server'
       return { side, environment: `${side} (${platform})` }
     }
+    case 'bun': {
+      // `Bun.build({ target })`: 'browser' (Bun's default) is the client, 'bun' and 'node' the server
+      const build = context?.getNativeBuildContext?.()?.build
+      const target: string = build?.config?.target ?? build?.target ?? 'browser'
+      const side: Side = target === 'browser' ? 'client' : 'server'
+      return { side, environment: `${side} (${target})` }
+    }
     default:
       throw new Error(
         `[chaincut] ${meta.framework} does not say which bundle it builds: pass chaincut({ side: 'client' }) for the browser bundle or chaincut({ side: 'server' }) for the server bundle`,
@@ -73,6 +80,9 @@ function detectSide(
 // one object each: webpack caches the child resolver by the options object
 const WEBPACK_RESOLVE = { dependencyType: 'esm' }
 const RSPACK_RESOLVE = {}
+
+/** Set once Bun's `build.resolve` has said it is not implemented. */
+let bunResolveMissing = false
 
 /** Marks `build.resolve` calls that are chaincut's own head lookups, so the import guard lets them through. */
 const LOOKUP = 'chaincutLookup'
@@ -107,6 +117,30 @@ function bundlerResolver(context: any, meta: UnpluginContextMeta): Resolver | un
           pluginData: { [LOOKUP]: true },
         })
         return !result.errors?.length && !result.external && result.namespace === 'file' && result.path ? result.path : null
+      }
+    }
+    case 'bun': {
+      // Bun's `build.resolve` (esbuild's API) when it works; Bun 1.4 has it but throws "not
+      // implemented yet" (oven-sh/bun#2771): then Node-style resolution with tsconfig `paths`,
+      // which is also how Bun itself aliases (it has no `alias` option)
+      const build = context?.getNativeBuildContext?.()?.build
+      if (typeof build?.resolve !== 'function' || bunResolveMissing) return undefined
+      return async (source, importer) => {
+        if (!bunResolveMissing) {
+          try {
+            const result = await build.resolve(source, {
+              importer,
+              resolveDir: dirname(importer),
+              kind: 'import-statement',
+              pluginData: { [LOOKUP]: true },
+            })
+            return result && !result.external && (result.namespace ?? 'file') === 'file' && typeof result.path === 'string' ? result.path : null
+          } catch (error) {
+            if (!/not implemented/i.test(String((error as Error)?.message))) return null
+            bunResolveMissing = true
+          }
+        }
+        return defaultResolve(source, importer)
       }
     }
     default:
@@ -205,6 +239,26 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
     )
     const at = resolved.indexOf(id)
     return at < 0 ? null : { importer: candidates[at].importer, source: candidates[at].path }
+  }
+
+  /**
+   * Bun: every import seen (Bun's `onResolve` runs before resolution), to name the importer of a
+   * guarded file reached through an alias; resolved as chaincut's lookups resolve.
+   */
+  const bunImports: Array<{ path: string; importer: string }> = []
+  const bunImporterOf = async (context: any, id: string): Promise<{ importer: string; source: string } | null> => {
+    const resolve = bundlerResolver(context, meta) ?? defaultResolve
+    for (const i of bunImports) {
+      if (i.importer === id) continue
+      let resolved: string | null | undefined
+      try {
+        resolved = await resolve(i.path, i.importer)
+      } catch {
+        resolved = null
+      }
+      if (resolved && resolved.replace(/[?#].*$/, '') === id) return { importer: i.importer, source: i.path }
+    }
+    return null
   }
 
   /**
@@ -314,7 +368,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
     // esbuild has its own below: its `build.resolve` (chaincut's head lookups) runs every
     // plugin's `onResolve`, and only a native callback sees the lookup's `pluginData`.
     resolveId:
-      meta.framework === 'esbuild'
+      meta.framework === 'esbuild' || meta.framework === 'bun'
         ? undefined
         : function (this: any, source: string, importer: string | undefined, hookOptions: unknown) {
             // webpack's resolver as the loader's `getResolve` (chaincut's lookups) has no issuer either
@@ -340,6 +394,10 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
         else if (meta.framework === 'esbuild') {
           // esbuild says nothing about who imports a file: find the import that resolves to it
           const found = await esbuildImporterOf(id)
+          if (found) guardViolation(context, side, found.importer, found.source, id, rule)
+        }
+        else if (meta.framework === 'bun') {
+          const found = await bunImporterOf(context, id)
           if (found) guardViolation(context, side, found.importer, found.source, id, rule)
         }
         return null
@@ -426,6 +484,28 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
             throw error
           }
           return { warnings: context.warnings.map((text) => ({ text, pluginName: 'chaincut' })) }
+        })
+      },
+    } as any,
+    bun: {
+      // SPEC 7.2 by specifier, as for esbuild: unplugin's `resolveId` would also see chaincut's own
+      // lookups once Bun implements `build.resolve`; only a native callback sees their `pluginData`
+      setup(build: any) {
+        build.onStart?.(() => {
+          bunImports.length = 0
+        })
+        const context = {
+          getNativeBuildContext: () => ({ framework: 'bun', build }),
+          warn: (message: string) => console.warn(message),
+        }
+        build.onResolve({ filter: /.*/ }, (args: { path: string; importer?: string; kind?: string; pluginData?: Record<string, unknown> }) => {
+          if (!args.importer || /^entry-point/.test(args.kind ?? '') || args.pluginData?.[LOOKUP]) return undefined
+          bunImports.push({ path: args.path, importer: args.importer })
+          const { side } = detectSide(context, meta, options, undefined)
+          const rule = (side === 'client' ? config.isServerOnly : config.isClientOnly)(args.path)
+          // a violation throws: Bun fails the build with the message, at the importer
+          if (rule) guardViolation(context, side, args.importer, args.path, null, rule)
+          return undefined
         })
       },
     } as any,

@@ -35,6 +35,10 @@ const result = await core.transform("import { Point0 } from '@point0/core'\\nexp
 out.transformed = result.code
 try { (await import('chaincut/rollup')).default() } catch (e) { out.rollupWithoutSide = e.message }
 out.version = (await import('chaincut/package.json', { with: { type: 'json' } })).default.version
+// chaincut/bun loads in Node (its bundler plugin needs Bun to be made; the runtime plugin is plain data)
+const bunEntry = await import('chaincut/bun')
+out.bun = { type: typeof bunEntry.default, runtime: Object.keys(bunEntry.chaincutRuntime({ report: false })).sort() }
+try { bunEntry.default() } catch (e) { out.bunInNode = e.message }
 console.log(JSON.stringify(out))
 `
 
@@ -42,6 +46,7 @@ describe('the packed package', () => {
   let dir: string
   let pkgDir: string
   let result: any
+  let bunResult: any
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'chaincut-packed-'))
@@ -60,6 +65,17 @@ describe('the packed package', () => {
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'packed-consumer', private: true, type: 'module' }))
     writeFileSync(join(project, 'check.mjs'), check)
     result = JSON.parse(execFileSync(process.execPath, ['check.mjs'], { cwd: project, encoding: 'utf8' }))
+    // and in Bun itself: the bundler plugin is made and used by Bun.build
+    writeFileSync(join(project, 'a.ts'), "import { Point0 } from '@point0/core'\nexport const a = Point0.lets('GET', '/x').loader(() => 'PACKED_BUN_SECRET').action()\n")
+    writeFileSync(
+      join(project, 'check-bun.mjs'),
+      `import chaincut from 'chaincut/bun'
+const plugin = chaincut({ report: false })
+const built = await Bun.build({ entrypoints: ['./a.ts'], external: ['@point0/core'], plugins: [plugin] })
+console.log(JSON.stringify({ name: plugin.name, keys: Object.keys(plugin).sort(), code: await built.outputs[0].text() }))
+`,
+    )
+    bunResult = JSON.parse(execFileSync(join(ROOT, 'node_modules/bun/bin/bun.exe'), ['check-bun.mjs'], { cwd: project, encoding: 'utf8' }))
   })
 
   afterAll(() => {
@@ -95,6 +111,16 @@ describe('the packed package', () => {
     expect(result.transformed).toContain(".loader()")
     expect(result.transformed).not.toContain('PACKED_SECRET')
     expect(result.version).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version)
+  })
+
+  it('loads chaincut/bun in Node (runtime plugin) and in Bun (the bundler plugin cuts in Bun.build)', () => {
+    expect(result.bun.type).toBe('function')
+    expect(result.bun.runtime).toEqual(['name', 'setup'])
+    expect(result.bunInNode).toMatch(/Bun is not supported/)
+    expect(bunResult.name).toBe('chaincut')
+    expect(bunResult.keys).toEqual(['name', 'setup'])
+    expect(bunResult.code).toContain('.loader()')
+    expect(bunResult.code).not.toContain('PACKED_BUN_SECRET')
   })
 
   it('asks Rollup users for side', () => {

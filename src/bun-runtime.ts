@@ -1,0 +1,129 @@
+/**
+ * chaincut as a Bun runtime plugin (`Bun.plugin`, from a `bunfig.toml` preload):
+ * the modules `bun run` / `bun test` load are cut before Bun transpiles them.
+ * unplugin's Bun target needs the bundler's `onStart`/`onEnd`/`config`, which a
+ * runtime plugin's builder does not have (`target`, `onResolve`, `onLoad`, `module`
+ * only), so this one is written against that smaller API and shares the rest:
+ * option checks, the resolved config, the core transform, the import guard.
+ */
+import { readFile } from 'node:fs/promises'
+import picomatch from 'picomatch'
+import { ModuleCache, defaultResolve } from './core/bindings.js'
+import { resolveConfig, RESOLVED_CONFIG } from './core/config.js'
+import { validateOptions } from './core/options.js'
+import { transform } from './core/transform.js'
+import { GuardError, violationAt } from './guard.js'
+import { BuildReport } from './report.js'
+import type { ChaincutOptions, ServerOnlyPattern, Side } from './types.js'
+
+/** The part of Bun's `PluginBuilder` a runtime plugin gets. */
+interface RuntimeBuilder {
+  target?: string
+  onResolve(
+    constraints: { filter: RegExp; namespace?: string },
+    callback: (args: { path: string; importer: string; kind?: string }) => unknown,
+  ): unknown
+  onLoad(constraints: { filter: RegExp; namespace?: string }, callback: (args: { path: string; loader?: string }) => unknown): unknown
+}
+
+export interface ChaincutBunRuntimePlugin {
+  name: string
+  target?: string
+  setup(build: RuntimeBuilder): void
+}
+
+const SCRIPT = /\.[cm]?[jt]sx?$/
+const LOADERS: Record<string, string> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx' }
+const DEFAULT_EXCLUDE = /[\\/]node_modules[\\/]/
+
+const toList = (p: ServerOnlyPattern | ServerOnlyPattern[] | undefined) => (p === undefined ? [] : Array.isArray(p) ? p : [p])
+/** As unplugin's id filters read them: a RegExp, or a glob (relative ones from the working folder). */
+const idMatcher = (pattern: ServerOnlyPattern): ((id: string) => boolean) => {
+  const slash = (path: string) => path.replace(/\\/g, '/')
+  if (pattern instanceof RegExp) return (id) => ((pattern.lastIndex = 0), pattern.test(slash(id)))
+  const glob =
+    pattern.startsWith('**') || /^(?:\/|(?:[A-Z]:)?[/\\|])/i.test(pattern)
+      ? slash(pattern)
+      : `${slash(process.cwd()).replace(/[\\^$*+?.()|[\]{}]/g, '\\$&')}/${slash(pattern).replace(/^\.\//, '')}`
+  const match = picomatch(glob, { dot: true })
+  return (id) => match(slash(id))
+}
+
+/**
+ * `Bun.plugin(chaincutRuntime(options))` in a preload: the side is the runtime's
+ * `target` (`bun` → server; `browser` → client), or `options.side`. Findings throw
+ * when the module is imported (client side; warnings on the server), an import of a
+ * server-only module on the client (or client-only on the server) throws the guard's
+ * error, and `report: 'file.json'` writes the JSON report when the process exits.
+ */
+export function chaincutRuntime(rawOptions?: ChaincutOptions): ChaincutBunRuntimePlugin {
+  const options: ChaincutOptions = rawOptions ?? {}
+  validateOptions(options)
+  const config = resolveConfig(options)
+  const include = toList(options.include).map(idMatcher)
+  const exclude = toList(options.exclude).map(idMatcher)
+  const cache = new ModuleCache()
+  const report = new BuildReport()
+  const imports: Array<{ path: string; importer: string }> = []
+  if (typeof options.report === 'string') {
+    const file = options.report
+    process.once('exit', () => report.write(file))
+  }
+  return {
+    name: 'chaincut',
+    setup(build) {
+      const target = build.target ?? 'bun'
+      const side: Side = options.side ?? (target === 'browser' ? 'client' : 'server')
+      const environment = `${side} (${target})`
+      const guard = side === 'client' ? config.isServerOnly : config.isClientOnly
+      const refuse = (importer: string, source: string, resolved: string | null, rule: string) => {
+        const error = new GuardError(violationAt(side, importer, source, resolved, rule, [importer, resolved ?? source]))
+        if (config.onUnsafe === 'warn') console.warn(error.message)
+        else throw error
+      }
+
+      // SPEC 7.2 by specifier
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (!args.importer || args.kind === 'entry-point') return undefined
+        imports.push({ path: args.path, importer: args.importer })
+        const rule = guard(args.path)
+        if (rule) refuse(args.importer, args.path, null, rule)
+        return undefined
+      })
+
+      build.onLoad({ filter: SCRIPT }, async (args) => {
+        const id = args.path
+        const extension = /\.[cm]?[jt]sx?$/.exec(id)![0]
+        const loader = LOADERS[extension] ?? 'js'
+        const code = await readFile(id, 'utf8')
+        // SPEC 7.2 by path: a guarded file reached through an alias (tsconfig `paths`)
+        const rule = guard(id)
+        if (rule) {
+          const found = imports.find((i) => i.importer !== id && safeResolve(i.path, i.importer) === id)
+          if (found) refuse(found.importer, found.path, id, rule)
+        }
+        const excluded = exclude.length ? exclude.some((m) => m(id)) : DEFAULT_EXCLUDE.test(id)
+        if (excluded || (include.length && !include.some((m) => m(id)))) return { contents: code, loader }
+        const result = await transform(code, id, <Parameters<typeof transform>[2]>{
+          ...options,
+          [RESOLVED_CONFIG]: config,
+          side,
+          cache: cache.scoped(environment),
+          onReport: (r) => report.add(environment, r),
+        })
+        if (!result) return { contents: code, loader }
+        const map = Buffer.from(JSON.stringify(result.map)).toString('base64')
+        return { contents: `${result.code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${map}\n`, loader }
+      })
+    },
+  }
+}
+
+function safeResolve(source: string, importer: string): string | null {
+  try {
+    const found = defaultResolve(source, importer)
+    return typeof found === 'string' ? found : null
+  } catch {
+    return null
+  }
+}
