@@ -7,14 +7,14 @@
  * option checks, the resolved config, the core transform, the import guard.
  */
 import { readFile } from 'node:fs/promises'
-import picomatch from 'picomatch'
 import { ModuleCache, defaultResolve } from './core/bindings.js'
 import { resolveConfig, RESOLVED_CONFIG } from './core/config.js'
 import { validateOptions } from './core/options.js'
 import { transform } from './core/transform.js'
 import { GuardError, violationAt } from './guard.js'
+import { idFilter } from './id-filter.js'
 import { BuildReport } from './report.js'
-import type { ChaincutOptions, ServerOnlyPattern, Side } from './types.js'
+import type { ChaincutOptions, Side } from './types.js'
 
 /** The part of Bun's `PluginBuilder` a runtime plugin gets. */
 interface RuntimeBuilder {
@@ -33,21 +33,8 @@ export interface ChaincutBunRuntimePlugin {
 }
 
 const SCRIPT = /\.[cm]?[jt]sx?$/
+const SCRIPT_OUTSIDE_NODE_MODULES = /^(?!.*[\\/]node_modules[\\/]).*\.[cm]?[jt]sx?$/
 const LOADERS: Record<string, string> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx' }
-const DEFAULT_EXCLUDE = /[\\/]node_modules[\\/]/
-
-const toList = (p: ServerOnlyPattern | ServerOnlyPattern[] | undefined) => (p === undefined ? [] : Array.isArray(p) ? p : [p])
-/** As unplugin's id filters read them: a RegExp, or a glob (relative ones from the working folder). */
-const idMatcher = (pattern: ServerOnlyPattern): ((id: string) => boolean) => {
-  const slash = (path: string) => path.replace(/\\/g, '/')
-  if (pattern instanceof RegExp) return (id) => ((pattern.lastIndex = 0), pattern.test(slash(id)))
-  const glob =
-    pattern.startsWith('**') || /^(?:\/|(?:[A-Z]:)?[/\\|])/i.test(pattern)
-      ? slash(pattern)
-      : `${slash(process.cwd()).replace(/[\\^$*+?.()|[\]{}]/g, '\\$&')}/${slash(pattern).replace(/^\.\//, '')}`
-  const match = picomatch(glob, { dot: true })
-  return (id) => match(slash(id))
-}
 
 /**
  * `Bun.plugin(chaincutRuntime(options))` in a preload: the side is the runtime's
@@ -60,8 +47,7 @@ export function chaincutRuntime(rawOptions?: ChaincutOptions): ChaincutBunRuntim
   const options: ChaincutOptions = rawOptions ?? {}
   validateOptions(options)
   const config = resolveConfig(options)
-  const include = toList(options.include).map(idMatcher)
-  const exclude = toList(options.exclude).map(idMatcher)
+  const included = idFilter(options)
   const cache = new ModuleCache()
   const report = new BuildReport()
   const imports: Array<{ path: string; importer: string }> = []
@@ -91,7 +77,9 @@ export function chaincutRuntime(rawOptions?: ChaincutOptions): ChaincutBunRuntim
         return undefined
       })
 
-      build.onLoad({ filter: SCRIPT }, async (args) => {
+      // a runtime onLoad must return contents: leave node_modules to Bun in the filter itself
+      // (unless `exclude` is the user's, which then decides)
+      build.onLoad({ filter: options.exclude === undefined ? SCRIPT_OUTSIDE_NODE_MODULES : SCRIPT }, async (args) => {
         const id = args.path
         const extension = /\.[cm]?[jt]sx?$/.exec(id)![0]
         const loader = LOADERS[extension] ?? 'js'
@@ -102,8 +90,7 @@ export function chaincutRuntime(rawOptions?: ChaincutOptions): ChaincutBunRuntim
           const found = imports.find((i) => i.importer !== id && safeResolve(i.path, i.importer) === id)
           if (found) refuse(found.importer, found.path, id, rule)
         }
-        const excluded = exclude.length ? exclude.some((m) => m(id)) : DEFAULT_EXCLUDE.test(id)
-        if (excluded || (include.length && !include.some((m) => m(id)))) return { contents: code, loader }
+        if (!included(id)) return { contents: code, loader }
         const result = await transform(code, id, <Parameters<typeof transform>[2]>{
           ...options,
           [RESOLVED_CONFIG]: config,

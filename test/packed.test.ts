@@ -39,6 +39,16 @@ out.version = (await import('chaincut/package.json', { with: { type: 'json' } })
 const bunEntry = await import('chaincut/bun')
 out.bun = { type: typeof bunEntry.default, runtime: Object.keys(bunEntry.chaincutRuntime({ report: false })).sort() }
 try { bunEntry.default() } catch (e) { out.bunInNode = e.message }
+// chaincut/babel: by import, and by require as Babel loads a plugin named in a config
+const babelEntry = await import('chaincut/babel')
+const { createRequire } = await import('node:module')
+const required = createRequire(import.meta.url)('chaincut/babel')
+// the app's @babel/core (here: the one installed beside chaincut)
+const babel = createRequire(import.meta.resolve('chaincut/babel').replace('file://', ''))('@babel/core')
+const babelOut = babel.transformSync("import { Point0 } from '@point0/core'\\nexport const a = Point0.lets('GET', '/x').loader(() => 'PACKED_BABEL_SECRET').action()\\n", {
+  filename: '/app/b.ts', babelrc: false, configFile: false, caller: { name: 'metro', platform: 'ios' }, plugins: ['chaincut/babel'],
+})
+out.babel = { type: typeof babelEntry.default, required: typeof (required.default ?? required), code: babelOut.code }
 console.log(JSON.stringify(out))
 `
 
@@ -121,6 +131,13 @@ console.log(JSON.stringify({ name: plugin.name, keys: Object.keys(plugin).sort()
     expect(bunResult.keys).toEqual(['name', 'setup'])
     expect(bunResult.code).toContain('.loader()')
     expect(bunResult.code).not.toContain('PACKED_BUN_SECRET')
+  })
+
+  it('loads chaincut/babel by import and by require, and Babel runs it by name from the package', () => {
+    expect(result.babel.type).toBe('function')
+    expect(result.babel.required).toBe('function')
+    expect(result.babel.code).toContain('.loader()')
+    expect(result.babel.code).not.toContain('PACKED_BABEL_SECRET')
   })
 
   it('asks Rollup users for side', () => {
