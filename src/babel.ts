@@ -6,12 +6,10 @@
  * head into another module resolves and reads files, asynchronously. The plugin
  * runs the transform in a worker thread (synckit: `Atomics.wait` until the worker
  * answers), then replaces the program with a parse of chaincut's output, before any
- * other plugin's visitor runs (in `pre`), and hands chaincut's source map to Babel
- * as the file's input map, so Babel's own output map points at the original file
- * (through Babel's usual input-map merging).
+ * other plugin's visitor runs (in `pre`), its nodes placed through chaincut's source
+ * map where their code is in the original file: Babel's output map (and Metro's, made
+ * from the returned AST) points at the original, and merges with an incoming map as usual.
  */
-import { createRequire } from 'node:module'
-import { basename } from 'node:path'
 import { createSyncFn } from 'synckit'
 import { resolveConfig } from './core/config.js'
 import { validateOptions } from './core/options.js'
@@ -113,24 +111,18 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
       if (result.kind === 'unchanged') return
 
       const parsed = parse(api, file, result.code, id)
+      // positions: the new nodes are placed where their code is in the original file, through
+      // chaincut's map, so any map made from the AST (Babel's, or Metro's from the returned AST)
+      // points at the original file; on the client the file's text becomes the original with the cut
+      // code blanked (same length and lines), so a map's embedded source carries no server code
+      const original = result.map.sourcesContent?.[0]
+      remapPositions(parsed, result.map.mappings as string, code)
       const program = file.ast.program
       program.body = parsed.program.body
       program.directives = parsed.program.directives
       program.interpreter = parsed.program.interpreter ?? null
-      program.start = parsed.program.start
-      program.end = parsed.program.end
-      program.loc = parsed.program.loc
       file.ast.comments = parsed.comments ?? []
-      file.ast.start = parsed.start
-      file.ast.end = parsed.end
-      file.ast.loc = parsed.loc
-      // the new nodes' positions are in chaincut's output: it becomes the file's code, and
-      // chaincut's map (output → original, server code blanked from its sources on the client)
-      // goes in front of whatever map came in
-      file.code = result.code
-      const sourceFileName = file.opts?.sourceFileName ?? file.opts?.generatorOpts?.sourceFileName ?? basename(id)
-      const map = { ...result.map, sources: [sourceFileName] }
-      file.inputMap = inputMap(file.inputMap ? mergeMaps(file.inputMap.toObject(), map) : map)
+      if (typeof original === 'string' && original.length === code.length) file.code = original
       file.path?.scope?.crawl()
     },
     visitor: {},
@@ -155,52 +147,102 @@ function parse(api: BabelApiLike, file: any, code: string, id: string): any {
   return ast
 }
 
-/**
- * `chaincut's map ∘ the map that came in`: the composed map reads chaincut's output
- * back to the first source. Babel ships `@jridgewell/remapping` with `@babel/core`;
- * when it cannot be loaded the incoming map is dropped and chaincut's map alone is used.
- */
-function mergeMaps(incoming: any, map: any): any {
-  const remapping = loadRemapping()
-  if (!remapping) return map
-  let used = false
-  return JSON.parse(
-    JSON.stringify(
-      remapping(map, () => {
-        if (used) return null
-        used = true
-        return incoming
-      }),
-    ),
-  )
-}
-
-let remappingFn: ((map: any, loader: (source: string) => any) => unknown) | null | undefined
-function loadRemapping() {
-  if (remappingFn !== undefined) return remappingFn
-  remappingFn = null
-  try {
-    const fromBabel = createRequire(createRequire(import.meta.url).resolve('@babel/core'))
-    for (const name of ['@jridgewell/remapping', '@ampproject/remapping']) {
-      try {
-        const mod = fromBabel(name)
-        remappingFn = (mod.default ?? mod) as typeof remappingFn
-        break
-      } catch {}
-    }
-  } catch {}
-  return remappingFn
-}
-
-/** Babel reads the input map through `toObject()` (convert-source-map's object). */
-function inputMap(map: any) {
-  return {
-    sourcemap: map,
-    toObject: () => map,
-    toJSON: () => JSON.stringify(map),
-    toBase64: () => Buffer.from(JSON.stringify(map)).toString('base64'),
-    toComment: () => `//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`,
+/** Base64 VLQ of a source map's `mappings`: per output line, [column, source, line, column] segments. */
+function decodeMappings(mappings: string): number[][][] {
+  const lines: number[][][] = []
+  let line: number[][] = []
+  const state = [0, 0, 0, 0]
+  let segment: number[] = []
+  let value = 0
+  let shift = 0
+  const flush = () => {
+    if (!segment.length) return
+    for (let i = 0; i < segment.length && i < 4; i++) segment[i] = state[i] += segment[i]
+    if (segment.length >= 4) line.push(segment.slice(0, 4))
+    segment = []
   }
+  for (let i = 0; i <= mappings.length; i++) {
+    const char = mappings[i]
+    if (char === undefined || char === ';' || char === ',') {
+      flush()
+      if (char !== ',') {
+        lines.push(line)
+        line = []
+        state[0] = 0
+      }
+      continue
+    }
+    const digit = BASE64.indexOf(char)
+    value += (digit & 31) << shift
+    if (digit & 32) {
+      shift += 5
+      continue
+    }
+    segment.push(value & 1 ? -(value >>> 1) : value >>> 1)
+    value = 0
+    shift = 0
+  }
+  return lines
+}
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+
+/**
+ * Moves every node and comment of `ast` (parsed from chaincut's output) to its place in the
+ * original text: the map segment at or before the position, plus the distance from it (chaincut's
+ * edits keep untouched text byte-identical, so the distance holds within a segment).
+ */
+function remapPositions(ast: any, mappings: string, originalCode: string): void {
+  const lines = decodeMappings(mappings)
+  const starts = [0]
+  for (let i = originalCode.indexOf('\n'); i !== -1; i = originalCode.indexOf('\n', i + 1)) starts.push(i + 1)
+  const lineLength = (line: number) => (line + 1 < starts.length ? starts[line + 1] - 1 : originalCode.length) - starts[line]
+  // the parser shares Position objects between nodes (a statement and its first expression): each is moved once
+  const moved = new WeakSet<object>()
+  const map = (position: { line: number; column: number; index?: number }) => {
+    if (moved.has(position)) return starts[position.line - 1] + position.column
+    moved.add(position)
+    let l = position.line - 1
+    let segments = lines[l]
+    let column = position.column
+    // a line with no segment (nothing of the original): the end of the nearest line above
+    while (l > 0 && !segments?.length) {
+      segments = lines[--l]
+      column = Number.MAX_SAFE_INTEGER
+    }
+    if (!segments?.length) return
+    let found = segments[0]
+    for (const segment of segments) {
+      if (segment[0] > column) break
+      found = segment
+    }
+    const line = found[2]
+    const col = Math.max(0, Math.min(lineLength(line), found[3] + (column === Number.MAX_SAFE_INTEGER ? 0 : column - found[0])))
+    position.line = line + 1
+    position.column = col
+    if ('index' in position) position.index = starts[line] + col
+    return starts[line] + col
+  }
+  const seen = new WeakSet<object>()
+  const visit = (node: any) => {
+    if (!node || typeof node !== 'object' || seen.has(node)) return
+    seen.add(node)
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child)
+      return
+    }
+    if (typeof node.type === 'string' && node.loc) {
+      const start = map(node.loc.start)
+      const end = map(node.loc.end)
+      if (start !== undefined) node.start = start
+      if (end !== undefined) node.end = end
+    }
+    for (const key of Object.keys(node)) {
+      if (key === 'loc' || key === 'extra' || key === 'tokens') continue
+      const value = node[key]
+      if (value && typeof value === 'object') visit(value)
+    }
+  }
+  visit(ast)
 }
 
 /** A finding becomes Babel's error at the finding's position (Babel adds the file and code frame). */
