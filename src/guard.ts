@@ -31,12 +31,19 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
  * The one compiled matcher set: the plugin's `resolveId`, `load` and webpack
  * `afterResolve` checks, esbuild's `onResolve`, pruning and the CLI all use it.
  */
+const SERVER_ENTRIES = ['tailorkit/server', '@tailorkit/core/server', '@tailorkit/app/server'].map((specifier) => ({
+  specifier,
+  label: `TailorKit's server entry (${specifier})`,
+}))
+
 export function guardMatcher(kind: 'server' | 'client', patterns: ServerOnlyPattern | ServerOnlyPattern[] = []): GuardMatcher {
   const suffix = new RegExp(`(^|[\\\\/])[^\\\\/]*\\.${kind}(\\.[^\\\\/]*)?$`)
   const folder = new RegExp(`(^|[\\\\/])\\.${kind}[\\\\/]`)
   const marker = kind === 'server' ? ['server-only', '@point0/core/server-only'] : ['client-only']
+  // the server halves of the frameworks: handlers as plain functions, never for the browser
+  const entries = kind === 'server' ? SERVER_ENTRIES : []
   // what a prefilter must let through: the path rules (`.server` then a dot, a slash or the end), the markers, package names
-  const prefilter = [`\\.${kind}\\b`, ...marker.map((m) => `^${escapeRegExp(m)}(?:[?#]|$)`)]
+  const prefilter = [`\\.${kind}\\b`, ...marker.map((m) => `^${escapeRegExp(m)}(?:[?#]|$)`), ...entries.map((e) => `^${escapeRegExp(e.specifier)}(?:[/?#]|$)`)]
   let exact = true
   const custom = [patterns].flat().map((pattern) => {
     if (isRegExp(pattern)) {
@@ -57,6 +64,7 @@ export function guardMatcher(kind: 'server' | 'client', patterns: ServerOnlyPatt
   const match = (source: string) => {
     const clean = source.replace(/[?#].*$/, '')
     if (marker.includes(clean)) return `the "${clean}" marker`
+    for (const entry of entries) if (clean === entry.specifier || clean.startsWith(entry.specifier + '/')) return entry.label
     if (suffix.test(clean)) return `*.${kind}.* file`
     if (folder.test(clean)) return `.${kind}/ folder`
     for (const rule of custom) if (rule.test(clean)) return `${kind}Only pattern ${rule.label}`

@@ -137,9 +137,17 @@ describe('the import guard rules', () => {
 
 describe('exported bindings used by cut code (SPEC 7.1)', () => {
   const head = `import { Point0 } from '@point0/core'\nconst root = Point0.lets('root', 'main').root()\n`
-  it('fails on exported code (a function) that only a cut loader uses', async () => {
-    const error = await transform(head + `export async function loadRows() { return 'ROWS' }\nexport const q = root.lets('query', 'q').loader(() => loadRows()).query()\n`, '/app/q.ts', { side: 'client' }).catch((e) => e)
+  it('keeps exported code that a cut loader uses when keeping it keeps nothing server-only', async () => {
+    const result = await transform(head + `export async function loadRows() { return 'ROWS' }\nexport const q = root.lets('query', 'q').loader(() => loadRows()).query()\n`, '/app/q.ts', { side: 'client' })
+    expect(result!.code).toContain('export async function loadRows()')
+    expect(result!.code).toContain('.loader()')
+    expect(result!.report.findings).toEqual([])
+  })
+  it('fails on exported code that a cut loader uses when keeping it keeps a server-only import', async () => {
+    const code = head + `import { db } from './db.server'\nexport async function loadRows() { return db.rows() }\nexport const q = root.lets('query', 'q').loader(() => loadRows()).query()\n`
+    const error = await transform(code, '/app/q.ts', { side: 'client' }).catch((e) => e)
     expect((error as ChaincutError).findings.map((f) => f.code)).toEqual(['E_EXPORTED_IN_CUT'])
+    expect((error as ChaincutError).findings[0].message).toContain('the server-only import `db` (./db.server')
   })
   it('warns on exported data that only cut code uses, and says nothing when kept code shares it', async () => {
     const only = await transform(head + `export const config = { apiKey: 'sk_live_EXPORTED' }\nexport const q = root.lets('query', 'q').loader(() => config.apiKey).query()\n`, '/app/q.ts', { side: 'client' })
@@ -154,7 +162,8 @@ describe('the server build never fails on an unprovable cut', () => {
     const code = `import { Point0 } from '@point0/core'\nconst root = Point0.lets('root', 'main').root()\nexport function IdeaView() { return 'view' }\nexport const ideaPage = root.lets.page('/idea').page(IdeaView)\n`
     const server = await transform(code, '/app/idea.tsx', { side: 'server' })
     expect(server!.code).toContain(".page()")
-    expect(server!.report.findings.map((f) => [f.level, f.code])).toEqual([['warn', 'E_EXPORTED_IN_CUT']])
+    // the component is exported (it ships anyway) and keeps nothing client-only alive: no finding
+    expect(server!.report.findings).toEqual([])
     // the client keeps the render method: nothing to report there
     const client = await transform(code, '/app/idea.tsx', { side: 'client' })
     expect(client!.code).toContain('.page(IdeaView)')

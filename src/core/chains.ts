@@ -99,7 +99,8 @@ interface Frame {
 }
 
 /** How much evaluation one module's recognition may spend before what is left is unknown (fail closed, never hang). */
-const FUEL = 200_000
+const FUEL = 100_000
+const RUN_FUEL = 20_000
 const READ_FUEL = 200
 const READ_POOL = 20_000
 
@@ -109,21 +110,48 @@ const GLOBAL_OBJECTS = new Set(['globalThis', 'window', 'self', 'global'])
 const MUTATING_METHODS = 'push|unshift|splice|set|add|fill|copyWithin|assign|defineProperty|defineProperties|setPrototypeOf'
 
 /**
- * Whether the module changes what `name` holds after it is built: a member assignment, a
- * mutating method, or (for a container) handing it to a function. A text test on the name:
- * a shadowing local only makes chaincut more careful.
+ * The names a module changes after building what they hold: a member assignment, a mutating
+ * method, `Object.assign(name, ...)`; for containers also handing it to a function or touching
+ * its prototype. A text scan once per module: a shadowing local only makes chaincut more careful.
  */
-function mutated(code: string, name: string, container: boolean): boolean {
-  const n = name.replace(/[$]/g, '\\$')
-  if (!code.includes(name)) return false
-  const patterns = [
-    `(?<![\\w$.])${n}\\s*(?:\\??\\.\\s*[\\w$]+|\\[[^\\]]*\\])\\s*(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?!=)`,
-    `(?<![\\w$.])${n}\\s*\\.\\s*(?:${MUTATING_METHODS})\\s*\\(`,
-    `(?:Object|Reflect)\\s*\\.\\s*(?:${MUTATING_METHODS})\\s*\\(\\s*${n}(?![\\w$])`,
-  ]
-  if (container) patterns.push(`[(,]\\s*${n}\\s*[,)]`, `(?<![\\w$.])${n}\\s*\\.\\s*prototype\\b`)
-  return new RegExp(patterns.join('|')).test(code)
+interface Mutations {
+  any: Set<string>
+  container: Set<string>
+  argument: Set<string>
 }
+const mutationCache = new WeakMap<object, Mutations>()
+const ID = '[A-Za-z_$][\\w$]*'
+const MUTATION_ANY = new RegExp(
+  [
+    `(?<![\\w$.])(${ID})\\s*(?:\\??\\.\\s*[\\w$]+|\\[[^\\]\\n]*\\])\\s*(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?!=)`,
+    `(?<![\\w$.])(${ID})\\s*\\.\\s*(?:${MUTATING_METHODS})\\s*\\(`,
+    `(?:Object|Reflect)\\s*\\.\\s*(?:${MUTATING_METHODS})\\s*\\(\\s*(${ID})(?![\\w$])`,
+  ].join('|'),
+  'g',
+)
+const MUTATION_CONTAINER = new RegExp(`(?<![\\w$.])(${ID})\\s*\\.\\s*prototype\\b`, 'g')
+const AS_ARGUMENT = new RegExp(`[(,]\\s*(${ID})\\s*(?=[,)])`, 'g')
+
+function mutated(module: { code: string }, name: string, container: boolean): boolean {
+  let found = mutationCache.get(module)
+  if (!found) {
+    found = { any: new Set(), container: new Set(), argument: new Set() }
+    for (const m of module.code.matchAll(MUTATION_ANY)) found.any.add(m[1] ?? m[2] ?? m[3])
+    for (const m of module.code.matchAll(MUTATION_CONTAINER)) found.container.add(m[1])
+    for (const m of module.code.matchAll(AS_ARGUMENT)) found.argument.add(m[1])
+    mutationCache.set(module, found)
+  }
+  return found.any.has(name) || (container && found.container.has(name))
+}
+
+/** Whether `name` is ever handed to a call (by the text; see `Classifier.handedToMutator`). */
+function handedOn(module: { code: string }, name: string): boolean {
+  mutated(module, name, false)
+  return mutationCache.get(module)!.argument.has(name)
+}
+
+/** Platform functions that read their arguments and never change them. */
+const READ_ONLY_CALLS = /^(?:console\.\w+|JSON\.stringify|Object\.(?:keys|values|entries|freeze|isFrozen|getOwnPropertyNames)|Array\.isArray|String|Number|Boolean|structuredClone)$/
 const NOT_LITERAL: Value = { kind: 'not', reason: 'a literal value' }
 const BOTTOM: Value = { kind: 'bottom' }
 
@@ -307,7 +335,7 @@ export class Classifier {
       case 'class': {
         const node = classOf(binding)
         if (!node.type.startsWith('Class')) return { kind: 'not', reason: 'a class' }
-        return { kind: 'object', node, scope: binding.scope, module, name: mutated(module.code, binding.name, true) ? '' : binding.name }
+        return { kind: 'object', node, scope: binding.scope, module, name: mutated(module, binding.name, true) ? '' : binding.name }
       }
       case 'catch':
         return { kind: 'not', reason: 'a caught exception' }
@@ -326,7 +354,7 @@ export class Classifier {
     } else if (binding.init) {
       value = await this.expression(binding.init, binding.scope, module, env)
       // a container or a platform object changed after it is built (`reg.push(chain)`, `o.p = chain`, `fill(o)`)
-      if ((value.kind === 'object' || value.kind === 'not') && mutated(module.code, binding.name, value.kind === 'object')) {
+      if ((value.kind === 'object' || value.kind === 'not') && (mutated(module, binding.name, value.kind === 'object') || (value.kind === 'object' && handedOn(module, binding.name) && (await this.handedToMutator(binding, module))))) {
         // its members are unknown; what it was built with still counts when it is handed on
         if (value.kind === 'object') value = { ...value, mutable: true }
         else return { kind: 'unknown', reason: brief(`\`${binding.name}\` is changed after it is built, and chaincut does not follow changes`) }
@@ -346,6 +374,32 @@ export class Classifier {
       if (others.length) value = join([value, ...others])
     }
     return value
+  }
+
+  /**
+   * A container handed to a call: to code of the app whose body leaves that parameter alone, or to
+   * a platform function that only reads, it stays as built; anything else may change it.
+   */
+  private async handedToMutator(binding: Binding, module: ModuleAnalysis): Promise<boolean> {
+    // only a module-level name's uses are all known (the walk records references to those)
+    if (binding.scope.parent !== null) return true
+    for (const ref of this.referencesTo(binding.name, module)) {
+      if (ref.scope.lookup(ref.name) !== binding) continue
+      const use = module.argumentOf.get(ref.start)
+      if (!use) continue
+      const callee = unwrap(use.call.callee)
+      const text = module.code.slice(callee.start!, callee.end!).replace(/\s+/g, '')
+      if (READ_ONLY_CALLS.test(text) && !ref.scope.lookup(text.split('.')[0])) continue
+      const fn = settle(await this.expression(callee, ref.scope, module, null))
+      if (fn.kind !== 'function' || !functionTypes.has(fn.node.type)) return true
+      const param = (fn.node as t.Function).params[use.index]
+      if (!param || param.type !== 'Identifier') return true
+      const body = (fn.node as t.Function).body
+      // the helper changes it, or hands it on in turn
+      const inner = { code: fn.module.code.slice(body.start!, body.end!) }
+      if (mutated(inner, param.name, true) || handedOn(inner, param.name)) return true
+    }
+    return false
   }
 
   /** The value at `steps` into `value` (a destructuring pattern's path). */
@@ -497,9 +551,10 @@ export class Classifier {
       case 'NewExpression': {
         const callee = settle(await this.expression(n.callee, scope, module, env))
         if (callee.kind === 'head') return { kind: 'chain', family: callee.family, point: null }
+        // an instance of a class of the app: what its constructor keeps is read through its members
+        if (callee.kind === 'object' && callee.node.type.startsWith('Class')) return { ...callee, instance: true }
         const escaped = await this.escapingArgument(n.arguments, scope, module, env)
         if (escaped) return escaped
-        if (callee.kind === 'object' && callee.node.type.startsWith('Class')) return { ...callee, instance: true }
         // a constructor function's prototype can be changed anywhere; a promise's value comes from its executor
         if (callee.kind === 'function') return { kind: 'unknown', reason: 'an object built by a constructor function of this app' }
         if (callee.kind === 'not' && n.arguments.some((a) => a.type === 'ArrowFunctionExpression' || a.type === 'FunctionExpression')) return { kind: 'unknown', reason: 'an object whose value a callback provides (a promise)' }
@@ -601,7 +656,7 @@ export class Classifier {
   /** A property of an object literal, an array literal, a class (static) or a class instance. */
   private async property(object: Extract<Value, { kind: 'object' }>, name: string): Promise<Value> {
     const { node, scope, module } = object
-    if (object.mutable) return { kind: 'unknown', reason: `a member of ${describe(object)} that is changed after it is built` }
+    if (object.mutable && (node.type === 'ObjectExpression' || node.type === 'ArrayExpression')) return { kind: 'unknown', reason: `a member of ${describe(object)} that is changed after it is built` }
     if (node.type === 'ArrayExpression') {
       if (/^\d+$/.test(name)) {
         const element = node.elements[Number(name)]
@@ -652,7 +707,7 @@ export class Classifier {
     if (object.instance && new RegExp(`\\bthis\\s*\\.\\s*${name.replace(/[$]/g, '\\$')}\\s*=(?!=)`).test(module.code.slice(cls.start!, cls.end!))) {
       return { kind: 'unknown', reason: brief(`\`${name}\` is set on the instance by the class's code`) }
     }
-    if (!object.instance && object.name === '') return { kind: 'unknown', reason: 'a class changed after it is built' }
+    if ((!object.instance && object.name === '') || object.mutable) return { kind: 'unknown', reason: `\`${name}\` is not declared by the class, and the ${object.instance ? 'instance' : 'class'} is changed after it is built` }
     if (cls.superClass) {
       const base = settle(await this.expression(cls.superClass, scope, module, null))
       if (base.kind === 'not') return base
@@ -1052,7 +1107,11 @@ export class Classifier {
       const run = module.runs[i]
       // a run with nothing to cut, open or desugar here (`cache?.has(key)`) needs no reading
       if (!run.segments.some((s) => s.viaMember || (s.computed && s.name === null) || (s.name !== null && (cutNames.has(s.name) || config.pointFamilies.has(s.name) || config.memberHeadNames.has(s.name))))) continue
+      // each run gets at most its share of the budget: one tangled run cannot starve the others
+      const budget = this.fuel
+      this.fuel = Math.min(budget, RUN_FUEL)
       const reading = await this.run(run.segments, run.base, run.scope, module, null)
+      this.fuel = budget - (Math.min(budget, RUN_FUEL) - Math.max(this.fuel, 0))
       let segments = reading.segments
       let assumed = reading.assumed
       // every segment of the run that some family cuts here and no chain claimed

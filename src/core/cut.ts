@@ -136,6 +136,8 @@ export function pointName(variable: string | null, type: string, file: string, e
       }
     }
     if (name) return name
+    // a root is a scope: `const root = X.lets.root()` is named 'root' whatever its file (point0's own rule)
+    if (type === 'root') return 'root'
   }
   const base = basename(file).replace(/\.[^.]*$/, '')
   if (base === 'index') return basename(dirname(file))

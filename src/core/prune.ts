@@ -32,6 +32,9 @@ export class RangeSet {
   get size(): number {
     return this.starts.length
   }
+  ranges(): Array<[number, number]> {
+    return this.starts.map((start, i) => [start, this.ends[i]])
+  }
   has(offset: number): boolean {
     let lo = 0
     let hi = this.starts.length - 1
@@ -174,6 +177,19 @@ function elementConditions(walk: WalkResult, mr: ModuleReferences, before: Set<B
   return conditions
 }
 
+/**
+ * SPEC 5 "already unused": declarations no reference reaches from outside their own code in the
+ * original module. Such a declaration is never touched, so it stays, and what it uses (outside cuts) too.
+ */
+export function stayingUnits(walk: WalkResult, mr: ModuleReferences): Unit[] {
+  const referenced = new Set<Binding>()
+  for (let i = 0; i < mr.refs.length; i++) {
+    const binding = mr.bindings[i]
+    if (mr.refs[i].owner !== binding.unit) referenced.add(binding)
+  }
+  return walk.units.filter((u) => u.kind !== 'import' && u.bindings.some((b) => !referenced.has(b)))
+}
+
 export function prune(
   code: string,
   walk: WalkResult,
@@ -183,14 +199,7 @@ export function prune(
   comments: ReadonlyArray<t.Comment>,
 ): PruneResult {
   const result: PruneResult = { edits: [], removedImports: [], removedDeclarations: [] }
-  // SPEC 5 "already unused": no reference from outside its own declaration in the original code.
-  // Such a declaration is never touched, so it stays, and what it uses (outside cuts) stays too.
-  const referenced = new Set<Binding>()
-  for (let i = 0; i < mr.refs.length; i++) {
-    const binding = mr.bindings[i]
-    if (mr.refs[i].owner !== binding.unit) referenced.add(binding)
-  }
-  const staying = walk.units.filter((u) => u.kind !== 'import' && u.bindings.some((b) => !referenced.has(b)))
+  const staying = stayingUnits(walk, mr)
   // a name goes when it was in use before the cut and is not after it (also through chains of helpers)
   const before = liveBindings(walk, mr, null, staying)
   const after = cut.size ? liveBindings(walk, mr, cut, staying, elementConditions(walk, mr, before)) : before

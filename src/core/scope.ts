@@ -159,6 +159,8 @@ export interface WalkResult {
   assignments: Array<{ name: string; scope: Scope; value: t.Node }>
   /** Object method → the object literal it belongs to (what `this` is when it is called on it). */
   methodObjects: Map<t.Node, { object: t.ObjectExpression; scope: Scope }>
+  /** Start offset of an identifier passed as an argument → its call and position (a container handed on). */
+  argumentOf: Map<number, { call: t.CallExpression | t.OptionalCallExpression | t.NewExpression; index: number }>
 }
 
 export interface WalkOptions {
@@ -224,6 +226,7 @@ export function memberName(member: t.MemberExpression | t.OptionalMemberExpressi
   const property = member.property
   if (!member.computed) return property.type === 'Identifier' ? property.name : null
   if (property.type === 'StringLiteral') return property.value
+  if (property.type === 'NumericLiteral') return String(property.value)
   if (property.type === 'TemplateLiteral' && property.expressions.length === 0) {
     return property.quasis[0].value.cooked ?? null
   }
@@ -253,6 +256,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
   const calls: WalkResult['calls'] = new Map()
   const assignments: WalkResult['assignments'] = []
   const methodObjects: WalkResult['methodObjects'] = new Map()
+  const argumentOf: WalkResult['argumentOf'] = new Map()
   const cutNames = options.cutNames
   const addReturn = (fn: t.Node | null, node: t.Node, scope: Scope) => {
     if (!fn) return
@@ -742,6 +746,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         for (let i = 0; i < node.arguments.length; i++) {
           const arg = unwrap(node.arguments[i])
           if (arg.type === 'ArrowFunctionExpression' || arg.type === 'FunctionExpression') callbacks.set(arg, { call: node, index: i, scope })
+          else if (arg.type === 'Identifier') argumentOf.set(arg.start!, { call: node, index: i })
         }
         if (node.callee.type === 'Identifier') calls.set(node.callee.start!, node)
         pushAll(node.arguments, scope, owner, EXPR)
@@ -768,6 +773,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         for (let i = 0; i < node.arguments.length; i++) {
           const arg = unwrap(node.arguments[i])
           if (arg.type === 'ArrowFunctionExpression' || arg.type === 'FunctionExpression') callbacks.set(arg, { call: node, index: i, scope })
+          else if (arg.type === 'Identifier') argumentOf.set(arg.start!, { call: node, index: i })
         }
         pushAll(node.arguments, scope, owner, EXPR)
         const callee = node.callee
@@ -955,7 +961,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     const binding = module.names?.get(name)
     if (binding) binding.exported = true
   }
-  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations, reads, returns, callbacks, calls, assignments, methodObjects }
+  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations, reads, returns, callbacks, calls, assignments, methodObjects, argumentOf }
 }
 
 /** Whether a statement list declares anything block-scoped (let, const, class, function, ...). */

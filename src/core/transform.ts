@@ -10,7 +10,8 @@ import { ChaincutOptionsError, validateOptions } from './options.js'
 import { emit, normalizeEdits, type Edit } from './emit.js'
 import { ChaincutError, LineIndex } from './errors.js'
 import { cleanId } from './parse.js'
-import { moduleReferences, prune, RangeSet } from './prune.js'
+import { liveBindings, moduleReferences, prune, RangeSet, stayingUnits } from './prune.js'
+import type { Binding } from './scope.js'
 import type * as t from '@babel/types'
 
 const defaultCaches = new WeakMap<object, ModuleCache>()
@@ -152,6 +153,9 @@ export async function transform(
   // SPEC 7.1: a cut argument that uses exported code: that code cannot be removed and would ship
   if (cutRanges.size) {
     const flagged = new Set<string>()
+    let liveNow: Set<Binding> | undefined
+    let exportLists: RangeSet | undefined
+    let staying: ReturnType<typeof stayingUnits> | undefined
     for (let i = 0; i < mr.refs.length; i++) {
       const ref = mr.refs[i]
       const binding = mr.bindings[i]
@@ -161,10 +165,13 @@ export async function transform(
         // nothing kept in this module uses it, since then it is likely server-only
         if (binding.kind === 'import' || mr.refs.some((r, k) => mr.bindings[k] === binding && !cutRanges.has(r.start))) continue
         flagged.add(binding.name)
+        // a chain is not data: an exported point another point builds on is what chains are made of
+        const value = await classifier.binding(binding, module, null)
+        if (value.kind === 'chain' || value.kind === 'head' || value.kind === 'lets') continue
         addFinding({
           level: 'warn',
           code: 'W_EXPORTED_DATA_IN_CUT',
-          message: `\`${binding.name}\` is exported and used in this module only by code cut from the ${side} build; if it holds anything server-only it still ships wherever the ${side} bundle imports it`,
+          message: `\`${binding.name}\` is exported and used in this module only by code cut from the ${side} build; if it holds anything ${side === 'client' ? 'server' : 'client'}-only it still ships wherever the ${side} bundle imports it`,
           hint: `if \`${binding.name}\` is server-only, move it into a ${side === 'client' ? '`.server.ts`' : '`.client.ts`'} module; if it is shared (a schema), this warning is safe to ignore`,
           start: ref.start,
           end: ref.end,
@@ -172,14 +179,41 @@ export async function transform(
         continue
       }
       flagged.add(binding.name)
-      addFinding({
-        level,
-        code: 'E_EXPORTED_IN_CUT',
-        message: `\`${binding.name}\` is used by code cut from the ${side} build, but it is exported from this module, so it cannot be removed and ships in the ${side} bundle`,
-        hint: `move \`${binding.name}\` into a ${side === 'client' ? '`.server.ts`' : '`.client.ts`'} module and import it, or stop exporting it`,
-        start: ref.start,
-        end: ref.end,
-      })
+      // exported code ships anyway (other modules import it): keeping it is fine, unless it is what
+      // keeps something this side must not have — a guarded import, or a name only cut code used
+      const declaration = exportedCodeNode(binding.id, module.ast.program)!
+      const inside = (at: number) => at >= declaration.start! && at < declaration.end!
+      // what stays only because this exported code stays: live now, dead were it cut too
+      staying ??= stayingUnits(module, mr)
+      liveNow ??= liveBindings(module, mr, cutRanges, staying)
+      const live = liveNow
+      const stays = staying
+      // kept code of this module uses it too: it stays for that, with what it needs
+      // (`export { name }` is no use)
+      exportLists ??= new RangeSet(module.ast.program.body.filter((st) => st.type === 'ExportNamedDeclaration' && !st.declaration && !st.source).map((st) => [st.start!, st.end!]))
+      const lists = exportLists
+      const usedByKept = mr.refs.some((r, j) => mr.bindings[j] === binding && !cutRanges.has(r.start) && !inside(r.start) && !lists.has(r.start) && (r.owner === null || stays.includes(r.owner) || r.owner.bindings.some((b) => live.has(b))))
+      if (usedByKept) continue
+      const liveWithout = liveBindings(module, mr, new RangeSet([...cutRanges.ranges(), [declaration.start!, declaration.end!]]), staying)
+      const kept = new Set<string>()
+      for (let k = 0; k < mr.refs.length; k++) {
+        const used = mr.bindings[k]
+        const at = mr.refs[k].start
+        if (!inside(at) || cutRanges.has(at) || used === binding || used.exported || kept.has(used.name)) continue
+        const guarded = used.kind === 'import' && used.importSource !== null ? isGuarded(used.importSource) : null
+        const onlyHere = liveNow.has(used) && !liveWithout.has(used)
+        if (!guarded && !onlyHere) continue
+        kept.add(used.name)
+        const what = guarded ? `the ${side === 'client' ? 'server' : 'client'}-only import \`${used.name}\` (${used.importSource}, ${guarded})` : `\`${used.name}\` (otherwise used only by code cut from the ${side} build)`
+        addFinding({
+          level,
+          code: 'E_EXPORTED_IN_CUT',
+          message: `\`${binding.name}\` is used by code cut from the ${side} build and stays because it is exported, and keeping it keeps ${what} in the ${side} bundle`,
+          hint: `move \`${binding.name}\` (or what it uses) into a ${side === 'client' ? '`.server.ts`' : '`.client.ts`'} module and import it where it is needed, or stop exporting it`,
+          start: ref.start,
+          end: ref.end,
+        })
+      }
     }
   }
 
@@ -215,18 +249,23 @@ export async function transform(
 
 /** An exported function, class, or const holding a function: code, not data or a chain. */
 function isExportedCode(id: t.Identifier, program: t.Program): boolean {
+  return exportedCodeNode(id, program) !== null
+}
+
+/** The declaration of exported code (the function, the class, the declarator), or null. */
+function exportedCodeNode(id: t.Identifier, program: t.Program): t.Node | null {
   for (const statement of program.body) {
     const decl = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement
     if (!decl) continue
-    if ((decl.type === 'FunctionDeclaration' || decl.type === 'ClassDeclaration') && decl.id === id) return true
+    if ((decl.type === 'FunctionDeclaration' || decl.type === 'ClassDeclaration') && decl.id === id) return decl
     if (decl.type === 'VariableDeclaration') {
       for (const d of decl.declarations) {
         if (d.id !== id || !d.init) continue
         let init: t.Node = d.init
         while (init.type === 'TSAsExpression' || init.type === 'TSSatisfiesExpression' || init.type === 'ParenthesizedExpression') init = init.expression
-        return init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression' || init.type === 'ClassExpression'
+        return init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression' || init.type === 'ClassExpression' ? d : null
       }
     }
   }
-  return false
+  return null
 }

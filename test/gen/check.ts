@@ -81,7 +81,18 @@ export function checkInput(m: RenderedModule): string[] {
 export function expectedError(m: RenderedModule, side: Side): string | null {
   // findings are fatal only in the client build (README: decisions)
   if (side !== 'client') return null
-  for (const r of m.cutRefs[side]) if (m.bindings[r]?.exportedCode) return 'E_EXPORTED_IN_CUT'
+  // exported code that cut code uses stays (it ships anyway); it is an error only when nothing kept
+  // uses it and keeping it keeps a guarded import or a name that would otherwise be removed
+  const removals = expectedRemovals(m.bindings, m.keptRefs[side], m.cutRefs[side], side)
+  for (const e of new Set(m.cutRefs[side])) {
+    const helper = m.bindings[e]
+    if (!helper?.exportedCode) continue
+    const usedByKept = m.keptRefs[side].includes(e) || helper.fromHelpers.some((h) => !removals.has(h))
+    if (usedByKept) continue
+    if (m.bindings.some((b) => b.fromHelpers.includes(e) && !b.exported && b.guarded[side])) return 'E_EXPORTED_IN_CUT'
+    const without = expectedRemovals(m.bindings.map((b, i) => (i === e ? { ...b, exported: false } : b)), m.keptRefs[side], m.cutRefs[side], side)
+    for (const i of without) if (i !== e && !removals.has(i)) return 'E_EXPORTED_IN_CUT'
+  }
   return null
 }
 

@@ -106,6 +106,8 @@ export function expectedPointName(variable: string | null, type: string, file: s
       }
     }
     if (name) return name
+    // a root that strips to nothing is named 'root', whatever its file
+    if (type === 'root') return 'root'
   }
   const base = file.replace(/^.*\//, '').replace(/\.[^.]*$/, '')
   if (base === 'index') return file.replace(/\/[^/]*$/, '').replace(/^.*\//, '')
