@@ -13,6 +13,7 @@
 import { createSyncFn } from 'synckit'
 import { resolveConfig } from './core/config.js'
 import { validateOptions } from './core/options.js'
+import { formatViolation, violationAt } from './guard.js'
 import { idFilter } from './id-filter.js'
 import { BuildReport } from './report.js'
 import type { BabelWorkerResult } from './babel-worker.js'
@@ -90,6 +91,32 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
   // what the worker gets: data only (RegExps survive structured cloning)
   const workerOptions: ChaincutOptions = { ...options, report: false }
 
+  /**
+   * SPEC 7.2 by specifier, on the module's imports that survived the cut: Babel sees one file,
+   * not the bundle's graph, so a server-only module reached through an alias, or by `require()` /
+   * `import()`, is not caught here (the bundler plugins catch those by path).
+   */
+  const guard = side === 'client' ? config.isServerOnly : config.isClientOnly
+  const guardImports = (file: any, id: string) => {
+    // a guarded file in this build is its importer's violation, reported there
+    if (guard(id)) return
+    for (const node of file.ast.program.body as any[]) {
+      const source = runtimeSource(node)
+      if (!source) continue
+      const rule = guard(source.value)
+      if (!rule) continue
+      const violation = violationAt(side, id, source.value, null, rule, [id, source.value], file.code)
+      const message = formatViolation({ ...violation, frame: '' }, file.opts?.cwd ?? process.cwd()).replace(/\n\n/, '\n')
+      if (config.onUnsafe === 'warn') {
+        console.warn(message)
+        continue
+      }
+      const error: Error & { code?: string } = file.buildCodeFrameError(source, message.replace(/^\[chaincut\] \S+ /, '[chaincut] E_GUARD: '))
+      error.code = 'E_GUARD'
+      throw error
+    }
+  }
+
   return {
     name: 'chaincut',
     // before any plugin's visitor (and the `pre` of plugins listed after chaincut) sees the program
@@ -101,14 +128,14 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
       }
       if (!included(id)) return
       // SPEC 6: a module whose text cannot hold a chain costs no parse, and no trip to the worker
-      if (!config.mayContainChain[side](code)) return
+      if (!config.mayContainChain[side](code)) return guardImports(file, id)
       const result = runWorker(code, id, workerOptions, side)
       if (result.kind === 'error') throw babelError(file, result)
       if (result.report) {
         report?.add(`${side} (babel)`, result.report)
         for (const finding of result.report.findings) if (finding.level === 'warn') console.warn(formatWarning(finding))
       }
-      if (result.kind === 'unchanged') return
+      if (result.kind === 'unchanged') return guardImports(file, id)
 
       const parsed = parse(api, file, result.code, id)
       // positions: the new nodes are placed where their code is in the original file, through
@@ -124,9 +151,29 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
       file.ast.comments = parsed.comments ?? []
       if (typeof original === 'string' && original.length === code.length) file.code = original
       file.path?.scope?.crawl()
+      guardImports(file, id)
     },
     visitor: {},
   }
+}
+
+/** The source of a static import or re-export that stays at run time (not `import type`), if `node` is one. */
+function runtimeSource(node: any): { value: string; loc?: unknown } | null {
+  const source = node?.source
+  if (!source || typeof source.value !== 'string') return null
+  if (node.type === 'ImportDeclaration') {
+    if (node.importKind === 'type' || node.importKind === 'typeof') return null
+    const specifiers = node.specifiers ?? []
+    if (specifiers.length && specifiers.every((s: any) => s.importKind === 'type' || s.importKind === 'typeof')) return null
+    return source
+  }
+  if (node.type === 'ExportNamedDeclaration' || node.type === 'ExportAllDeclaration') {
+    if (node.exportKind === 'type') return null
+    const specifiers = node.specifiers ?? []
+    if (specifiers.length && specifiers.every((s: any) => s.exportKind === 'type')) return null
+    return source
+  }
+  return null
 }
 
 /** Parses chaincut's output as Babel parsed the file (same parser plugins and source type), with Babel's own parser. */

@@ -88,7 +88,14 @@ describe('chaincut/babel on the fixtures (@babel/core, TypeScript syntax only)',
       for (const side of sides) {
         it(`${c.spec.title} — ${side}: the core transform's output`, async () => {
           const core = await transform(code, c.input, { ...options, side })
-          const babel = await transformAsync(code, babelOptions(c.input, c.ext, { ...pluginOptions, side }))
+          const babel = await transformAsync(code, babelOptions(c.input, c.ext, { ...pluginOptions, side })).catch((error: Error & { code?: string }) => {
+            // the import guard (which the core transform has not): a bundle with this output fails too
+            if (error.code !== 'E_GUARD') throw error
+            const source = /imports (?:server|client)-only module "([^"]+)"/.exec(error.message)![1]
+            expect(core?.code ?? code).toMatch(new RegExp(`from '${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`))
+            return null
+          })
+          if (babel === null) return
           expect(babel?.code).toBeTypeOf('string')
           expect(normalise(babel!.code!, c.ext)).toBe(normalise(core?.code ?? code, c.ext))
           if (side === 'client') {
@@ -175,5 +182,42 @@ describe('chaincut/babel: source maps', () => {
     const out = await transformAsync(first!.code!, babelOptions(file, '.ts', { side: 'client', report: false }, { inputSourceMap: first!.map as any }))
     expect(out!.code).not.toContain('prisma')
     expectMapsBack(out!.code!, out!.map, ['ideaUpdateAction', '.response(', '.openapi('])
+  })
+})
+
+describe('chaincut/babel: the import guard (by specifier, on the imports that survive the cut)', () => {
+  const file = join(import.meta.dirname, '../fixtures/point0/guard-app.ts')
+  const run = (code: string, side: 'client' | 'server', options: Record<string, unknown> = {}) =>
+    transformSync(code, babelOptions(file, '.ts', { side, report: false, ...options }))!.code!
+
+  it('fails the client build on a kept import of a server-only module, at the import', () => {
+    const code = `import { apiKey } from './secrets.server'\nexport const leaked = () => apiKey\n`
+    let error: (Error & { code?: string }) | undefined
+    try {
+      run(code, 'client')
+    } catch (e) {
+      error = e as Error
+    }
+    expect(error?.code).toBe('E_GUARD')
+    expect(error?.message).toContain('[chaincut] E_GUARD: imports server-only module "./secrets.server" into the client build — denied by')
+    expect(error?.message).toMatch(/> 1 \| import \{ apiKey \} from '\.\/secrets\.server'/)
+    expect(error?.message).toContain('hint: use it only inside a server-only segment')
+    // the server build takes it
+    expect(run(code, 'server')).toContain('./secrets.server')
+  })
+
+  it('passes when the import is only used in a cut segment (it is pruned first), and ignores type-only imports', () => {
+    const code = `import { Point0 } from '@point0/core'\nimport type { Db } from './db.server'\nimport { apiKey } from './secrets.server'\nexport const idea = Point0.lets('GET', '/x').loader(() => apiKey).action()\n`
+    const out = run(code, 'client')
+    expect(out).not.toContain('secrets.server')
+    expect(out).toContain('.loader()')
+  })
+
+  it('refuses client-only imports on the server, the server-only marker on the client, and warns with onUnsafe: warn', () => {
+    expect(() => run(`import { w } from './widget.client'\nconsole.log(w)\n`, 'server')).toThrow(/imports client-only module "\.\/widget\.client" into the server build/)
+    expect(() => run(`import 'server-only'\nexport const x = 1\n`, 'client')).toThrow(/is marked server-only/)
+    warn.mockClear()
+    expect(run(`import { apiKey } from './secrets.server'\nexport const k = apiKey\n`, 'client', { onUnsafe: 'warn' })).toContain('secrets.server')
+    expect(String(warn.mock.calls.at(-1)?.[0])).toContain('imports server-only module "./secrets.server"')
   })
 })
