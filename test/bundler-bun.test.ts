@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundlerAliases, describeAppBuild } from './bundler-app.js'
+import { BUN } from './bun-binary.js'
 
 const ROOT = join(import.meta.dirname, '..')
-export const BUN = join(ROOT, 'node_modules/bun/bin/bun.exe')
 const DIST = join(ROOT, 'dist/bun.js')
 
 /** The app's aliases as tsconfig `paths` (Bun's own way to alias). */
@@ -33,7 +33,7 @@ function writeTsconfig(dir: string) {
 }
 
 /** Runs a script with the Bun binary in `dir`; throws with Bun's output when it fails. */
-export function bun(dir: string, args: string[]): { stdout: string; stderr: string } {
+function bun(dir: string, args: string[]): { stdout: string; stderr: string } {
   const run = spawnSync(BUN, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
   if (run.status !== 0) throw new Error(`bun ${args.join(' ')} exited ${run.status}\n${run.stdout}\n${run.stderr}`)
   return { stdout: run.stdout, stderr: run.stderr }

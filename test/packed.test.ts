@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BUN } from './bun-binary.js'
 
 const ROOT = join(import.meta.dirname, '..')
 
@@ -85,7 +86,7 @@ const built = await Bun.build({ entrypoints: ['./a.ts'], external: ['@point0/cor
 console.log(JSON.stringify({ name: plugin.name, keys: Object.keys(plugin).sort(), code: await built.outputs[0].text() }))
 `,
     )
-    bunResult = JSON.parse(execFileSync(join(ROOT, 'node_modules/bun/bin/bun.exe'), ['check-bun.mjs'], { cwd: project, encoding: 'utf8' }))
+    bunResult = JSON.parse(execFileSync(BUN, ['check-bun.mjs'], { cwd: project, encoding: 'utf8' }))
   })
 
   afterAll(() => {
