@@ -34,6 +34,7 @@ describe('chaincut CLI', () => {
       'src/leak.ts': `import { db } from './db.server'\nexport const show = () => db\n`,
       'src/broken.ts': `export const x = (\n`,
       'src/plain.ts': `export const nothing = 1\n`,
+      'src/lookalike.ts': `import { root } from './root'\nconst i18n = { loader(f: unknown) { return this } }\nexport const t = i18n.loader(() => 'en')\nexport const q = root.lets('GET', '/q').loader(() => 1).action()\n`,
       'src/blob.ts': 'GIF89a\u0000\u0001binary',
     }
     for (const [f, text] of Object.entries(files)) {
@@ -50,6 +51,15 @@ describe('chaincut CLI', () => {
     expect(r.stdout).not.toContain('CLI_SECRET')
     expect(r.stdout).toMatch(/cut\s+line 4\s+\.loader\(…\)/)
     expect(r.stdout).toMatch(/import\s+line 2\s+\{ db \} from '\.\/db\.server'/)
+  })
+
+  it('inspect lists each .loader left alone with the reason it is not a chain', async () => {
+    const r = await cli(['inspect', 'src/lookalike.ts', '--client'], dir)
+    expect(r.code).toBe(0)
+    // the look-alike stays byte-for-byte; the chain's loader is cut
+    expect(r.stdout).toContain("i18n.loader(() => 'en')")
+    expect(r.stdout).toContain(".loader().action()")
+    expect(r.stdout).toMatch(/kept\s+line 3\s+\.loader\s+not a chain: an object literal/)
   })
 
   it('inspect --server keeps the loader', async () => {

@@ -59,7 +59,8 @@ export function resolveFamilies(options: ChaincutOptions): ChainFamily[] {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 /** A method call or member access by that name: `.lets`, `?.lets`, `['lets']` (refused later, but seen). */
-const method = (name: string) => `(?:\\.\\s*|\\[\\s*['"\`])${escape(name)}\\b`
+/** A method name for the filter; all of them are joined behind one `.`/`['` prefix (one alternation, not one per name). */
+const method = (name: string) => '\0' + name
 
 const defaults = new Map<string, Config>()
 
@@ -163,13 +164,17 @@ function buildConfig(options: ChaincutOptions): Config {
   // a cut method destructured off a value (`const { loader } = base`) is analysed too
   for (const side of ['client', 'server'] as const) {
     const names = [...cutNames[side].keys()].sort().map(escape)
-    if (names.length) hints[side].add(`\\{[^{}]*\\b(?:${names.join('|')})\\b[^{}]*\\}\\s*=`)
+    if (names.length) hints[side].add(`\\{[^{}=]{0,240}\\b(?:${names.join('|')})\\b[^{}=]{0,240}\\}\\s*=`)
   }
 
   const codeFilter = {} as Record<Side, RegExp>
   const mayContainChain = {} as Config['mayContainChain']
   for (const side of ['client', 'server'] as const) {
-    const parts = [...hints[side]].sort()
+    const all = [...hints[side]].sort()
+    const methods = all.filter((h) => h.startsWith('\0')).map((h) => escape(h.slice(1)))
+    const parts = all.filter((h) => !h.startsWith('\0'))
+    // a call or read of a method by that name: `.loader`, `?.loader`, `['loader']` (refused later, but seen)
+    if (methods.length) parts.unshift(`(?:\\.\\s*|\\[\\s*['"\`])(?:${methods.join('|')})\\b`)
     // a module with none of these cannot hold a chain worth cutting on this side
     codeFilter[side] = parts.length ? new RegExp(parts.join('|')) : /(?!)/
     const re = codeFilter[side]
