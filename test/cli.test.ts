@@ -84,7 +84,7 @@ describe('chaincut CLI', () => {
     expect(r.stdout).toMatch(/src\/broken\.ts:2:\d+\s+cannot parse/)
     expect(r.stdout).toMatch(/src\/blob\.ts\s+a binary file/)
     expect(r.stdout).not.toContain('src/ideas.ts')
-    expect(r.stdout).toMatch(/8 files checked for both sides: 4 errors/)
+    expect(r.stdout).toMatch(/9 files checked for both sides: 4 errors/)
   })
 
   describe('check never lets a guard violation go unreported', () => {
