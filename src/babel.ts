@@ -14,6 +14,7 @@ import { createSyncFn } from 'synckit'
 import { resolveConfig } from './core/config.js'
 import { validateOptions } from './core/options.js'
 import { formatViolation, violationAt } from './guard.js'
+import { runtimeSource } from './guard-imports.js'
 import { idFilter } from './id-filter.js'
 import { BuildReport } from './report.js'
 import type { BabelWorkerResult } from './babel-worker.js'
@@ -155,25 +156,6 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
     },
     visitor: {},
   }
-}
-
-/** The source of a static import or re-export that stays at run time (not `import type`), if `node` is one. */
-function runtimeSource(node: any): { value: string; loc?: unknown } | null {
-  const source = node?.source
-  if (!source || typeof source.value !== 'string') return null
-  if (node.type === 'ImportDeclaration') {
-    if (node.importKind === 'type' || node.importKind === 'typeof') return null
-    const specifiers = node.specifiers ?? []
-    if (specifiers.length && specifiers.every((s: any) => s.importKind === 'type' || s.importKind === 'typeof')) return null
-    return source
-  }
-  if (node.type === 'ExportNamedDeclaration' || node.type === 'ExportAllDeclaration') {
-    if (node.exportKind === 'type') return null
-    const specifiers = node.specifiers ?? []
-    if (specifiers.length && specifiers.every((s: any) => s.exportKind === 'type')) return null
-    return source
-  }
-  return null
 }
 
 /** Parses chaincut's output as Babel parsed the file (same parser plugins and source type), with Babel's own parser. */
