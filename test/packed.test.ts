@@ -50,6 +50,18 @@ const babelOut = babel.transformSync("import { Point0 } from '@point0/core'\\nex
   filename: '/app/b.ts', babelrc: false, configFile: false, caller: { name: 'metro', platform: 'ios' }, plugins: ['chaincut/babel'],
 })
 out.babel = { type: typeof babelEntry.default, required: typeof (required.default ?? required), code: babelOut.code }
+// chaincut/next and chaincut/loader (Next and Turbopack load them by name)
+const nextEntry = await import('chaincut/next')
+const nextConfig = nextEntry.withChaincut({ reactStrictMode: true })
+const loaderEntry = createRequire(import.meta.url)('chaincut/loader')
+out.next = {
+  withChaincut: typeof nextEntry.withChaincut,
+  default: nextEntry.default === nextEntry.withChaincut,
+  rules: Object.keys(nextConfig.turbopack.rules),
+  loaders: nextConfig.turbopack.rules[nextEntry.TURBOPACK_GLOB].map((r) => r.loaders[0].loader + ':' + r.loaders[0].options.side),
+  webpack: typeof nextConfig.webpack,
+  loader: typeof (loaderEntry.default ?? loaderEntry),
+}
 console.log(JSON.stringify(out))
 `
 
@@ -139,6 +151,17 @@ console.log(JSON.stringify({ name: plugin.name, keys: Object.keys(plugin).sort()
     expect(result.babel.required).toBe('function')
     expect(result.babel.code).toContain('.loader()')
     expect(result.babel.code).not.toContain('PACKED_BABEL_SECRET')
+  })
+
+  it('loads chaincut/next (withChaincut) and chaincut/loader (by require, as loader runners load it)', () => {
+    expect(result.next).toEqual({
+      withChaincut: 'function',
+      default: true,
+      rules: ['*.{js,jsx,ts,tsx,mjs,mts,cjs,cts}'],
+      loaders: ['chaincut/loader:client', 'chaincut/loader:server'],
+      webpack: 'function',
+      loader: 'function',
+    })
   })
 
   it('asks Rollup users for side', () => {
