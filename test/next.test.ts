@@ -27,7 +27,19 @@ const files: Record<string, string> = {
   'package.json': JSON.stringify({ name: 'chaincut-next-app', private: true }),
   'next.config.ts': `import { withChaincut } from 'chaincut/next'
 
-export default withChaincut({ typescript: { ignoreBuildErrors: true } }, { report: false })
+// '#builder' is an alias only the bundler knows: chaincut follows the TailorKit builder through it
+// with Turbopack's resolver (the loader's getResolve) or webpack's
+export default withChaincut(
+  {
+    typescript: { ignoreBuildErrors: true },
+    turbopack: { resolveAlias: { '#builder': './lib/builder.ts' } },
+    webpack(config: any) {
+      config.resolve.alias = { ...config.resolve.alias, '#builder': __dirname + '/lib/builder.ts' }
+      return config
+    },
+  },
+  { report: false },
+)
 `,
   // a stand-in TailorKit runtime: .handler(fn) keeps fn so the route can run it
   'node_modules/tailorkit/package.json': JSON.stringify({ name: 'tailorkit', version: '1.0.0', type: 'module', main: 'index.js' }),
@@ -44,10 +56,11 @@ export function createActions() { return builder([]) }
   'lib/db.server.ts': `export const db = { url: 'NEXT_DB_URL_hunter3' }
 export async function hashNextPassword(value: string) { return 'hashed:' + value.length }
 `,
-  'lib/actions.ts': `import { createActions } from 'tailorkit'
+  'lib/builder.ts': `import { createActions } from 'tailorkit'
+export const action = createActions()
+`,
+  'lib/actions.ts': `import { action } from '#builder'
 import { db, hashNextPassword } from './db.server'
-
-const action = createActions()
 
 export const messageActions = {
   send: action
@@ -177,6 +190,12 @@ for (const bundler of ['turbopack', 'webpack'] as const) {
       expect(chunks.some(([, text]) => /\.handler\(\)/.test(text) && text.includes('text:"string"'))).toBe(true)
     })
 
+    it('follows the builder through the alias only the bundler knows (no fail-safe warning)', () => {
+      // the loader's warnings are printed in the Turbopack build's log
+      expect(log).not.toContain('W_UNRESOLVED_HEAD')
+      expect(log).not.toContain('[chaincut]')
+    })
+
     it('leaves no handler body, secret or server-only module in .next/static', () => {
       for (const [file, text] of Object.entries(staticFiles)) {
         for (const secret of SECRETS) expect(text, `${secret} in ${file}`).not.toContain(secret)
@@ -198,3 +217,38 @@ for (const bundler of ['turbopack', 'webpack'] as const) {
     })
   })
 }
+
+describe('Next.js 16 with withChaincut: the import guard stops the build', () => {
+  const dirs: string[] = []
+  afterAll(() => {
+    if (!process.env.KEEP_TMP) for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  })
+
+  for (const bundler of ['turbopack', 'webpack'] as const) {
+    it(`fails ${bundler === 'webpack' ? 'next build --webpack' : 'the Turbopack build'} when a client component keeps a server-only import`, async () => {
+      const dir = mkdtempSync(join(ROOT, '.tmp', `next-guard-${bundler}-`))
+      dirs.push(dir)
+      const leaking = {
+        ...files,
+        'app/widget.tsx': `'use client'
+import { db } from '../lib/db.server'
+
+export function Widget() {
+  return <p>{db.url.length}</p>
+}
+`,
+      }
+      for (const [file, text] of Object.entries(leaking)) {
+        mkdirSync(dirname(join(dir, file)), { recursive: true })
+        writeFileSync(join(dir, file), text)
+      }
+      symlinkSync(ROOT, join(dir, 'node_modules/chaincut'))
+      const error = await nextBuild(dir, bundler).then(
+        () => null,
+        (e: Error & { stdout?: string; stderr?: string }) => `${e.message}\n${e.stdout}\n${e.stderr}`,
+      )
+      expect(error).not.toBeNull()
+      expect(error).toContain('imports server-only module "../lib/db.server" into the client build')
+    }, 300_000)
+  }
+})
