@@ -39,6 +39,8 @@ function babelOptions(file: string, ext: string, pluginOptions: Record<string, u
     configFile: false,
     retainLines: false,
     sourceMaps: true,
+    // plain code frames: Babel colours them wherever it thinks the terminal can (CI=true does)
+    highlightCode: false,
     plugins: [['@babel/plugin-syntax-typescript', { isTSX: /tsx$/.test(ext) }], pluginOptions ? [PLUGIN, pluginOptions] : PLUGIN],
     ...extra,
   }
