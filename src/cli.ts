@@ -218,7 +218,7 @@ function summarize(report: ModuleReport | null, paint: Paint): string {
   return lines.join('\n')
 }
 
-/** SPEC 7.2 for a single file outside a bundler: surviving imports of guarded modules. */
+/** the import guard for a single file outside a bundler: surviving imports of guarded modules. */
 function guardImports(code: string, file: string, side: Side, options: ChaincutOptions): GuardViolation[] {
   const config = resolveConfig(options)
   const guard = side === 'client' ? config.isServerOnly : config.isClientOnly

@@ -1,5 +1,5 @@
 /**
- * SPEC 7.2 by specifier for the entries that see one file and not the bundle's graph
+ * the import guard by specifier (README "Import guard") for the entries that see one file and not the bundle's graph
  * (Babel, the webpack-style loader under Turbopack): the static imports and re-exports
  * that survive the cut, checked against the guard's matchers.
  */

@@ -1,5 +1,5 @@
 /**
- * The import guard (SPEC 7.2): in the client build, an import that survives
+ * The import guard (README "Import guard"): in the client build, an import that survives
  * cutting and pruning and reaches a server-only module fails the build —
  * naming the importer and the line of the import, the denied module and the
  * rule that denied it, the chain of importers from the entry, and a hint.
@@ -24,7 +24,7 @@ export type GuardMatcher = ((source: string) => string | null) & {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 
 /**
- * SPEC 7.2: a module is server-only when its path matches `*.server.*` or sits
+ * README "Import guard": a module is server-only when its path matches `*.server.*` or sits
  * in a `.server/` folder, or it matches a `serverOnly` pattern (a package
  * name, a glob or a RegExp). Returns the rule that matched, or null.
  *

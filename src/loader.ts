@@ -49,7 +49,7 @@ function prepare(raw: unknown) {
   return found
 }
 
-/** SPEC 6 for a loader: the `target` of the compilation (webpack, Rspack; Turbopack's is not documented). */
+/** sides for a loader (README "Install"): the `target` of the compilation (webpack, Rspack; Turbopack's is not documented). */
 export function sideFromTarget(target: string | undefined): Side | null {
   if (!target) return null
   if (/^(node|async-node|electron-main)/.test(target)) return 'server'
@@ -119,7 +119,7 @@ async function run(context: LoaderContextLike, code: string): Promise<{ code: st
   const output = result?.code ?? code
   if (result) for (const dependency of result.report.dependencies) context.addDependency?.(dependency)
 
-  // SPEC 7.2 by specifier on what survived (this loader sees one file, not the graph)
+  // the import guard by specifier (README "Import guard") on what survived (this loader sees one file, not the graph)
   const guard = side === 'client' ? config.isServerOnly : config.isClientOnly
   if (!guard(id)) {
     const found = firstGuardedImport(output, id, guard)

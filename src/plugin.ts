@@ -1,6 +1,6 @@
 /**
  * The unplugin factory: one plugin for every bundler. Filters, side
- * detection (SPEC 6), the bundler's resolver for cross-module lookups, the
+ * detection (README "Install", sides), the bundler's resolver for cross-module lookups, the
  * per-build cache and the report live here; the work is in `core/`.
  */
 import { dirname } from 'node:path'
@@ -20,7 +20,7 @@ const DEFAULT_EXCLUDE = [/[\\/]node_modules[\\/]/, /^\0/, /^virtual:/]
 const list = (p: ServerOnlyPattern | ServerOnlyPattern[] | undefined) => (p === undefined ? undefined : Array.isArray(p) ? p : [p])
 
 /**
- * SPEC 6 for webpack and Rspack: the compiler's `target` — `web*` (and the
+ * sides for webpack and Rspack (README "Install"): the compiler's `target` — `web*` (and the
  * other browser-like targets) is the client, `node*`/`async-node*` (and
  * `electron-main`) the server. Without a target the bundlers build for the
  * web; with only `browserslist`/`es*` targets, the platform the compiler
@@ -35,7 +35,7 @@ function compilerSide(compiler: any): { side: Side; targets: string } {
   return { side: 'client', targets: targets.join(', ') || 'web' }
 }
 
-/** SPEC 6: which side this module is compiled for, asked of the bundler each time (never cached across environments). */
+/** sides (README "Install"): which side this module is compiled for, asked of the bundler each time (never cached across environments). */
 function detectSide(
   context: any,
   meta: UnpluginContextMeta,
@@ -89,7 +89,7 @@ const LOOKUP = 'chaincutLookup'
 
 /**
  * The bundler's own resolver for cross-module head lookups, so aliases, extensions
- * and conditions configured in that bundler apply (SPEC 2). `undefined` falls back
+ * and conditions configured in that bundler apply (README "Options"). `undefined` falls back
  * to Node-style resolution with tsconfig `paths`.
  */
 function bundlerResolver(context: any, meta: UnpluginContextMeta): Resolver | undefined {
@@ -158,10 +158,10 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
   // at config time, before anything reads them: a mistake in the options never fails open
   validateOptions(options)
   const config = resolveConfig(options)
-  // SPEC 7.2 by path: ids that may be guarded, from the same compiled matchers; null (a custom
+  // the import guard by path (README "Import guard"): ids that may be guarded, from the same compiled matchers; null (a custom
   // glob or RegExp, which no prefilter can stand for) checks every id
   const guardedPath = guardPrefilter(config.isServerOnly, config.isClientOnly)
-  // SPEC 6: Rollup and Rolldown builds do not say which side they are; fail at config time, not mid-build
+  // sides (README "Install"): Rollup and Rolldown builds do not say which side they are; fail at config time, not mid-build
   if ((meta.framework === 'rollup' || meta.framework === 'rolldown') && !options.side) {
     throw new Error(
       `[chaincut] ${meta.framework} does not say which bundle it builds: pass chaincut({ side: 'client' }) in the browser build's plugins and chaincut({ side: 'server' }) in the server build's`,
@@ -263,7 +263,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
 
   /**
    * webpack and Rspack: remember the compilation (for the importer chain), and catch a
-   * server-only file reached through an alias (SPEC 7.2 by path) where its resolution is
+   * server-only file reached through an alias (the import guard by path, README "Import guard") where its resolution is
    * known with the import and its issuer (Rspack's module graph cannot be read while built).
    */
   function webpackLike(compiler: any) {
@@ -320,7 +320,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
   }
 
   /**
-   * SPEC 7.3: the original text of a transformed module → its output. Rollup embeds a
+   * README "How it decides", source maps: the original text of a transformed module → its output. Rollup embeds a
    * module's original text in the bundle's map (not the transform map's `sourcesContent`,
    * which chaincut blanks), so the cut code is blanked again in the written maps.
    */
@@ -364,7 +364,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
       outputs.clear()
     },
 
-    // SPEC 7.2, by specifier: only imports that survived cutting reach the resolver.
+    // the import guard by specifier (README "Import guard"): only imports that survived cutting reach the resolver.
     // esbuild has its own below: its `build.resolve` (chaincut's head lookups) runs every
     // plugin's `onResolve`, and only a native callback sees the lookup's `pluginData`.
     resolveId:
@@ -379,7 +379,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
             return null
           },
 
-    // SPEC 7.2, by path: a server-only file reached through an alias
+    // the import guard by path (README "Import guard"): a server-only file reached through an alias
     // (webpack and Rspack: at `afterResolve`, where the import is known, see `webpackLike`)
     load: webpackFamily ? undefined : {
       ...(guardedPath ? { filter: { id: guardedPath } } : {}),
@@ -488,7 +488,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
       },
     } as any,
     bun: {
-      // SPEC 7.2 by specifier, as for esbuild: unplugin's `resolveId` would also see chaincut's own
+      // the import guard by specifier (README "Import guard"), as for esbuild: unplugin's `resolveId` would also see chaincut's own
       // lookups once Bun implements `build.resolve`; only a native callback sees their `pluginData`
       setup(build: any) {
         build.onStart?.(() => {

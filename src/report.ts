@@ -1,5 +1,5 @@
 /**
- * The build report (SPEC 7.4): per module what was cut and removed, and after
+ * The build report (README "Report"): per module what was cut and removed, and after
  * a build one summary table per environment; optionally the JSON.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'

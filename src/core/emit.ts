@@ -1,7 +1,7 @@
 /**
  * Text edits over the original source with magic-string: untouched text stays
  * byte-identical and the source map is exact. In the client build the cut and
- * removed ranges are also blanked in the map's `sourcesContent` (SPEC 7.3).
+ * removed ranges are also blanked in the map's `sourcesContent` (README "How it decides", source maps).
  */
 import MagicString from 'magic-string'
 import type * as t from '@babel/types'

@@ -4,7 +4,7 @@ import { ChaincutError, codeFrame } from './errors.js'
 
 export type Dialect = 'ts' | 'tsx' | 'jsx' | 'js'
 
-/** SPEC 6: the dialect follows the extension, as tsc and Vite do. */
+/** sides (README "Install"): the dialect follows the extension, as tsc and Vite do. */
 export function dialectOf(id: string): Dialect {
   const file = cleanId(id)
   if (/\.[cm]?tsx$/.test(file)) return 'tsx'

@@ -5,7 +5,7 @@ export interface TailorkitPresetOptions {
   cutSchemas?: boolean
 }
 
-/** The TailorKit preset (SPEC 3.2, 4.2). */
+/** The TailorKit preset (README "Before and after", TailorKit). */
 export function tailorkit(options: TailorkitPresetOptions = {}): ChainFamily {
   // the contract (input, output, context) stays on both sides unless cutSchemas
   const segments: Record<string, SegmentRule> = {
