@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 // in your app: import chaincut from 'chaincut/vite'
 import chaincut from '../dist/vite.js'
+// in your app: import { point0 } from 'chaincut'
+import { point0 } from '../dist/index.js'
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
@@ -17,7 +19,9 @@ export default defineConfig(({ mode, isSsrBuild }) => ({
     ],
   },
   // `--mode without-chaincut` builds the same app without the plugin, to see what it prevents.
-  plugins: mode === 'without-chaincut' ? [] : [chaincut({ report: true })],
+  // The playground has no point0 engine (no `Engine.create({ ssr })` for chaincut to read), and its
+  // pages do not server-render: said here, so the server build cuts their render functions.
+  plugins: mode === 'without-chaincut' ? [] : [chaincut({ report: true, presets: [point0({ ssr: false }), 'tailorkit'] })],
   build: {
     outDir: isSsrBuild ? 'dist/server' : 'dist/client',
     sourcemap: !isSsrBuild,

@@ -36,6 +36,8 @@ Options:
   --preset <names>    chain families, comma-separated: point0,tailorkit (default: the
                       vite.config's chaincut() options, else both)
   --ssr               point0 points server-render (point0({ ssr: true }))
+  --no-ssr            point0 points do not server-render (point0({ ssr: false }));
+                      without either, read from the app's Engine.create({ ssr })
   --cut-schemas       TailorKit: also cut .input/.output on the client
   --server-only <p>   extra server-only module pattern (repeatable; /re/ for a RegExp)
   --config <file>     read chaincut() options from this Vite config (default: vite.config.*
@@ -60,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
         server: { type: 'boolean' },
         preset: { type: 'string' },
         ssr: { type: 'boolean' },
+        'no-ssr': { type: 'boolean' },
         'cut-schemas': { type: 'boolean' },
         'server-only': { type: 'string', multiple: true },
         config: { type: 'string' },
@@ -128,12 +131,13 @@ async function loadOptions(values: Record<string, unknown>): Promise<ChaincutOpt
     if (file) options = (await optionsFromViteConfig(resolve(file))) ?? {}
   }
   const presetNames = values.preset ? String(values.preset).split(',').map((s) => s.trim()).filter(Boolean) : null
-  if (presetNames || values.ssr || values['cut-schemas']) {
+  if (values.ssr && values['no-ssr']) throw new Error('--ssr and --no-ssr contradict each other: give one')
+  if (presetNames || values.ssr || values['no-ssr'] || values['cut-schemas']) {
     const names = presetNames ?? ['point0', 'tailorkit']
     options = {
       ...options,
       presets: names.map((name) => {
-        if (name === 'point0') return values.ssr ? point0({ ssr: true }) : point0()
+        if (name === 'point0') return values.ssr ? point0({ ssr: true }) : values['no-ssr'] ? point0({ ssr: false }) : point0()
         if (name === 'tailorkit') return values['cut-schemas'] ? tailorkit({ cutSchemas: true }) : tailorkit()
         throw new Error(`unknown preset "${name}" (known: point0, tailorkit)`)
       }),
@@ -208,6 +212,9 @@ function summarize(report: ModuleReport | null, paint: Paint): string {
   const lines: string[] = [paint('bold', '// what chaincut did')]
   if (!report.cuts.length && !report.desugared.length && !report.removedImports.length && !report.removedDeclarations.length) {
     lines.push(paint('dim', '//   nothing to cut on this side'))
+  }
+  if (report.serverRendering) {
+    lines.push(`//   ${paint('dim', `point0 points ${report.serverRendering.ssr ? 'server-render' : 'do not server-render'} (read from ${report.serverRendering.from})`)}`)
   }
   for (const d of report.desugared) lines.push(`//   ${paint('cyan', 'desugar')}  line ${d.line}  lets.${d.type}() → lets('${d.type}', '${d.name}', …)`)
   for (const c of report.cuts) lines.push(`//   ${paint('yellow', 'cut')}      line ${c.line}  .${c.method}(…)  ${paint('dim', `${c.family} ${c.rule}`)}`)

@@ -62,8 +62,18 @@ export interface PointsSpec {
   verbType: string
   /** Rewrite `X.lets.<type>(args)` to `X.lets('<type>', '<name>', args)`. */
   desugar: boolean
-  /** Whether points server-render by default (point0's `ssr` option). */
-  ssr: boolean
+  /**
+   * Whether points server-render by default (point0's `ssr` option). Left out: read from the
+   * app's engine (`engine`) when the server build would cut a render method; when that cannot
+   * be read either, the finding `E_SSR_UNKNOWN`. Left out without `engine`: false.
+   */
+  ssr?: boolean
+  /**
+   * Where the app sets server rendering: a call `<import>.<method>({ ssr, server: { ssr }, ... })`
+   * of a binding imported from `from` (point0: `Engine.create` from `@point0/engine`), read as
+   * point0's engine reads it.
+   */
+  engine?: { import: string; from: string | string[]; method: string }
   /** `.ssr(false)` / `.ssr({ enabled: false })` turns server rendering off point-wide. */
   ssrMethod?: string
   /** Render methods after `.clientOnly()` are not server-rendered (positional). */
@@ -172,6 +182,8 @@ export interface ModuleReport {
   findings: Finding[]
   /** Calls and reads of cut methods left alone because they are proven not chains, with the reason. */
   notChains: Array<{ method: string; reason: string; line: number; column: number }>
+  /** How the server build decided that point0 points server-render, when it read the app's engine: the value and where it was read. */
+  serverRendering?: { ssr: boolean; from: string }
   /** Other modules read to follow this module's chain heads (a change to one re-transforms it). */
   dependencies: string[]
   /** Milliseconds spent transforming this module. */

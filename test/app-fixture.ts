@@ -65,6 +65,13 @@ export function createTailorKit({ actions }) { return { actions, handler: () => 
 const schema = () => new Proxy(function () {}, { get: (_, p) => (p === 'parse' ? (v) => v : () => schema()), apply: () => schema() })
 export const z = schema()
 `,
+  // a point0 app: its package.json names the engine, and its engine says pages are not
+  // server-rendered, so chaincut cuts render methods from the server build (read from here)
+  'package.json': JSON.stringify({ name: 'chaincut-app-fixture', private: true, dependencies: { '@point0/core': '*', '@point0/engine': '*' } }, null, 2),
+  'src/engine.ts': `
+import { Engine } from '@point0/engine'
+export const engine = Engine.create({ ssr: false, server: { scope: 'root' }, client: { scope: 'root' } })
+`,
   'src/lib/root.ts': `
 import { Point0 } from '@point0/core'
 export const root = Point0.lets.root('main').serverUrl('http://localhost').root()

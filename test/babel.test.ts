@@ -14,7 +14,7 @@ import _generate from '@babel/generator'
 import { parse } from '@babel/parser'
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { transform } from '../src/index.js'
+import { point0, transform } from '../src/index.js'
 import { sideFromCaller } from '../dist/babel.js'
 import { caseOptions, loadFixtures } from './helpers.js'
 
@@ -116,8 +116,9 @@ describe('chaincut/babel on the fixtures (@babel/core, TypeScript syntax only)',
 describe('chaincut/babel: the side', () => {
   const file = join(import.meta.dirname, '../fixtures/point0/client-loader-cut-on-server-but-boolean-kept/input.tsx')
   const code = readFileSync(file, 'utf8')
+  // the fixture's app does not server-render (its case.json says so: there is no engine to read it from)
   const run = (caller: Record<string, unknown> | undefined, options?: Record<string, unknown>) =>
-    transformSync(code, { ...babelOptions(file, '.tsx', { report: false, ...options }), caller: caller as any })!.code!
+    transformSync(code, { ...babelOptions(file, '.tsx', { report: false, presets: [point0({ ssr: false }), 'tailorkit'], ...options }), caller: caller as any })!.code!
 
   it('reads Babel callers: Metro/Expo/Next isServer, babel-loader target, platform', () => {
     expect(sideFromCaller({ name: 'metro', platform: 'ios' })).toEqual(expect.objectContaining({ side: 'client' }))

@@ -92,6 +92,9 @@ export const Point0 = { lets: () => chain }
 export const home = Point0.lets('page', 'home', '/').loader(() => '${SERVER_ONLY}').clientLoader(() => '${CLIENT_ONLY}').page(() => 'home')
 console.log(JSON.stringify({ loaded: 'entry' }))
 `,
+    // the app's engine: no server rendering, so the server build cuts `.page(...)` (chaincut reads it here)
+    'package.json': JSON.stringify({ name: 'chaincut-bun-sides', private: true, dependencies: { '@point0/engine': '*' } }),
+    'src/engine.ts': `import { Engine } from '@point0/engine'\nexport const engine = Engine.create({ ssr: false })\n`,
     'src/secrets.server.ts': `export const apiKey = 'BUN_GUARD_SECRET'\n`,
     'src/leak.ts': `import { apiKey } from './secrets.server'\nexport const leaked = () => apiKey\n`,
     'src/leak-alias.ts': `import { apiKey } from '#secrets'\nexport const leaked = () => apiKey\n`,

@@ -26,6 +26,9 @@ const files: Record<string, string> = {
   'src/entry.js': `import { Point0 } from '@point0/core'
 export const home = Point0.lets('page', 'home', '/').loader(() => '${SERVER_ONLY}').clientLoader(() => '${CLIENT_ONLY}').page(() => 'home')
 `,
+  // the app's engine: no server rendering, so the server build cuts `.page(...)` (chaincut reads it here)
+  'package.json': JSON.stringify({ name: 'chaincut-sides', private: true, dependencies: { '@point0/engine': '*' } }),
+  'src/engine.js': `import { Engine } from '@point0/engine'\nexport const engine = Engine.create({ ssr: false })\n`,
   'src/secrets.server.js': `export const apiKey = 'GUARD_SECRET_KEY'\n`,
   // kept code imports a server-only module: by specifier, and through an alias that hides the name
   'src/leak.js': `import { apiKey } from './secrets.server'\nexport const leaked = () => apiKey\n`,

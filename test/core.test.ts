@@ -4,7 +4,7 @@
  */
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
 import { describe, expect, it } from 'vitest'
-import { ChaincutError, transform } from '../src/index.js'
+import { ChaincutError, point0, transform } from '../src/index.js'
 import { pointName } from '../src/core/cut.js'
 import { guardMatcher } from '../src/guard.js'
 import { parseModule } from '../src/core/parse.js'
@@ -160,7 +160,8 @@ describe('exported bindings used by cut code (SPEC 7.1)', () => {
 describe('the server build never fails on an unprovable cut', () => {
   it('keeps building when an exported component is passed to a render method cut on the server', async () => {
     const code = `import { Point0 } from '@point0/core'\nconst root = Point0.lets('root', 'main').root()\nexport function IdeaView() { return 'view' }\nexport const ideaPage = root.lets.page('/idea').page(IdeaView)\n`
-    const server = await transform(code, '/app/idea.tsx', { side: 'server' })
+    // an app that does not server-render (said in the preset: there is no engine here to read it from)
+    const server = await transform(code, '/app/idea.tsx', { side: 'server', presets: [point0({ ssr: false }), 'tailorkit'] })
     expect(server!.code).toContain(".page()")
     // the component is exported (it ships anyway) and keeps nothing client-only alive: no finding
     expect(server!.report.findings).toEqual([])

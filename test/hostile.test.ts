@@ -114,7 +114,7 @@ describe('size', () => {
     const parseMs = performance.now() - parseStarted
     const limit = 120_000
     const client = await guard.run(code, id, { side: 'client' }, limit)
-    const server = await guard.run(code, id, { side: 'server' }, limit)
+    const server = await guard.run(code, id, { side: 'server', ssr: false }, limit)
     console.log(`[hostile] ${(code.length / 1024 / 1024).toFixed(1)} MB, ${n} points × 2: @babel/parser ${parseMs.toFixed(0)} ms, client ${client.ms.toFixed(0)} ms, server ${server.ms.toFixed(0)} ms`)
     expect(client.kind).toBe('ok')
     expect(server.kind).toBe('ok')
@@ -144,7 +144,7 @@ describe('size', () => {
     code += '.action()\n'
     const id = '/app/long.ts'
     const client = await guard.run(code, id, { side: 'client' }, 60_000)
-    const server = await guard.run(code, id, { side: 'server' }, 60_000)
+    const server = await guard.run(code, id, { side: 'server', ssr: false }, 60_000)
     expect(client.kind === 'ok' && server.kind === 'ok').toBe(true)
     if (client.kind !== 'ok' || server.kind !== 'ok') return
     expect(client.cuts).toBe(2_500)
@@ -261,7 +261,7 @@ describe('text encodings', () => {
         `export const 𝒴Page = root.lets('page', '𝒴', '/𝒴/😀').loader().page(() => ℌelper('見る 👀'))\n` +
         `export const ünïcödeAction = root.lets('action', 'ünïcöde', 'POST', '/ü').body().action()\n`,
     )
-    const server = await guard.run(code, id, { side: 'server' }, SMALL)
+    const server = await guard.run(code, id, { side: 'server', ssr: false }, SMALL)
     expect(server.kind === 'ok' && server.code).toBe(
       `import { Point0 } from '@point0/core'\n` +
         `import { 𝒟b, café } from './db'\n` +
@@ -291,7 +291,7 @@ describe('text encodings', () => {
     const code = '\uFEFF' + lines.join('\r\n') + '\r\n'
     const id = '/app/bom.ts'
     for (const side of SIDES) {
-      const r = await guard.run(code, id, { side }, SMALL)
+      const r = await guard.run(code, id, { side, ssr: false }, SMALL)
       expect(r.kind).toBe('ok')
       if (r.kind !== 'ok') return
       const out = r.code!
@@ -324,7 +324,7 @@ describe('text encodings', () => {
         `export const a = root.lets('GET', '/x')\n  .loader()\n  .tag('kept\u2028tag')\n  .action()\n` +
         `export const after = 'still\u2029here'\n`,
     )
-    const server = await guard.run(code, id, { side: 'server' }, SMALL)
+    const server = await guard.run(code, id, { side: 'server', ssr: false }, SMALL)
     expect(server.kind === 'ok' ? server.code : server).toBeNull()
     await expectOutputOrChaincutError(client, code, id, { side: 'client' })
   })

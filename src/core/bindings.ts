@@ -8,6 +8,7 @@ import { dirname } from 'node:path'
 import { ResolverFactory } from 'oxc-resolver'
 import type { File } from '@babel/types'
 import type { Resolver } from '../types.js'
+import type { EngineScan } from './engine.js'
 import { parseModule } from './parse.js'
 import { walk, type WalkOptions, type WalkResult } from './scope.js'
 
@@ -51,6 +52,9 @@ export class ModuleCache {
   /** Resolved imports of this build (`folder \0 source` → file); cleared whenever any file changes. */
   readonly resolutions = new Map<string, Promise<string | null>>()
 
+  /** The app scans for the engine's server rendering (`core/engine.ts`), by app: one per build, revalidated by the files they read it from. */
+  readonly engineScans = new Map<string, Promise<EngineScan>>()
+
   async get(
     file: string,
     options: WalkOptions,
@@ -88,6 +92,7 @@ export class ModuleCache {
   clear(): void {
     this.entries.clear()
     this.resolutions.clear()
+    this.engineScans.clear()
     for (const child of this.children.values()) child.resolutions.clear()
   }
 

@@ -1281,7 +1281,7 @@ export class Classifier {
     for (const { family, rule } of rules) {
       const r = rule as SideRule
       if (typeof r === 'object' && 'rule' in r && r.pointTypes) conditions.push(`\`.${method}\` is cut only on ${family.name} ${r.pointTypes.join('/')} points`)
-      else if (typeof r === 'object' && 'rule' in r && r.unlessServerRendered && family.points?.ssr) conditions.push(`\`.${method}\` is cut only on ${family.name} points that do not server-render`)
+      else if (typeof r === 'object' && 'rule' in r && r.unlessServerRendered && (family.points?.ssr ?? !!family.points?.engine)) conditions.push(`\`.${method}\` is cut only on ${family.name} points that do not server-render`)
       else return null
     }
     return conditions.length ? conditions.join('; ') : null

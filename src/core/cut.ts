@@ -5,7 +5,7 @@
  */
 import type * as t from '@babel/types'
 import { basename, dirname } from 'node:path'
-import type { CutRule, Finding, Side, SideRule } from '../types.js'
+import type { ChainFamily, CutRule, Finding, Side, SideRule } from '../types.js'
 import type { ChainSegment, RecognisedChain } from './chains.js'
 import { isLineBreak, listRemovalRanges, type Edit } from './emit.js'
 import { unwrap } from './scope.js'
@@ -146,11 +146,16 @@ export function pointName(variable: string | null, type: string, file: string, e
 
 const quote = (s: string) => "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n') + "'"
 
+/** Whether a family's points server-render by default: its `points.ssr`, else false. */
+export const declaredServerRendering = (family: ChainFamily) => family.points?.ssr ?? false
+
 export function cutChains(
   code: string,
   file: string,
   chains: RecognisedChain[],
   side: Side,
+  /** Whether a family's points server-render by default (the preset's `ssr`, or what the app's engine says). */
+  serverRenders: (family: ChainFamily) => boolean = declaredServerRendering,
 ): CutResult {
   const result: CutResult = { edits: [], cuts: [], desugared: [], findings: [] }
   const finding = (code_: string, node: t.Node, message: string, hint: string) =>
@@ -204,7 +209,7 @@ export function cutChains(
         continue
       }
 
-      const rule = ruleOf(entry, side, family.points?.ssr ?? false)
+      const rule = ruleOf(entry, side, serverRenders(family))
       if (rule === 'keep') continue
       const applied = applyRule(code, call, rule, (c, n, m, h) => finding(c, n, m, h), family.name, segment.name!)
       if (applied.length) {

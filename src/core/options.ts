@@ -30,7 +30,7 @@ const PLUGIN_KEYS = ['presets', 'chains', 'side', 'include', 'exclude', 'serverO
 const TRANSFORM_KEYS = [...PLUGIN_KEYS, 'resolve', 'readFile', 'onReport']
 const CHAIN_KEYS = ['name', 'heads', 'segments', 'closers', 'hints', 'containers', 'points']
 const CONTAINER_KEYS = ['import', 'from', 'property', 'anyChainCalling']
-const POINTS_KEYS = ['member', 'types', 'verbs', 'verbType', 'desugar', 'ssr', 'ssrMethod', 'clientOnlyMethod', 'extraSuffixes']
+const POINTS_KEYS = ['member', 'types', 'verbs', 'verbType', 'desugar', 'ssr', 'engine', 'ssrMethod', 'clientOnlyMethod', 'extraSuffixes']
 
 /**
  * Throws a `ChaincutOptionsError` for anything chaincut would not use as meant.
@@ -176,6 +176,14 @@ function checkPoints(path: string, points: unknown) {
     if (p[key] !== undefined && typeof p[key] !== 'boolean') fail(`${path}.${key}`, p[key], `${path}.${key} must be a boolean`)
   }
   for (const key of ['ssrMethod', 'clientOnlyMethod']) if (p[key] !== undefined) name(`${path}.${key}`, p[key])
+  if (p.engine !== undefined) {
+    if (!isObject(p.engine)) fail(`${path}.engine`, p.engine, `${path}.engine must be { import, from, method }`)
+    checkKeys(`${path}.engine`, p.engine, ['import', 'from', 'method'], 'key')
+    const engine = p.engine as Record<string, unknown>
+    name(`${path}.engine.import`, engine.import)
+    from(`${path}.engine.from`, engine.from)
+    name(`${path}.engine.method`, engine.method)
+  }
   if (p.extraSuffixes !== undefined) {
     if (!isObject(p.extraSuffixes)) fail(`${path}.extraSuffixes`, p.extraSuffixes, `${path}.extraSuffixes must be an object: point type → suffixes`)
     for (const [type, suffixes] of Object.entries(p.extraSuffixes)) strings(`${path}.extraSuffixes.${type}`, suffixes)

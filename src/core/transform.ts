@@ -1,11 +1,12 @@
 /**
  * The pipeline: filter → parse → walk → recognise chains → cut → prune → emit.
  */
-import type { Finding, ModuleReport, TransformOptions, TransformResult } from '../types.js'
+import type { ChainFamily, Finding, ModuleReport, TransformOptions, TransformResult } from '../types.js'
 import { analyzeModule, defaultResolve, ModuleCache } from './bindings.js'
 import { Classifier } from './chains.js'
 import { resolveConfig } from './config.js'
-import { cutChains } from './cut.js'
+import { cutChains, declaredServerRendering, ruleOf } from './cut.js'
+import { detectServerRendering } from './engine.js'
 import { ChaincutOptionsError, validateOptions } from './options.js'
 import { emit, normalizeEdits, type Edit } from './emit.js'
 import { ChaincutError, LineIndex } from './errors.js'
@@ -78,7 +79,35 @@ export async function transform(
     findings.push(finding)
   }
 
-  const cut = cutChains(code, file, chains, side)
+  // whether each points family server-renders: its `ssr`, else what the app's engine says — asked only
+  // when this side would cut a render method that server rendering keeps
+  const rendering = new Map<ChainFamily, boolean>()
+  let serverRendering: ModuleReport['serverRendering']
+  for (const chain of chains) {
+    for (const entry of chain.segments) {
+      const points = entry.family.points
+      if (!points || points.ssr !== undefined || !points.engine || rendering.has(entry.family)) continue
+      if (!entry.segment.call.arguments.length || ruleOf(entry, side, true) !== 'keep' || ruleOf(entry, side, false) === 'keep') continue
+      const found = await detectServerRendering(module, classifier.dependencies, points.engine, (f) => cache.get(f, config.walkOptions, options.readFile), cache)
+      if (found.ssr !== null) {
+        rendering.set(entry.family, found.ssr)
+        serverRendering = { ssr: found.ssr, from: found.from }
+        continue
+      }
+      // SSR broken without a word is what this is for: an error on the server too (a warning with onUnsafe: 'warn', then cut as point0's default)
+      rendering.set(entry.family, false)
+      const property = entry.segment.callee.property
+      addFinding({
+        level: config.onUnsafe,
+        code: 'E_SSR_UNKNOWN',
+        message: `chaincut cannot tell whether this ${entry.family.name} app server-renders, which decides whether .${entry.segment.name}(...) stays in the server bundle: ${found.reason}`,
+        hint: `say it in the preset: \`chaincut({ presets: [point0({ ssr: true }), 'tailorkit'] })\` if the app server-renders (\`Engine.create({ ssr: true })\`), \`point0({ ssr: false })\` if it does not`,
+        start: property.start!,
+        end: property.end!,
+      })
+    }
+  }
+  const cut = cutChains(code, file, chains, side, (family) => rendering.get(family) ?? declaredServerRendering(family))
   for (const f of cut.findings) addFinding({ ...f, level })
   const warnedBases = new Set<string>()
   for (const chain of chains) {
@@ -229,6 +258,7 @@ export async function transform(
     removedDeclarations: pruned.removedDeclarations.map((r) => ({ name: r.name, line: lines.position(r.start).line })),
     findings,
     notChains,
+    ...(serverRendering ? { serverRendering } : {}),
     dependencies: [...classifier.dependencies],
     time: 0,
   }

@@ -1,7 +1,11 @@
 import type { ChainFamily, SegmentRule } from '../types.js'
 
 export interface Point0PresetOptions {
-  /** Points server-render by default (point0's own `ssr` option). Default: false. */
+  /**
+   * Points server-render by default (point0's `Engine.create({ ssr })`). Default: read from the
+   * app's `Engine.create({ ... })` when the server build would cut a render method; a finding
+   * (`E_SSR_UNKNOWN`) when chaincut cannot read it.
+   */
   ssr?: boolean
   /** Rewrite `X.lets.<type>(...)` to the explicit `X.lets('<type>', '<name>', ...)`. Default: true. */
   desugar?: boolean
@@ -84,7 +88,9 @@ export function point0(options: Point0PresetOptions = {}): ChainFamily {
       verbs: HTTP_VERBS,
       verbType: 'action',
       desugar: options.desugar ?? true,
-      ssr: options.ssr ?? false,
+      // not given: read from the app's `Engine.create({ ssr })` (see core/engine.ts)
+      ...(options.ssr !== undefined ? { ssr: options.ssr } : {}),
+      engine: { import: 'Engine', from: '@point0/engine', method: 'create' },
       ssrMethod: 'ssr',
       clientOnlyMethod: 'clientOnly',
       extraSuffixes: {

@@ -25,11 +25,13 @@ export interface GuardedOptions {
   side: 'client' | 'server'
   presets?: Array<'point0' | 'tailorkit'>
   onUnsafe?: 'error' | 'warn'
+  /** point0({ ssr }): whether the app server-renders (these modules have no engine to read it from). */
+  ssr?: boolean
 }
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')
-import(workerData.bundle).then(({ transform, ChaincutError, parse }) => {
+import(workerData.bundle).then(({ transform, ChaincutError, parse, point0 }) => {
   parentPort.on('message', async ({ seq, code, id, options, parsePlugins }) => {
     const started = performance.now()
     if (parsePlugins) {
@@ -42,7 +44,9 @@ import(workerData.bundle).then(({ transform, ChaincutError, parse }) => {
       return
     }
     try {
-      const result = await transform(code, id, { ...options, resolve: () => null })
+      const { ssr, ...rest } = options
+      const presets = ssr === undefined ? rest.presets : (rest.presets ?? ['point0', 'tailorkit']).map((p) => (p === 'point0' ? point0({ ssr }) : p))
+      const result = await transform(code, id, { ...rest, ...(presets ? { presets } : {}), resolve: () => null })
       parentPort.postMessage({ seq, result: { kind: 'ok', code: result ? result.code : null, cuts: result ? result.report.cuts.length : 0, ms: performance.now() - started } })
     } catch (error) {
       const findings = error instanceof ChaincutError ? error.findings.map((f) => ({ code: f.code, file: f.file, line: f.line, column: f.column, frame: f.frame })) : null

@@ -1,0 +1,317 @@
+/**
+ * Whether the app server-renders, read from where the app sets it (point0: `Engine.create({ ssr })`
+ * from `@point0/engine`), for a points family whose `ssr` is not given. Asked only when the
+ * server build would cut a render method, in this order:
+ *
+ * 1. the module being transformed;
+ * 2. the modules its chains were followed into;
+ * 3. the app: once per build, every script under the nearest folder whose package.json depends on
+ *    the engine's package (`node_modules`, build output, hidden folders and tests aside).
+ *
+ * The first of these that has such a call decides; calls that disagree, or one whose options
+ * chaincut cannot read (not literals), decide nothing: the caller reports `E_SSR_UNKNOWN`.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import type * as t from '@babel/types'
+import { VISITOR_KEYS } from '@babel/types'
+import { glob } from 'tinyglobby'
+import type { PointsSpec } from '../types.js'
+import type { ModuleAnalysis, ModuleCache } from './bindings.js'
+import { packageName } from './packages.js'
+import { parseModule } from './parse.js'
+import { unwrap } from './scope.js'
+
+export type EngineSpec = NonNullable<PointsSpec['engine']>
+
+/** One call that sets the engine: what it says about server rendering (null: chaincut cannot read it, `why`). */
+export interface EngineReading {
+  ssr: boolean | null
+  why?: string
+  file: string
+  line: number
+}
+
+export type Detection = { ssr: boolean; from: string } | { ssr: null; reason: string }
+
+/** An object literal's property: its value node, `absent`, or `unknown` (a spread, a computed key or an accessor could set it). */
+function property(object: t.ObjectExpression, key: string): t.Node | 'absent' | 'unknown' {
+  let found: t.Node | 'absent' | 'unknown' = 'absent'
+  for (const p of object.properties) {
+    if (p.type === 'SpreadElement') {
+      found = 'unknown'
+      continue
+    }
+    const name = p.computed
+      ? p.key.type === 'StringLiteral' ? p.key.value : null
+      : p.key.type === 'Identifier' ? p.key.name : p.key.type === 'StringLiteral' ? p.key.value : p.key.type === 'NumericLiteral' ? String(p.key.value) : null
+    if (name === null) {
+      found = 'unknown'
+      continue
+    }
+    if (name !== key) continue
+    found = p.type === 'ObjectProperty' ? unwrap(p.value) : 'unknown'
+  }
+  return found
+}
+
+type Tri = boolean | null
+
+/** point0's `ssr: boolean | { enabled?: boolean, ... }` (an object is on unless `enabled: false`). */
+function ssrValue(node: t.Node): Tri {
+  if (node.type === 'BooleanLiteral') return node.value
+  if (node.type !== 'ObjectExpression') return null
+  const enabled = property(node, 'enabled')
+  if (enabled === 'absent') return true
+  return enabled !== 'unknown' && enabled.type === 'BooleanLiteral' ? enabled.value : null
+}
+
+/** `compiler: { ssr }` (a boolean `compiler` sets nothing): the value, `absent`, or null. */
+function compilerSsr(compiler: t.Node | 'absent' | 'unknown'): Tri | 'absent' {
+  if (compiler === 'absent') return 'absent'
+  if (compiler === 'unknown') return null
+  if (compiler.type === 'BooleanLiteral') return 'absent'
+  if (compiler.type !== 'ObjectExpression') return null
+  const ssr = property(compiler, 'ssr')
+  if (ssr === 'absent') return 'absent'
+  return ssr !== 'unknown' && ssr.type === 'BooleanLiteral' ? ssr.value : null
+}
+
+/**
+ * Whether point0 renders pages in the server bundle, from `Engine.create`'s options, as point0's
+ * engine config resolves them: the server's compile flag (`server.compiler.ssr`, then
+ * `compiler.ssr`) when one is written; else the server's `ssr`, then the engine's `ssr`
+ * (default false), or any client's (`client`, `clients`) that renders. One deviation: a missing
+ * `server` block is read as `{}` (point0 defaults it to `{ ssr: false }`, while its clients still
+ * follow the engine's `ssr`), so `Engine.create({ ssr: true })` keeps the render code.
+ */
+export function serverRendersFrom(args: ReadonlyArray<t.Node>): { ssr: Tri; why?: string } {
+  const first = args[0] ? unwrap(args[0]) : null
+  if (first && first.type !== 'ObjectExpression') return { ssr: null, why: 'its options are not an object literal' }
+  const options = first ?? ({ type: 'ObjectExpression', properties: [] } as unknown as t.ObjectExpression)
+  const unreadable = (what: string) => ({ ssr: null, why: `its \`${what}\` is not written as a literal` })
+
+  const server = property(options, 'server')
+  if (server !== 'absent' && (server === 'unknown' || server.type !== 'ObjectExpression')) return unreadable('server')
+  const serverBlock = server === 'absent' ? null : (server as t.ObjectExpression)
+  // the compile flag, when written, is what point0's compiler assumes for the server build
+  if (serverBlock) {
+    const flag = compilerSsr(property(serverBlock, 'compiler'))
+    if (flag === null) return unreadable('server.compiler.ssr')
+    if (flag !== 'absent') return { ssr: flag }
+  }
+  const flag = compilerSsr(property(options, 'compiler'))
+  if (flag === null) return unreadable('compiler.ssr')
+  if (flag !== 'absent') return { ssr: flag }
+
+  const engineNode = property(options, 'ssr')
+  if (engineNode === 'unknown') return unreadable('ssr')
+  const engine: Tri = engineNode === 'absent' ? false : ssrValue(engineNode)
+  if (engine === null) return unreadable('ssr')
+
+  const sides: Tri[] = []
+  const sideSsr = (block: t.ObjectExpression): Tri => {
+    const own = property(block, 'ssr')
+    if (own === 'unknown') return null
+    return own === 'absent' ? engine : ssrValue(own)
+  }
+  sides.push(serverBlock ? sideSsr(serverBlock) : engine)
+  const client = property(options, 'client')
+  if (client === 'unknown' || (client !== 'absent' && client.type !== 'ObjectExpression')) return unreadable('client')
+  if (client !== 'absent') sides.push(sideSsr(client as t.ObjectExpression))
+  const clients = property(options, 'clients')
+  if (clients !== 'absent') {
+    if (clients === 'unknown' || clients.type !== 'ArrayExpression') return unreadable('clients')
+    for (const element of clients.elements) {
+      const block = element ? unwrap(element) : null
+      if (!block || block.type !== 'ObjectExpression') return unreadable('clients')
+      sides.push(sideSsr(block))
+    }
+  }
+  if (sides.includes(true)) return { ssr: true }
+  if (sides.includes(null)) return { ssr: null, why: 'an `ssr` of its server or clients is not written as a literal' }
+  return { ssr: false }
+}
+
+/** Every `<import>.<method>(...)` call of the engine in a parsed module. */
+export function readEngines(ast: t.File, file: string, spec: EngineSpec): EngineReading[] {
+  const from = typeof spec.from === 'string' ? [spec.from] : spec.from
+  const locals = new Set<string>()
+  const namespaces = new Set<string>()
+  for (const statement of ast.program.body) {
+    if (statement.type !== 'ImportDeclaration' || statement.importKind === 'type' || !from.includes(statement.source.value)) continue
+    for (const s of statement.specifiers) {
+      if (s.type === 'ImportNamespaceSpecifier') namespaces.add(s.local.name)
+      else if (s.type === 'ImportSpecifier' && s.importKind !== 'type') {
+        const imported = s.imported.type === 'Identifier' ? s.imported.name : s.imported.value
+        if (imported === spec.import) locals.add(s.local.name)
+      }
+    }
+  }
+  if (!locals.size && !namespaces.size) return []
+  const isEngine = (node: t.Node): boolean => {
+    const n = unwrap(node)
+    if (n.type === 'Identifier') return locals.has(n.name)
+    if (n.type !== 'MemberExpression' || n.computed || n.property.type !== 'Identifier' || n.property.name !== spec.import) return false
+    const object = unwrap(n.object)
+    return object.type === 'Identifier' && namespaces.has(object.name)
+  }
+  const readings: EngineReading[] = []
+  const stack: t.Node[] = [ast.program]
+  while (stack.length) {
+    const node = stack.pop()!
+    if (node.type === 'CallExpression') {
+      const callee = unwrap(node.callee)
+      if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier' && callee.property.name === spec.method && isEngine(callee.object)) {
+        const { ssr, why } = serverRendersFrom(node.arguments)
+        readings.push({ ssr, why, file, line: node.loc?.start.line ?? 1 })
+      }
+    }
+    for (const key of VISITOR_KEYS[node.type] ?? []) {
+      const child = (node as any)[key]
+      if (Array.isArray(child)) {
+        for (let i = child.length - 1; i >= 0; i--) if (child[i] && typeof child[i].type === 'string') stack.push(child[i])
+      } else if (child && typeof child.type === 'string') stack.push(child)
+    }
+  }
+  return readings
+}
+
+const where = (r: EngineReading) => `${relative(process.cwd(), r.file) || r.file}:${r.line}`
+const callText = (spec: EngineSpec) => `${spec.import}.${spec.method}(...)`
+
+/** What a set of readings decides, or null when there are none. */
+function decide(readings: EngineReading[], spec: EngineSpec, place: string): Detection | null {
+  if (!readings.length) return null
+  const unreadable = readings.find((r) => r.ssr === null)
+  if (unreadable) return { ssr: null, reason: `${callText(spec)} at ${where(unreadable)} sets it, but ${unreadable.why}` }
+  const values = new Set(readings.map((r) => r.ssr))
+  if (values.size > 1) {
+    const list = readings.map((r) => `${where(r)} (${r.ssr ? 'server-renders' : 'does not'})`).join(', ')
+    return { ssr: null, reason: `the ${callText(spec)} calls in ${place} disagree: ${list}` }
+  }
+  return { ssr: readings[0].ssr as boolean, from: where(readings[0]) }
+}
+
+const mayHoldEngine = (code: string, spec: EngineSpec) =>
+  code.includes(spec.method) && (typeof spec.from === 'string' ? [spec.from] : spec.from).some((f) => code.includes(f))
+
+/** The app a file belongs to: the nearest folder above it whose package.json depends on the engine's package. */
+export function appRoot(file: string, spec: EngineSpec): string | null {
+  const packages = new Set((typeof spec.from === 'string' ? [spec.from] : spec.from).map((f) => packageName(f) ?? f))
+  let dir = dirname(file)
+  for (;;) {
+    const manifest = join(dir, 'package.json')
+    if (existsSync(manifest)) {
+      try {
+        const json = JSON.parse(readFileSync(manifest, 'utf8'))
+        for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
+          const deps = json?.[field]
+          if (deps && typeof deps === 'object' && [...packages].some((p) => Object.prototype.hasOwnProperty.call(deps, p))) return dir
+        }
+      } catch {
+        // not JSON: not the app's manifest
+      }
+    }
+    const parent = dirname(dir)
+    if (parent === dir) return null
+    dir = parent
+  }
+}
+
+const SCAN_LIMIT = 20_000
+const SCAN_IGNORE = ['**/node_modules/**', '**/.*/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/__tests__/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts', '**/*.{test,spec}.*']
+
+export interface EngineScan {
+  readings: EngineReading[]
+  /** The files the readings came from, as they were read: a change to one rescans. */
+  files: Array<{ file: string; mtimeMs: number; size: number }>
+  /** Why the app could not be scanned (too many files), or null. */
+  skipped: string | null
+}
+
+/** Every engine call in the app's scripts, once per build (the cache revalidates the files it found them in). */
+export async function scanApp(root: string, spec: EngineSpec): Promise<EngineScan> {
+  const files = await glob(['**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}'], { cwd: root, absolute: true, ignore: SCAN_IGNORE, followSymbolicLinks: false })
+  if (files.length > SCAN_LIMIT) return { readings: [], files: [], skipped: `the app at ${relative(process.cwd(), root) || '.'} has more than ${SCAN_LIMIT} scripts to look through` }
+  const scan: EngineScan = { readings: [], files: [], skipped: null }
+  const batch = 64
+  for (let i = 0; i < files.length; i += batch) {
+    await Promise.all(
+      files.slice(i, i + batch).map(async (file) => {
+        let code: string
+        try {
+          code = await readFile(file, 'utf8')
+        } catch {
+          return
+        }
+        if (!mayHoldEngine(code, spec)) return
+        let ast: t.File
+        try {
+          ast = parseModule(code, file)
+        } catch {
+          return // a module that does not parse is reported when the bundler transforms it
+        }
+        const readings = readEngines(ast, file, spec)
+        if (!readings.length) return
+        scan.readings.push(...readings)
+        try {
+          const info = await stat(file)
+          scan.files.push({ file, mtimeMs: info.mtimeMs, size: info.size })
+        } catch {
+          // gone since: the next build scans again
+        }
+      }),
+    )
+  }
+  scan.readings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line))
+  return scan
+}
+
+/** Whether the files a scan found its readings in are unchanged. */
+async function fresh(scan: EngineScan): Promise<boolean> {
+  for (const entry of scan.files) {
+    try {
+      const info = await stat(entry.file)
+      if (info.mtimeMs !== entry.mtimeMs || info.size !== entry.size) return false
+    } catch {
+      return false
+    }
+  }
+  return true
+}
+
+/** Whether the app `module` belongs to server-renders, per the order above. */
+export async function detectServerRendering(
+  module: ModuleAnalysis,
+  dependencies: Iterable<string>,
+  spec: EngineSpec,
+  lookup: (file: string) => Promise<ModuleAnalysis | null>,
+  cache: ModuleCache,
+): Promise<Detection> {
+  const own = mayHoldEngine(module.code, spec) ? decide(readEngines(module.ast, module.id, spec), spec, 'this module') : null
+  if (own) return own
+  const followed: EngineReading[] = []
+  for (const file of dependencies) {
+    const analysis = await lookup(file)
+    if (analysis && mayHoldEngine(analysis.code, spec)) followed.push(...readEngines(analysis.ast, file, spec))
+  }
+  const fromFollowed = decide(followed, spec, 'the modules its chains come from')
+  if (fromFollowed) return fromFollowed
+
+  const root = appRoot(module.id, spec)
+  const packages = (typeof spec.from === 'string' ? [spec.from] : spec.from).join(' or ')
+  if (!root) return { ssr: null, reason: `no ${callText(spec)} in this module or the modules its chains come from, and no package.json above it depends on ${packages} (where chaincut would look for the app's)` }
+  const key = `${root}\0${spec.import}\0${spec.method}\0${packages}`
+  let pending = cache.engineScans.get(key)
+  if (pending && !(await fresh(await pending))) pending = undefined
+  if (!pending) {
+    pending = scanApp(root, spec)
+    cache.engineScans.set(key, pending)
+  }
+  const scan = await pending
+  if (scan.skipped) return { ssr: null, reason: scan.skipped }
+  const found = decide(scan.readings, spec, `the app at ${relative(process.cwd(), root) || '.'}`)
+  return found ?? { ssr: null, reason: `no ${callText(spec)} from ${packages} in the app at ${relative(process.cwd(), root) || '.'}` }
+}
