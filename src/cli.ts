@@ -210,12 +210,13 @@ async function inspect(file: string, side: Side, options: ChaincutOptions, paint
 function summarize(report: ModuleReport | null, paint: Paint): string {
   if (!report) return paint('dim', '// nothing here can hold a chain: not parsed')
   const lines: string[] = [paint('bold', '// what chaincut did')]
-  if (!report.cuts.length && !report.desugared.length && !report.removedImports.length && !report.removedDeclarations.length) {
+  if (!report.cuts.length && !report.desugared.length && !report.removedImports.length && !report.removedDeclarations.length && !report.folded?.length) {
     lines.push(paint('dim', '//   nothing to cut on this side'))
   }
   if (report.serverRendering) {
     lines.push(`//   ${paint('dim', `point0 points ${report.serverRendering.ssr ? 'server-render' : 'do not server-render'} (read from ${report.serverRendering.from})`)}`)
   }
+  for (const f of report.folded ?? []) lines.push(`//   ${paint('cyan', 'fold')}     line ${f.line}  ${f.expression} → ${f.value}`)
   for (const d of report.desugared) lines.push(`//   ${paint('cyan', 'desugar')}  line ${d.line}  lets.${d.type}() → lets('${d.type}', '${d.name}', …)`)
   for (const c of report.cuts) lines.push(`//   ${paint('yellow', 'cut')}      line ${c.line}  .${c.method}(…)  ${paint('dim', `${c.family} ${c.rule}`)}`)
   for (const r of report.removedImports) lines.push(`//   ${paint('magenta', 'import')}   line ${r.line}  { ${r.names.join(', ')} } from '${r.source}'`)

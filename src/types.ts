@@ -104,6 +104,8 @@ export interface ChainFamily {
   closers?: string[]
   points?: PointsSpec
   containers?: ContainerSpec[]
+  /** Expressions whose value each side knows at build time (point0's `env.side.is.server`): folded, dead branches cut. */
+  sideConstants?: SideConstant[]
   /**
    * Method names for the quick pre-parse test: a module whose text calls none of these
    * (and imports none of the heads' packages) cannot hold this family's chain. Default:
@@ -111,6 +113,28 @@ export interface ChainFamily {
    */
   hints?: string[]
 }
+
+/**
+ * What a side constant is read off: a binding imported from a package (any alias, a namespace
+ * import's member, `const { env } = await import(from)` or `require(from)`; `names`: also these
+ * identifiers by spelling, whatever they are bound to), or `import.meta`.
+ */
+export type SideConstantRoot = { import: string; from: string | string[]; names?: string[] } | 'import.meta'
+
+/**
+ * What a side constant call gives on one side: its first argument, `undefined`, or the value of
+ * that key of its object-literal argument (`undefined` when the key is missing).
+ */
+export type SideCallResult = 'argument' | 'undefined' | { key: string }
+
+/**
+ * An expression whose value is known on each side, as data (point0's `env.side.is.server`,
+ * Vite's `import.meta.env.SSR`). A read (`root.path...`) is a literal per side; with `call`, a
+ * call of `root.path...(...)` gives a `SideCallResult` per side. A side left out is not folded there.
+ */
+export type SideConstant =
+  | { root: SideConstantRoot; path: string[]; call?: false; client?: boolean | string; server?: boolean | string }
+  | { root: SideConstantRoot; path: string[]; call: true; client?: SideCallResult; server?: SideCallResult }
 
 export type Preset = ChainFamily
 export type PresetName = 'point0' | 'tailorkit'
@@ -182,6 +206,8 @@ export interface ModuleReport {
   findings: Finding[]
   /** Calls and reads of cut methods left alone because they are proven not chains, with the reason. */
   notChains: Array<{ method: string; reason: string; line: number; column: number }>
+  /** Side constants replaced by their value on this side (`env.side.is.server` → `false`); dead branches are cut. */
+  folded?: Array<{ expression: string; value: string; line: number; column: number }>
   /** How the server build decided that point0 points server-render, when it read the app's engine: the value and where it was read. */
   serverRendering?: { ssr: boolean; from: string }
   /** Other modules read to follow this module's chain heads (a change to one re-transforms it). */

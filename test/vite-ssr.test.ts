@@ -5,7 +5,8 @@
  * itself. The server bundle is then imported and its page rendered: the render
  * functions (`.page`, `.head`, `.loading`) are still there and produce the HTML. The
  * client bundle still has no server code. With `point0({ ssr: false })` given, the
- * server bundle loses the render functions, as before.
+ * server bundle loses the render functions, as before. Shared code branching on
+ * point0's `env.side.is.server` keeps only its own side's branch in each bundle.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -36,6 +37,8 @@ function lets() {
   return new Proxy(open, { get(_, prop) { throw new Error('lets.' + String(prop) + ' needs the compiler') } })
 }
 export const Point0 = { lets: lets() }
+// point0's env helper, read at run time (chaincut folds env.side per side at build time)
+export const env = { side: { is: { server: typeof window === 'undefined', client: typeof window !== 'undefined' } } }
 `
 
 const files: Record<string, string> = {
@@ -56,20 +59,34 @@ export const engine = Engine.create({
 })
 `,
   'src/lib/root.ts': `import { Point0 } from '@point0/core'\n\nexport const root = Point0.lets.root().root()\n`,
-  'src/lib/db.server.ts': `export const db = {\n  idea: async (id: string) => ({ id, title: 'Idea #' + id, owner: '${DB_SECRET}' }),\n}\n`,
+  'src/lib/db.server.ts': `export const db = {\n  idea: async (id: string) => ({ id, title: 'Idea #' + id, owner: '${DB_SECRET}' }),\n  count: async () => 7,\n}\n`,
+  // shared code with a server branch: folded per side, the branch and its import leave the client
+  'src/lib/stats.ts': `import { env } from '@point0/core'
+import { db } from './db.server'
+
+export async function ideaCount(): Promise<number> {
+  if (env.side.is.server) {
+    return db.count()
+  } else {
+    return fetch('/api/ideas/count').then((r) => r.json())
+  }
+}
+`,
   'src/ui/idea-view.ts': `export const IdeaView = ({ idea }: { idea: { id: string; title: string } }) =>\n  '<article data-id="' + idea.id + '"><h1>' + idea.title + '</h1></article>'\n`,
   'src/ui/spinner.ts': `export const Spinner = () => '<p class="spinner">Loading idea…</p>'\n`,
   'src/pages/idea.ts': `import { root } from '../lib/root'
 import { db } from '../lib/db.server'
 import { IdeaView } from '../ui/idea-view'
 import { Spinner } from '../ui/spinner'
+import { env } from '@point0/core'
+import { ideaCount } from '../lib/stats'
 
 export const ideaPage = root.lets
   .page('/ideas/:id')
-  .loader(async ({ params }: { params: { id: string } }) => ({ idea: await db.idea(params.id) }))
+  .loader(async ({ params }: { params: { id: string } }) => ({ idea: await db.idea(params.id), count: await ideaCount() }))
   .head(({ data }: any) => ({ title: data.idea.title + ' | Ideas' }))
   .loading(() => Spinner())
-  .page(({ data }: any) => '<main>' + IdeaView({ idea: data.idea }) + '</main>')
+  .page(({ data }: any) => '<main>' + IdeaView({ idea: data.idea }) + '<footer>' + data.count + ' ideas, ' + (env.side.is.server ? 'rendered on the server' : 'rendered in the browser') + '</footer></main>')
 `,
   // the server entry: renders a page as point0's server does (loader, then head and page)
   'src/entry-server.ts': `import { engine } from './engine'
@@ -88,7 +105,7 @@ export async function render(url: string) {
   return { html: '<title>' + head({ data }).title + '</title>' + page({ data }), fallback: loading() }
 }
 `,
-  'src/entry-client.ts': `import { ideaPage } from './pages/idea'\n\nexport const point = (ideaPage as any).point\n`,
+  'src/entry-client.ts': `import { ideaPage } from './pages/idea'\nimport { ideaCount } from './lib/stats'\n\nexport const point = (ideaPage as any).point\nexport { ideaCount }\n`,
 }
 
 function readAll(dir: string): Record<string, string> {
@@ -143,7 +160,7 @@ describe('vite build of a point0 app with Engine.create({ ssr: true }), chaincut
 
   it('server-renders the page from the built server bundle: loader, head and page run, the loading fallback is there', async () => {
     const result = await render(serverEntry(detected.server), '/ideas/42')
-    expect(result.html).toBe('<title>Idea #42 | Ideas</title><main><article data-id="42"><h1>Idea #42</h1></article></main>')
+    expect(result.html).toBe('<title>Idea #42 | Ideas</title><main><article data-id="42"><h1>Idea #42</h1></article><footer>7 ideas, rendered on the server</footer></main>')
     expect(result.fallback).toBe('<p class="spinner">Loading idea…</p>')
   })
 
@@ -159,6 +176,7 @@ describe('vite build of a point0 app with Engine.create({ ssr: true }), chaincut
     for (const [file, text] of Object.entries(detected.client)) {
       expect(text, file).not.toContain(DB_SECRET)
       expect(text, file).not.toContain('db.server')
+      expect(text, file).not.toContain('db.count')
     }
     expect(Object.values(detected.client).join('\n')).toContain('Loading idea…')
     expect(Object.values(detected.server).join('\n')).toContain(DB_SECRET)
@@ -185,6 +203,18 @@ describe('vite build of a point0 app with Engine.create({ ssr: true }), chaincut
     } finally {
       rmSync(bare, { recursive: true, force: true })
     }
+  })
+
+  it('folds env.side.is.server per side: each bundle keeps only its own branch', () => {
+    const js = (files: Record<string, string>) => Object.entries(files).filter(([f]) => !f.endsWith('.map')).map(([, t]) => t).join('\n')
+    expect(js(detected.client)).toContain('/api/ideas/count')
+    expect(js(detected.client)).toContain('rendered in the browser')
+    expect(js(detected.client)).not.toContain('rendered on the server')
+    expect(js(detected.client)).not.toContain('env.side')
+    expect(js(detected.server)).toMatch(/db\.count\(\)/)
+    expect(js(detected.server)).toContain('rendered on the server')
+    expect(js(detected.server)).not.toContain('rendered in the browser')
+    expect(js(detected.server)).not.toContain('/api/ideas/count')
   })
 
   it('with point0({ ssr: false }) given, the server bundle loses the render functions, as before', async () => {

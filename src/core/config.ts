@@ -4,9 +4,10 @@
  * Built once per options object.
  */
 import { guardMatcher } from '../guard.js'
+import { BUNDLER_SIDE_CONSTANTS } from '../presets/bundler.js'
 import { point0 } from '../presets/point0.js'
 import { tailorkit } from '../presets/tailorkit.js'
-import type { ChainFamily, ChaincutOptions, ContainerSpec, ServerOnlyPattern, Side, SideRule } from '../types.js'
+import type { ChainFamily, ChaincutOptions, ContainerSpec, ServerOnlyPattern, Side, SideConstant, SideRule } from '../types.js'
 import { packageName } from './packages.js'
 import type { WalkOptions } from './scope.js'
 import { validateOptions } from './options.js'
@@ -35,6 +36,19 @@ export interface Config {
   isServerOnly: (source: string) => string | null
   isClientOnly: (source: string) => string | null
   onUnsafe: 'error' | 'warn'
+  /** Per side: the side constants with a value there (the families' and the bundler's), and the walk options that record them. */
+  sides: Record<Side, SideTable>
+}
+
+/** The side constants of one side, indexed for the walk and the fold (`core/sides.ts`). */
+export interface SideTable {
+  /** Last member name → the constants ending with it (reads and calls apart). */
+  reads: Map<string, SideConstant[]>
+  calls: Map<string, SideConstant[]>
+  /** The pre-parse test: can this text hold one of them? */
+  mayContain: (code: string) => boolean
+  /** `walkOptions` plus the names the walk records for them. */
+  walkOptions: WalkOptions
 }
 
 const cache = new WeakMap<object, Config>()
@@ -61,6 +75,8 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 /** A method call or member access by that name: `.lets`, `?.lets`, `['lets']` (refused later, but seen). */
 /** A method name for the filter; all of them are joined behind one `.`/`['` prefix (one alternation, not one per name). */
 const method = (name: string) => '\0' + name
+/** A pattern that joins the method names behind their prefix (a side constant's `side\s*\.\s*is`). */
+const raw = (pattern: string) => '\u0001' + pattern
 
 const defaults = new Map<string, Config>()
 
@@ -161,6 +177,28 @@ function buildConfig(options: ChaincutOptions): Config {
       if (cutsOn[side]) for (const hint of family.hints ?? []) hints[side].add(method(hint))
     }
   }
+  // side constants: the families' and the bundler's (`import.meta.env.SSR`), per side where they have a value
+  const constants = [...families.flatMap((f) => f.sideConstants ?? []), ...BUNDLER_SIDE_CONSTANTS]
+  const sideHints: Record<Side, Set<string>> = { client: new Set(), server: new Set() }
+  const sideTables = {} as Record<Side, Omit<SideTable, 'walkOptions' | 'mayContain'>>
+  for (const side of ['client', 'server'] as const) {
+    const table = (sideTables[side] = { reads: new Map(), calls: new Map() })
+    for (const constant of constants) {
+      if (constant[side] === undefined || !constant.path.length) continue
+      const map = constant.call ? table.calls : table.reads
+      const last = constant.path[constant.path.length - 1]
+      let list = map.get(last)
+      if (!list) map.set(last, (list = []))
+      list.push(constant)
+      // the text of the member path, as written (`.side.is`, `import.meta.env.SSR`), up to its second name
+      const path = constant.root === 'import.meta' ? ['import', 'meta', ...constant.path] : constant.path.slice(0, 2)
+      const text = path.map(escape).join('\\s*\\.\\s*')
+      sideHints[side].add(constant.root === 'import.meta' ? `\\b${text}\\b` : `\\.\\s*${text}\\b`)
+      // in the code filter: behind the one `.` prefix of the method names, or on its own for `import.meta`
+      hints[side].add(constant.root === 'import.meta' ? `\\b${text}\\b` : raw(text))
+    }
+  }
+
   // a cut method destructured off a value (`const { loader } = base`) is analysed too
   for (const side of ['client', 'server'] as const) {
     const names = [...cutNames[side].keys()].sort().map(escape)
@@ -171,8 +209,8 @@ function buildConfig(options: ChaincutOptions): Config {
   const mayContainChain = {} as Config['mayContainChain']
   for (const side of ['client', 'server'] as const) {
     const all = [...hints[side]].sort()
-    const methods = all.filter((h) => h.startsWith('\0')).map((h) => escape(h.slice(1)))
-    const parts = all.filter((h) => !h.startsWith('\0'))
+    const methods = [...all.filter((h) => h.startsWith('\0')).map((h) => escape(h.slice(1))), ...all.filter((h) => h.startsWith('\u0001')).map((h) => h.slice(1))]
+    const parts = all.filter((h) => !h.startsWith('\0') && !h.startsWith('\u0001'))
     // a call or read of a method by that name: `.loader`, `?.loader`, `['loader']` (refused later, but seen)
     if (methods.length) parts.unshift(`(?:\\.\\s*|\\[\\s*['"\`])(?:${methods.join('|')})\\b`)
     // a module with none of these cannot hold a chain worth cutting on this side
@@ -181,9 +219,21 @@ function buildConfig(options: ChaincutOptions): Config {
     mayContainChain[side] = (code) => re.test(code)
   }
 
+  const walkOptions: WalkOptions = { segmentNames, pointMembers, containerNames, cutNames: new Set([...cutNames.client.keys(), ...cutNames.server.keys()]) }
+  const sides = {} as Record<Side, SideTable>
+  for (const side of ['client', 'server'] as const) {
+    const { reads, calls } = sideTables[side]
+    const hint = sideHints[side].size ? new RegExp([...sideHints[side]].sort().join('|')) : null
+    sides[side] = {
+      reads,
+      calls,
+      mayContain: hint ? (code) => hint.test(code) : () => false,
+      walkOptions: { ...walkOptions, sideNames: new Set(reads.keys()), sideCallNames: new Set(calls.keys()) },
+    }
+  }
   const config: Config = {
     families,
-    walkOptions: { segmentNames, pointMembers, containerNames, cutNames: new Set([...cutNames.client.keys(), ...cutNames.server.keys()]) },
+    walkOptions,
     headImports,
     containerImports,
     memberHeads,
@@ -197,6 +247,7 @@ function buildConfig(options: ChaincutOptions): Config {
     isServerOnly: guardMatcher('server', options.serverOnly ?? []),
     isClientOnly: guardMatcher('client', options.clientOnly ?? []),
     onUnsafe: options.onUnsafe ?? 'error',
+    sides,
   }
   return config
 }

@@ -28,7 +28,7 @@ const PRESET_NAMES = ['point0', 'tailorkit']
 const PLUGIN_KEYS = ['presets', 'chains', 'side', 'include', 'exclude', 'serverOnly', 'clientOnly', 'report', 'onUnsafe', 'cache']
 /** `transform()` also takes these (see `TransformOptions`). */
 const TRANSFORM_KEYS = [...PLUGIN_KEYS, 'resolve', 'readFile', 'onReport']
-const CHAIN_KEYS = ['name', 'heads', 'segments', 'closers', 'hints', 'containers', 'points']
+const CHAIN_KEYS = ['name', 'heads', 'segments', 'closers', 'hints', 'containers', 'points', 'sideConstants']
 const CONTAINER_KEYS = ['import', 'from', 'property', 'anyChainCalling']
 const POINTS_KEYS = ['member', 'types', 'verbs', 'verbType', 'desugar', 'ssr', 'engine', 'ssrMethod', 'clientOnlyMethod', 'extraSuffixes']
 
@@ -115,6 +115,38 @@ function checkFamily(path: string, family: object) {
     })
   }
   if (f.points !== undefined) checkPoints(`${path}.points`, f.points)
+  if (f.sideConstants !== undefined) {
+    if (!Array.isArray(f.sideConstants)) fail(`${path}.sideConstants`, f.sideConstants, `${path}.sideConstants must be an array of { root, path, client?, server?, call? }`)
+    f.sideConstants.forEach((constant, i) => checkSideConstant(`${path}.sideConstants[${i}]`, constant))
+  }
+}
+
+function checkSideConstant(path: string, constant: unknown) {
+  if (!isObject(constant)) fail(path, constant, `${path} must be an object { root, path, client?, server?, call? }`)
+  checkKeys(path, constant, ['root', 'path', 'client', 'server', 'call'], 'key')
+  const c = constant as Record<string, unknown>
+  if (c.root !== 'import.meta') {
+    if (!isObject(c.root)) fail(`${path}.root`, c.root, `${path}.root must be 'import.meta' or { import, from, names? }`)
+    checkKeys(`${path}.root`, c.root, ['import', 'from', 'names'], 'key')
+    const root = c.root as Record<string, unknown>
+    name(`${path}.root.import`, root.import)
+    from(`${path}.root.from`, root.from)
+    if (root.names !== undefined) strings(`${path}.root.names`, root.names)
+  }
+  strings(`${path}.path`, c.path, false)
+  if (c.call !== undefined && typeof c.call !== 'boolean') fail(`${path}.call`, c.call, `${path}.call must be a boolean`)
+  for (const side of ['client', 'server'] as const) {
+    const value = c[side]
+    if (value === undefined) continue
+    const at = `${path}.${side}`
+    if (c.call) {
+      if (value === 'argument' || value === 'undefined') continue
+      if (isObject(value) && Object.keys(value).length === 1 && typeof (value as { key?: unknown }).key === 'string') continue
+      fail(at, value, `${at} must be 'argument', 'undefined' or { key: 'name' } (what the call gives on that side)`)
+    } else if (typeof value !== 'boolean' && typeof value !== 'string') {
+      fail(at, value, `${at} must be a boolean or a string (the value on that side)`)
+    }
+  }
 }
 
 function checkHead(path: string, head: unknown) {

@@ -161,6 +161,10 @@ export interface WalkResult {
   methodObjects: Map<t.Node, { object: t.ObjectExpression; scope: Scope }>
   /** Start offset of an identifier passed as an argument → its call and position (a container handed on). */
   argumentOf: Map<number, { call: t.CallExpression | t.OptionalCallExpression | t.NewExpression; index: number }>
+  /** Reads of a member named like the end of a side constant (`x.server`), when `sideNames` is given. */
+  sideReads: Array<{ node: t.MemberExpression | t.OptionalMemberExpression; scope: Scope }>
+  /** Calls of a method named like the end of a side constant call (`x.define(...)`), when `sideCallNames` is given. */
+  sideCalls: Array<{ node: t.CallExpression | t.OptionalCallExpression; scope: Scope }>
 }
 
 export interface WalkOptions {
@@ -172,6 +176,10 @@ export interface WalkOptions {
   containerNames: Set<string>
   /** Method names some family cuts on some side: their non-call reads are recorded. */
   cutNames?: Set<string>
+  /** The last names of side constants read as values: such reads are recorded (`sideReads`). */
+  sideNames?: Set<string>
+  /** The last names of side constants that are calls: such calls are recorded (`sideCalls`). */
+  sideCallNames?: Set<string>
 }
 
 const EXPR = 0
@@ -257,7 +265,11 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
   const assignments: WalkResult['assignments'] = []
   const methodObjects: WalkResult['methodObjects'] = new Map()
   const argumentOf: WalkResult['argumentOf'] = new Map()
+  const sideReads: WalkResult['sideReads'] = []
+  const sideCalls: WalkResult['sideCalls'] = []
   const cutNames = options.cutNames
+  const sideNames = options.sideNames
+  const sideCallNames = options.sideCallNames
   const addReturn = (fn: t.Node | null, node: t.Node, scope: Scope) => {
     if (!fn) return
     let list = returns.get(fn)
@@ -729,9 +741,10 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       case 'MemberExpression':
       case 'OptionalMemberExpression':
         // only reads reach here: callees and assignment targets push their parts directly
-        if (cutNames !== undefined) {
+        if (cutNames !== undefined || sideNames !== undefined) {
           const name = memberName(node)
-          if (name !== null && cutNames.has(name)) reads.push({ member: node, scope })
+          if (name !== null && cutNames?.has(name)) reads.push({ member: node, scope })
+          if (name !== null && sideNames?.has(name)) sideReads.push({ node, scope })
         }
         if (node.computed) push(node.property, scope, owner, EXPR)
         push(node.object, scope, owner, EXPR)
@@ -778,6 +791,10 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         pushAll(node.arguments, scope, owner, EXPR)
         const callee = node.callee
         if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
+          if (sideCallNames !== undefined) {
+            const name = memberName(callee)
+            if (name !== null && sideCallNames.has(name)) sideCalls.push({ node, scope })
+          }
           // a method call is not a read of the method
           if (callee.computed) push(callee.property, scope, owner, EXPR)
           push(callee.object, scope, owner, EXPR)
@@ -961,7 +978,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     const binding = module.names?.get(name)
     if (binding) binding.exported = true
   }
-  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations, reads, returns, callbacks, calls, assignments, methodObjects, argumentOf }
+  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations, reads, returns, callbacks, calls, assignments, methodObjects, argumentOf, sideReads, sideCalls }
 }
 
 /** Whether a statement list declares anything block-scoped (let, const, class, function, ...). */

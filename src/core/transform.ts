@@ -7,6 +7,7 @@ import { Classifier } from './chains.js'
 import { resolveConfig } from './config.js'
 import { cutChains, declaredServerRendering, ruleOf } from './cut.js'
 import { detectServerRendering } from './engine.js'
+import { foldSides } from './sides.js'
 import { ChaincutOptionsError, validateOptions } from './options.js'
 import { emit, normalizeEdits, type Edit } from './emit.js'
 import { ChaincutError, LineIndex } from './errors.js'
@@ -38,7 +39,10 @@ export async function transform(
   if (!config.mayContainChain[side](code)) return null
 
   const file = cleanId(id)
-  const module = analyzeModule(code, file, config.walkOptions)
+  // side constants (`env.side.is.server`, `import.meta.env.SSR`): the walk records their reads only where the text may hold one
+  const sides = config.sides[side]
+  const folding = sides.mayContain(code)
+  const module = analyzeModule(code, file, folding ? sides.walkOptions : config.walkOptions)
   let cache = options.cache
   if (!cache) {
     cache = defaultCaches.get(config)
@@ -109,6 +113,16 @@ export async function transform(
   }
   const cut = cutChains(code, file, chains, side, (family) => rendering.get(family) ?? declaredServerRendering(family))
   for (const f of cut.findings) addFinding({ ...f, level })
+
+  // side constants: folded, their dead branches cut (and pruned below like any cut code)
+  let fold: ReturnType<typeof foldSides> | null = null
+  try {
+    if (folding) fold = foldSides(code, module, sides, side)
+  } catch (error) {
+    // an expression nested past the stack: left as written (a runtime read, as without folding), never a crash
+    if (!(error instanceof RangeError)) throw error
+  }
+  if (fold) cut.edits.push(...fold.edits)
   const warnedBases = new Set<string>()
   for (const chain of chains) {
     if (!chain.assumed) continue
@@ -258,6 +272,7 @@ export async function transform(
     removedDeclarations: pruned.removedDeclarations.map((r) => ({ name: r.name, line: lines.position(r.start).line })),
     findings,
     notChains,
+    ...(fold?.folded.length ? { folded: fold.folded.map((f) => ({ expression: f.expression, value: f.value, ...lines.position(f.start) })) } : {}),
     ...(serverRendering ? { serverRendering } : {}),
     dependencies: [...classifier.dependencies],
     time: 0,

@@ -1,4 +1,4 @@
-import type { ChainFamily, SegmentRule } from '../types.js'
+import type { ChainFamily, SegmentRule, SideConstant } from '../types.js'
 
 export interface Point0PresetOptions {
   /**
@@ -72,6 +72,30 @@ function point0Segments(): Record<string, SegmentRule> {
   return rows
 }
 
+/**
+ * point0's `env` helper, folded per side as point0's compiler folds it (its `shakeForEnv`):
+ * `env` imported from `@point0/core` (by binding), or `_point0_env`, the name point0's
+ * compiler gives it, by spelling.
+ */
+const ENV = { import: 'env', from: '@point0/core', names: ['_point0_env'] }
+
+/** Expression → value per side (a side left out is a runtime read there). */
+export const POINT0_SIDE_CONSTANTS: SideConstant[] = [
+  { root: ENV, path: ['side', 'is', 'server'], client: false, server: true },
+  { root: ENV, path: ['side', 'is', 'client'], client: true, server: false },
+  // point0's compiler leaves `env.side.name` a runtime read; its docs branch on `env.side.name === 'server'`
+  { root: ENV, path: ['side', 'name'], client: 'client', server: 'server' },
+  { root: ENV, path: ['side', 'define', 'server'], call: true, client: 'undefined', server: 'argument' },
+  { root: ENV, path: ['side', 'define', 'client'], call: true, client: 'argument', server: 'undefined' },
+  { root: ENV, path: ['side', 'define', 'unsafe', 'server'], call: true, client: 'undefined', server: 'argument' },
+  { root: ENV, path: ['side', 'define', 'unsafe', 'client'], call: true, client: 'argument', server: 'undefined' },
+  { root: ENV, path: ['side', 'define'], call: true, client: { key: 'client' }, server: { key: 'server' } },
+  // no server render is ever under way in the browser; on the server these are runtime state
+  { root: ENV, path: ['ssr', 'active'], client: false },
+  { root: ENV, path: ['ssr', 'phase'], client: 'none' },
+  { root: ENV, path: ['ssr', 'target'], client: 'none' },
+]
+
 /** The point0 preset (SPEC 3.1, 4.1). */
 export function point0(options: Point0PresetOptions = {}): ChainFamily {
   return {
@@ -99,6 +123,7 @@ export function point0(options: Point0PresetOptions = {}): ChainFamily {
         clientHandler: ['Handler'],
       },
     },
+    sideConstants: POINT0_SIDE_CONSTANTS,
     hints: ['lets'],
   }
 }
