@@ -2,7 +2,7 @@
 export type Side = 'client' | 'server'
 
 /**
- * What happens to one segment (one call of a chain) on one side. SPEC 4.
+ * What happens to one segment (one call of a chain) on one side (docs/ARCHITECTURE.md, "Presets are data").
  * The call itself always stays; only its arguments change.
  */
 export type CutRule =
@@ -21,7 +21,7 @@ export interface ConditionalCutRule {
   rule: CutRule
   /** Only on points of these types (point0: `params`/`search` only on an action). */
   pointTypes?: string[]
-  /** Only when the point does not server-render (point0 render methods, SPEC 4.1). */
+  /** Only when the point does not server-render (point0 render methods). */
   unlessServerRendered?: boolean
 }
 
@@ -34,7 +34,7 @@ export interface SegmentRule {
 }
 
 /**
- * Where a chain starts. SPEC 3.
+ * Where a chain starts (README "How it decides").
  * - `{ import, from }`: a binding imported from a package (any alias, namespace
  *   import or re-export through the app's own modules). Calling it or chaining
  *   on it starts a chain.
@@ -65,7 +65,7 @@ export interface PointsSpec {
   /**
    * Whether points server-render by default (point0's `ssr` option). Left out: read from the
    * app's engine (`engine`) when the server build would cut a render method; when that cannot
-   * be read either, the finding `E_SSR_UNKNOWN`. Left out without `engine`: false.
+   * be read either, the finding `W_SSR_UNKNOWN`. Left out without `engine`: false.
    */
   ssr?: boolean
   /**
@@ -144,7 +144,7 @@ export type ServerOnlyPattern = string | RegExp
 export interface ChaincutOptions {
   /** Chain families to recognise. Default: both built-ins. */
   presets?: Array<PresetName | Preset>
-  /** Extra user-defined chain families (SPEC 3.4). */
+  /** Extra user-defined chain families (README "Your own builder"). */
   chains?: ChainFamily[]
   /** Force a side instead of detecting it. */
   side?: Side
@@ -152,13 +152,13 @@ export interface ChaincutOptions {
   include?: ServerOnlyPattern | ServerOnlyPattern[]
   /** Module ids to skip. Default: `node_modules`. */
   exclude?: ServerOnlyPattern | ServerOnlyPattern[]
-  /** Extra server-only module patterns for the import guard (SPEC 7.2). */
+  /** Extra server-only module patterns for the import guard (README "Import guard"). */
   serverOnly?: ServerOnlyPattern | ServerOnlyPattern[]
   /** Extra client-only module patterns (the mirror of `serverOnly`). */
   clientOnly?: ServerOnlyPattern | ServerOnlyPattern[]
   /** `true` prints a summary after a build; a path also writes the JSON report. */
   report?: boolean | string
-  /** What to do with code that cannot be proven safe (SPEC 7.1). */
+  /** What to do with code that cannot be proven safe (README "Fail closed"). */
   onUnsafe?: 'error' | 'warn'
 }
 

@@ -87,6 +87,10 @@ describe('finding the setting for a module without one', () => {
     const file = join(dir, 'src/pages/home.ts')
     return transform(page, file, { side: 'server', cache })
   }
+  const warned = async (dir: string) => {
+    const result = await server(dir)
+    return { code: result!.code, findings: result!.report.findings }
+  }
 
   it('scans the app under the nearest package.json that depends on @point0/engine', async () => {
     const dir = app({ 'package.json': manifest, 'src/engine.ts': `import { Engine } from '@point0/engine'\nexport const engine = Engine.create({ ssr: true })\n` })
@@ -110,25 +114,26 @@ describe('finding the setting for a module without one', () => {
     expect(await server(dir)).toBeNull()
   })
 
-  it('refuses when the app has engines that disagree, naming them', async () => {
+  it('warns when the app has engines that disagree, naming them, and cuts as point0 does without ssr', async () => {
     const dir = app({
       'package.json': manifest,
       'src/engine.ts': `import { Engine } from '@point0/engine'\nexport const engine = Engine.create({ ssr: true })\n`,
       'src/admin/engine.ts': `import { Engine } from '@point0/engine'\nexport const engine = Engine.create({ ssr: false })\n`,
     })
-    const error = await server(dir).catch((e) => e)
-    expect(error).toBeInstanceOf(ChaincutError)
-    const finding = (error as ChaincutError).findings[0]
-    expect(finding.code).toBe('E_SSR_UNKNOWN')
+    const result = await warned(dir)
+    expect(result.code).toContain('.page()')
+    const finding = result.findings[0]
+    expect(finding.code).toBe('W_SSR_UNKNOWN')
+    expect(finding.level).toBe('warn')
     expect(finding.message).toMatch(/calls in the app at .* disagree: .*src[\\/]admin[\\/]engine\.ts:2 \(does not\), .*src[\\/]engine\.ts:2 \(server-renders\)/)
     expect(finding.hint).toContain('point0({ ssr: true })')
   })
 
-  it('refuses when the app has no engine, and an explicit point0({ ssr }) needs none', async () => {
+  it('warns when the app has no engine, and an explicit point0({ ssr }) needs none', async () => {
     const dir = app({ 'package.json': manifest, 'src/other.ts': `export const x = 1\n` })
-    const error = await server(dir).catch((e) => e)
-    expect((error as ChaincutError).findings.map((f) => f.code)).toEqual(['E_SSR_UNKNOWN'])
-    expect((error as ChaincutError).findings[0].message).toMatch(/no Engine\.create\(\.\.\.\) from @point0\/engine in the app at /)
+    const result = await warned(dir)
+    expect(result.findings.map((f) => f.code)).toEqual(['W_SSR_UNKNOWN'])
+    expect(result.findings[0].message).toMatch(/no Engine\.create\(\.\.\.\) from @point0\/engine in the app at /)
     const file = join(dir, 'src/pages/home.ts')
     expect(await transform(page, file, { side: 'server', presets: [point0({ ssr: true })] })).toBeNull()
     expect((await transform(page, file, { side: 'server', presets: [point0({ ssr: false })] }))!.code).toContain('.page()')

@@ -1,5 +1,5 @@
 /**
- * Following a name to its definition across modules (SPEC 3): other modules
+ * Following a name to its definition across modules (docs/ARCHITECTURE.md): other modules
  * of the app are read, parsed and walked once, and cached by path with their
  * size and modification time, so an edited file is never served stale.
  */

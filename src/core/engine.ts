@@ -9,7 +9,7 @@
  *    the engine's package (`node_modules`, build output, hidden folders and tests aside).
  *
  * The first of these that has such a call decides; calls that disagree, or one whose options
- * chaincut cannot read (not literals), decide nothing: the caller reports `E_SSR_UNKNOWN`.
+ * chaincut cannot read (not literals), decide nothing: the caller reports `W_SSR_UNKNOWN`.
  */
 import { readFile, stat } from 'node:fs/promises'
 import { existsSync, readFileSync } from 'node:fs'

@@ -98,13 +98,14 @@ export async function transform(
         serverRendering = { ssr: found.ssr, from: found.from }
         continue
       }
-      // SSR broken without a word is what this is for: an error on the server too (a warning with onUnsafe: 'warn', then cut as point0's default)
+      // never silently: a warning, and point0's own engine default (no server rendering); refusing the
+      // build would stop every app whose engine chaincut cannot see
       rendering.set(entry.family, false)
       const property = entry.segment.callee.property
       addFinding({
-        level: config.onUnsafe,
-        code: 'E_SSR_UNKNOWN',
-        message: `chaincut cannot tell whether this ${entry.family.name} app server-renders, which decides whether .${entry.segment.name}(...) stays in the server bundle: ${found.reason}`,
+        level: 'warn',
+        code: 'W_SSR_UNKNOWN',
+        message: `chaincut cannot tell whether this ${entry.family.name} app server-renders, which decides whether .${entry.segment.name}(...) stays in the server bundle: ${found.reason}; it is cut, as ${entry.family.name}'s engine does without \`ssr\``,
         hint: `say it in the preset: \`chaincut({ presets: [point0({ ssr: true }), 'tailorkit'] })\` if the app server-renders (\`Engine.create({ ssr: true })\`), \`point0({ ssr: false })\` if it does not`,
         start: property.start!,
         end: property.end!,

@@ -4,7 +4,7 @@ export interface Point0PresetOptions {
   /**
    * Points server-render by default (point0's `Engine.create({ ssr })`). Default: read from the
    * app's `Engine.create({ ... })` when the server build would cut a render method; a finding
-   * (`E_SSR_UNKNOWN`) when chaincut cannot read it.
+   * (`W_SSR_UNKNOWN`) when chaincut cannot read it.
    */
   ssr?: boolean
   /** Rewrite `X.lets.<type>(...)` to the explicit `X.lets('<type>', '<name>', ...)`. Default: true. */
