@@ -1,6 +1,6 @@
-// `npm run bench`: the figures of SPEC section 8, on a generated corpus.
+// `npm run bench`: chaincut's performance budgets (bench/README.md), on a generated corpus.
 //
-//   node bench/run.mjs [--quick] [--only=transform,scaling,vite] [--rounds=N] [--builds=N] [--modules=N]
+//   node bench/run.mjs [--quick] [--only=transform,scaling,vite] [--rounds=N] [--builds=N] [--modules=N] [--gc=both|alternate|blocks]
 //
 // Contenders run interleaved in one process (warm-up first, then rounds that
 // visit every module in a new order and rotate which contender goes first),
@@ -33,7 +33,7 @@ const value = (name, fallback) => {
 const quick = flag('quick')
 const only = new Set(value('only', 'transform,scaling,vite').split(','))
 const ROUNDS = Number(value('rounds', quick ? 3 : 7))
-const BUILDS = Number(value('builds', quick ? 2 : 5)) // paired runs
+const BUILDS = Number(value('builds', quick ? 2 : 5)) // rounds of one `vite build` per variant
 const APP_MODULES = Number(value('modules', quick ? 300 : 2000))
 const TARGET_MS = quick ? 1 : 2 // each measurement repeats a call until ~this long
 const MAX_REPS = 1000
@@ -312,7 +312,16 @@ async function scalingFigures() {
 }
 
 // ---------------------------------------------------------------------------
-// figures 4 and 5b: vite build with and without the plugin
+// figures 4 and 5b: vite build without a plugin, with a parse-only plugin, and
+// with chaincut cold and warm
+
+const VITE_VARIANTS = ['without', 'parse-only', 'chaincut', 'chaincut-warm']
+const VARIANT_DESCRIPTIONS = {
+  without: 'no plugin',
+  'parse-only': "a plugin with chaincut's transform filter and pre-parse test that only parses (`@babel/parser`, chaincut's options) and returns null",
+  chaincut: 'chaincut, default options, no persistent cache (`node_modules/.cache/chaincut` deleted before each build)',
+  'chaincut-warm': 'chaincut, default options, the persistent cache as the previous chaincut build left it',
+}
 
 function runChild(appDir, variant, outDir) {
   return new Promise((resolve) => {
@@ -337,53 +346,85 @@ async function viteFigures() {
   const appDir = join(os.tmpdir(), `chaincut-bench-app-${APP_MODULES}`)
   const t0 = performance.now()
   const app = writeApp(appDir, { modules: APP_MODULES })
+  const appInfo = { modules: app.modules, withChains: app.withChains, bytes: app.bytes, dir: appDir }
   console.log(`app: ${app.modules} modules (${app.withChains} with chains), ${(app.bytes / 1024 / 1024).toFixed(1)} MB of source, in ${appDir} (${((performance.now() - t0) / 1000).toFixed(1)} s to write)`)
-  const variants = hasPlugin ? ['without', 'with'] : ['without']
-  if (!hasPlugin) console.log('note: dist/vite.js not found — building without the plugin only, no ratio.')
-  // one unrecorded build per variant: warms the file-system cache
-  for (const v of variants) {
-    const r = await runChild(appDir, v, join(appDir, `out-${v}`))
-    if (!r.ok) {
-      console.log(`vite build (${v}) failed:\n${r.error}`)
-      return { error: r.error, variant: v, app: { modules: app.modules, withChains: app.withChains, bytes: app.bytes } }
-    }
+  const variants = hasPlugin ? VITE_VARIANTS : ['without']
+  if (!hasPlugin) console.log('note: dist/vite.js not found — building without a plugin only, no ratio.')
+  const outDir = (v) => join(appDir, `out-${v}`)
+  const build = async (v) => {
+    const r = await runChild(appDir, v, outDir(v))
+    if (!r.ok) console.log(`\nvite build (${v}) failed:\n${r.error}`)
+    return r
   }
-  const runs = { with: [], without: [] }
+  // one unrecorded build per variant warms the file-system cache; `chaincut` runs
+  // before `chaincut-warm`, so the warm variant starts with a populated cache
+  for (const v of variants) {
+    const r = await build(v)
+    if (!r.ok) return { error: r.error, variant: v, app: appInfo }
+  }
+  // rounds of one build per variant, the order rotating each round, so drift
+  // (thermal, page cache, another process) hits every variant alike; a warm
+  // build always follows at least one cold chaincut build (the warm-up's)
+  const runs = Object.fromEntries(variants.map((v) => [v, []]))
   for (let i = 0; i < BUILDS; i++) {
-    // ABBA order so drift (thermal, cache) hits both variants alike
-    const order = i % 2 === 0 ? variants : [...variants].reverse()
+    const order = variants.map((_, k) => variants[(k + i) % variants.length])
     for (const v of order) {
-      const r = await runChild(appDir, v, join(appDir, `out-${v}`))
-      if (!r.ok) {
-        console.log(`vite build (${v}) failed:\n${r.error}`)
-        return { error: r.error, variant: v }
-      }
+      const r = await build(v)
+      if (!r.ok) return { error: r.error, variant: v, app: appInfo }
       runs[v].push(r)
     }
-    process.stdout.write(`\r  vite build: pair ${i + 1}/${BUILDS} (${((performance.now() - t0) / 1000).toFixed(0)} s)   `)
+    process.stdout.write(`\r  vite build: round ${i + 1}/${BUILDS} (${order.join(' → ')}; ${((performance.now() - t0) / 1000).toFixed(0)} s)   `)
   }
   process.stdout.write('\n')
-  rmSync(join(appDir, 'out-with'), { recursive: true, force: true })
-  rmSync(join(appDir, 'out-without'), { recursive: true, force: true })
-  const res = {
-    app: { modules: app.modules, withChains: app.withChains, bytes: app.bytes, dir: appDir },
-    builds: BUILDS,
-    without: { medianMs: median(runs.without.map((r) => r.ms)), medianMaxRSSMB: median(runs.without.map((r) => r.maxRSS / 1024)), bundleBytes: runs.without[0].bytes, leaks: runs.without[0].leaks, runs: runs.without.map((r) => r.ms) },
-  }
-  if (hasPlugin) {
-    const ratios = runs.with.map((r, i) => r.ms / runs.without[i].ms)
-    res.with = {
-      medianMs: median(runs.with.map((r) => r.ms)),
-      medianMaxRSSMB: median(runs.with.map((r) => r.maxRSS / 1024)),
-      bundleBytes: runs.with[0].bytes,
-      leaks: runs.with[0].leaks,
-      pluginMs: median(runs.with.map((r) => r.pluginMs)),
-      pluginCalls: runs.with[0].pluginCalls,
-      runs: runs.with.map((r) => r.ms),
+  for (const v of variants) rmSync(outDir(v), { recursive: true, force: true })
+
+  const summary = (v) => {
+    const rs = runs[v]
+    const s = {
+      description: VARIANT_DESCRIPTIONS[v],
+      medianMs: median(rs.map((r) => r.ms)),
+      medianCpuMs: median(rs.map((r) => r.cpuMs)),
+      medianMaxRSSMB: median(rs.map((r) => r.maxRSS / 1024)),
+      medianGcMs: median(rs.map((r) => r.gc?.ms)),
+      medianGcCount: median(rs.map((r) => r.gc?.count)),
+      bundleBytes: rs[0].bytes,
+      leaks: rs[0].leaks,
+      pluginCalls: rs[0].pluginCalls,
+      runs: rs.map((r) => r.ms),
     }
-    res.addedTime = median(ratios) - 1
-    res.pairRatios = ratios
-    res.addedRSS = res.with.medianMaxRSSMB / res.without.medianMaxRSSMB - 1
+    if (v === 'parse-only') Object.assign(s, { parsed: rs[0].parsed, filterFrom: rs[0].filterFrom })
+    if (v.startsWith('chaincut')) s.cache = rs[rs.length - 1].cache
+    if (v !== 'without') {
+      // per round: this build's time minus the `without` build of the same round
+      s.addedMsPerRound = rs.map((r, i) => r.ms - runs.without[i].ms)
+      s.addedMs = median(s.addedMsPerRound)
+      s.addedRatio = median(rs.map((r, i) => r.ms / runs.without[i].ms)) - 1
+      s.addedCpuMs = median(rs.map((r, i) => r.cpuMs - runs.without[i].cpuMs))
+    }
+    return s
+  }
+  const res = { app: appInfo, builds: BUILDS, vite: runs.without[0].vite, variants: Object.fromEntries(variants.map((v) => [v, summary(v)])) }
+  if (hasPlugin) {
+    const V = res.variants
+    // is there a persistent cache at all? (until it lands, the warm variant is just a second build)
+    const cache = V['chaincut-warm'].cache
+    res.persistentCache = Boolean(cache?.before?.exists && cache.before.files > 0)
+    const parseAdded = V['parse-only'].addedMs
+    // the budget: chaincut's added time ≤ 1.25 × the parse-only plugin's added time
+    res.chaincutOverParseOnlyAdded = parseAdded > 0 ? V.chaincut.addedMs / parseAdded : NaN
+    res.chaincutOverParseOnlyAddedPerRound = median(
+      runs.chaincut.map((r, i) => {
+        const p = runs['parse-only'][i].ms - runs.without[i].ms
+        return p > 0 ? (r.ms - runs.without[i].ms) / p : NaN
+      }),
+    )
+    res.chaincutOverParseOnlyCpuAdded = V['parse-only'].addedCpuMs > 0 ? V.chaincut.addedCpuMs / V['parse-only'].addedCpuMs : NaN
+    res.rssOverParseOnly = V.chaincut.medianMaxRSSMB / V['parse-only'].medianMaxRSSMB
+    res.warmRssOverParseOnly = V['chaincut-warm'].medianMaxRSSMB / V['parse-only'].medianMaxRSSMB
+    res.warmAdded = V['chaincut-warm'].addedRatio
+    // the figures older results/latest.json readers know
+    res.addedTime = V.chaincut.addedRatio
+    res.addedRSS = V.chaincut.medianMaxRSSMB / V.without.medianMaxRSSMB - 1
   }
   return res
 }
@@ -411,12 +452,42 @@ function budgetRows(r) {
   }
   const v = r.vite
   if (v && !v.error) {
-    const what = `${v.app.modules.toLocaleString('en-US')} modules (${v.app.withChains} with chains), ${v.builds} paired runs`
-    if (v.with) {
-      rows.push(['`vite build` time added by the plugin', what, `${v.addedTime >= 0 ? '+' : ''}${pct(v.addedTime)} (${fmt(v.without.medianMs / 1000)} s → ${fmt(v.with.medianMs / 1000)} s)`, '< 5%', ok(v.addedTime < 0.05)])
-      rows.push(['peak memory (maxRSS) of that build', 'median', `${fmt(v.without.medianMaxRSSMB, 0)} MB → ${fmt(v.with.medianMaxRSSMB, 0)} MB (${v.addedRSS >= 0 ? '+' : ''}${pct(v.addedRSS)})`, '—', ''])
+    const what = `${v.app.modules.toLocaleString('en-US')} modules (${v.app.withChains} with chains), ${v.builds} rounds of ${Object.keys(v.variants).length} interleaved builds, medians`
+    const V = v.variants
+    const secs = (ms) => `${fmt(ms / 1000)} s`
+    const plus = (ms) => `${ms >= 0 ? '+' : '−'}${fmt(Math.abs(ms) / 1000)} s`
+    if (V.chaincut) {
+      const ratio = Number.isFinite(v.chaincutOverParseOnlyAdded) ? `${fmt(v.chaincutOverParseOnlyAdded)}×` : 'n/a (parse-only added ≤ 0)'
+      rows.push([
+        '`vite build`: time chaincut adds ÷ time a parse-only plugin adds',
+        what,
+        `${ratio}: ${plus(V.chaincut.addedMs)} vs ${plus(V['parse-only'].addedMs)} over ${secs(V.without.medianMs)} without a plugin (per-round median ${fmt(v.chaincutOverParseOnlyAddedPerRound)}×; CPU time ${fmt(v.chaincutOverParseOnlyCpuAdded)}×)`,
+        '≤ 1.25×',
+        ok(Number.isFinite(v.chaincutOverParseOnlyAdded) ? v.chaincutOverParseOnlyAdded <= 1.25 : null),
+      ])
+      rows.push([
+        'peak memory (maxRSS) of that build: chaincut ÷ parse-only',
+        'median of the build child',
+        `${fmt(v.rssOverParseOnly)}× (${fmt(V.chaincut.medianMaxRSSMB, 0)} MB vs ${fmt(V['parse-only'].medianMaxRSSMB, 0)} MB; ${fmt(V.without.medianMaxRSSMB, 0)} MB without a plugin)`,
+        '≤ 1.5×',
+        ok(v.rssOverParseOnly <= 1.5),
+      ])
+      rows.push([
+        v.persistentCache ? '`vite build` with a warm persistent cache: time added over no plugin' : '`vite build`, second chaincut build (no persistent cache found in this dist): time added over no plugin',
+        v.persistentCache ? `cache populated by the previous chaincut build (${V['chaincut-warm'].cache.before.files} files, ${fmt(V['chaincut-warm'].cache.before.bytes / 2 ** 20, 1)} MB)` : 'nothing in `node_modules/.cache/chaincut` after a chaincut build',
+        `${v.warmAdded >= 0 ? '+' : ''}${pct(v.warmAdded)} (${secs(V.without.medianMs)} → ${secs(V['chaincut-warm'].medianMs)})`,
+        '≤ 10%',
+        ok(v.warmAdded <= 0.1),
+      ])
+      rows.push([
+        '`vite build`: time chaincut adds (cold) over no plugin',
+        'for reference',
+        `${v.addedTime >= 0 ? '+' : ''}${pct(v.addedTime)} (${secs(V.without.medianMs)} → ${secs(V.chaincut.medianMs)}); parse-only ${V['parse-only'].addedRatio >= 0 ? '+' : ''}${pct(V['parse-only'].addedRatio)}`,
+        '—',
+        '',
+      ])
     } else {
-      rows.push(['`vite build` without the plugin', what, `${fmt(v.without.medianMs / 1000)} s, ${fmt(v.without.medianMaxRSSMB, 0)} MB`, '< 5% added', 'skipped'])
+      rows.push(['`vite build` without a plugin', what, `${secs(V.without.medianMs)}, ${fmt(V.without.medianMaxRSSMB, 0)} MB`, 'parse-only / chaincut ratios', 'skipped'])
     }
   }
   const s = r.scaling
@@ -444,6 +515,18 @@ function markdown(r) {
     '|---|---|---|---|---|',
     ...budgetRows(r).map((row) => `| ${row.join(' | ')} |`),
   ]
+  const v = r.vite
+  if (v && !v.error && v.variants) {
+    lines.push('', `\`vite build\` variants (Vite ${v.vite ?? m.vite}; each build in its own process; medians over ${v.builds} rounds; "added" is per round against that round's build without a plugin; GC is the build process's main-thread pauses):`, '')
+    lines.push('| variant | build | added | CPU added | peak RSS | GC | transform calls |', '|---|---|---|---|---|---|---|')
+    for (const [name, x] of Object.entries(v.variants)) {
+      const label = name === 'chaincut-warm' && !v.persistentCache ? 'chaincut-warm (second build, no persistent cache yet)' : name
+      const calls = name === 'without' ? '—' : name === 'parse-only' ? `${x.pluginCalls} (${x.parsed} parsed)` : `${x.pluginCalls}`
+      const added = name === 'without' ? '—' : `${x.addedMs >= 0 ? '+' : '−'}${fmt(Math.abs(x.addedMs) / 1000)} s (${x.addedRatio >= 0 ? '+' : ''}${pct(x.addedRatio)})`
+      const cpu = name === 'without' ? `${fmt(x.medianCpuMs / 1000)} s CPU` : `${x.addedCpuMs >= 0 ? '+' : '−'}${fmt(Math.abs(x.addedCpuMs) / 1000)} s`
+      lines.push(`| ${label} | ${fmt(x.medianMs / 1000)} s | ${added} | ${cpu} | ${fmt(x.medianMaxRSSMB, 0)} MB | ${fmt(x.medianGcMs, 0)} ms in ${fmt(x.medianGcCount, 0)} | ${calls} |`)
+    }
+  }
   const s = r.scaling
   if (s && s.bySize.exponent !== null) {
     lines.push('', '| module | chains | parse µs/KB | chaincut µs/KB | chaincut ÷ parse | baseline µs/KB |', '|---|---|---|---|---|---|')
@@ -478,8 +561,10 @@ for (const mode of results.transform?.gcModes ?? []) {
   console.log(`\n[${mode}] chaincut ÷ parse by kind: ${Object.entries(t.chaincutOverParse.byKind).map(([k, x]) => `${k} ${fmt(x)}×`).join(', ')}; aggregate ${fmt(t.chaincutOverParse.aggregate)}×`)
   console.log(`[${mode}] worst: ${t.chaincutOverParse.worst.map((w) => `${w.id.split('/').pop()} (${fmt(w.kb, 0)} KB, ${w.chains} chains) ${fmt(w.ratio)}×`).join('; ')}`)
 }
-if (results.vite?.with) {
-  console.log(`vite: the plugin's transform hook ran on ${results.vite.with.pluginCalls} of ~${results.vite.app.modules + 30} modules (${results.vite.app.withChains} carry chains); bundle ${(results.vite.without.bundleBytes / 1024).toFixed(0)} KB → ${(results.vite.with.bundleBytes / 1024).toFixed(0)} KB; server-only strings in the client bundle: without the plugin [${results.vite.without.leaks.join(', ')}], with it [${results.vite.with.leaks.join(', ')}]`)
+const vv = results.vite?.variants
+if (vv?.chaincut) {
+  console.log(`vite: chaincut's transform hook ran on ${vv.chaincut.pluginCalls} of ~${results.vite.app.modules + 30} modules (${results.vite.app.withChains} carry chains), the parse-only plugin's on ${vv['parse-only'].pluginCalls} (${vv['parse-only'].parsed} parsed; filter: ${vv['parse-only'].filterFrom}); bundle ${(vv.without.bundleBytes / 1024).toFixed(0)} KB → ${(vv.chaincut.bundleBytes / 1024).toFixed(0)} KB; server-only strings in the client bundle: without a plugin [${vv.without.leaks.join(', ')}], parse-only [${vv['parse-only'].leaks.join(', ')}], chaincut [${vv.chaincut.leaks.join(', ')}], chaincut-warm [${vv['chaincut-warm'].leaks.join(', ')}]`)
+  if (!results.vite.persistentCache) console.log('vite: no persistent cache in node_modules/.cache/chaincut after a chaincut build — chaincut-warm is a second build, not a warm-cache build.')
 }
 console.log(`\nresults: bench/results/latest.json (${results.seconds.toFixed(0)} s)`)
 if (sink === 0.5) console.log('') // never true; uses the sink
