@@ -1,4 +1,4 @@
-// Deterministic generator of realistic modules for the benchmark (SPEC 8).
+// Deterministic generator of realistic modules for the benchmark (bench/README.md).
 //
 // Everything here is driven by one seeded PRNG, so the same seed gives the same
 // corpus byte for byte on every run and machine. Three families of modules:
@@ -86,8 +86,8 @@ const plural = (s) => (s.endsWith('y') ? s.slice(0, -1) + 'ies' : s + 's')
 
 // ---------------------------------------------------------------------------
 // module state: what the generated code used, so the header imports exactly that
-// (an import that was already unused before the cut is kept by design, SPEC 5,
-// so the generator never writes one)
+// (an import that was already unused before the cut is kept by design: chaincut
+// only prunes what the cut made unused, so the generator never writes one)
 
 class ModuleState {
   constructor(rng, mode, ext) {
@@ -296,7 +296,7 @@ function actionChain(st, budget) {
     ? [`.loader(async ({ params, ctx }) => {\n${body}\n  })`, `.action()`]
     : [`.action(async ({ params, ctx }) => {\n${body}\n  })`]
   if (split) {
-    // a chain split over a `const` (SPEC 3): the draft is not exported, the action is
+    // a chain split over a `const` (a chain continued from a binding): the draft is not exported, the action is
     const draft = st.unique(`${entity}${cap(verb)}Draft`)
     return (
       declareChain(st, draft, `${head}\n  ${segs.join('\n  ')}`, false) +
