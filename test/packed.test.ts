@@ -1,12 +1,13 @@
 /**
- * From outside: `npm pack` the package (as built), unpack it into a fresh
- * project's node_modules, and load every entry by its package name in a plain
+ * From outside: `npm pack` the package (as built, with its pack scripts), unpack it into a
+ * fresh project's node_modules, and load every entry by its package name in a plain
  * Node process — each bundler entry's default export makes that bundler's
  * plugin; the core entry exports `transform` and the preset factories; every
- * file `exports`/`bin` name is in the tarball.
+ * file `exports`/`bin` name is in the tarball. Then `npm install` the tarball as a
+ * consumer would: no warning, and the package loads with what npm installed.
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -67,17 +68,24 @@ console.log(JSON.stringify(out))
 
 describe('the packed package', () => {
   let dir: string
+  let stage: string
+  let tarball: string
   let pkgDir: string
   let result: any
   let bunResult: any
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'chaincut-packed-'))
-    // --ignore-scripts: no `prepare` (tsc) while other test files import dist/
+    // packed from a copy of the checkout without src/: the pack scripts run as in a release
+    // (`prepack` strips `prepare` from the packed package.json, `postpack` puts it back) but
+    // build nothing, so dist/ is not rebuilt while other test files import it
+    stage = join(dir, 'stage')
+    mkdirSync(stage)
+    for (const entry of ['package.json', 'README.md', 'CHANGELOG.md', 'dist', 'scripts']) cpSync(join(ROOT, entry), join(stage, entry), { recursive: true })
     const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+      execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
     )
-    const tarball = join(dir, packed[0].filename)
+    tarball = join(dir, packed[0].filename)
     const project = join(dir, 'project')
     mkdirSync(join(project, 'node_modules'), { recursive: true })
     execFileSync('tar', ['xzf', tarball, '-C', dir])
@@ -113,6 +121,28 @@ console.log(JSON.stringify({ name: plugin.name, keys: Object.keys(plugin).sort()
     }
     for (const target of targets) expect(existsSync(join(pkgDir, target)), target).toBe(true)
     expect(readdirSync(pkgDir).sort()).toEqual(['CHANGELOG.md', 'README.md', 'dist', 'node_modules', 'package.json'].sort())
+  })
+
+  it('packs a package.json without install scripts, and leaves the checkout\'s as it was', () => {
+    const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))
+    // npm lists these (prepare: for a tarball, git or folder) to everyone who installs the tarball
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) expect(pkg.scripts?.[script], script).toBeUndefined()
+    const source = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+    expect(pkg.scripts).toEqual(Object.fromEntries(Object.entries(source.scripts).filter(([name]) => name !== 'prepare')))
+    expect(readFileSync(join(stage, 'package.json'), 'utf8')).toBe(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+    expect(existsSync(join(stage, '.tmp/package.json.prepack'))).toBe(false)
+  })
+
+  it('installs from the tarball without a warning, and loads with the dependencies npm installed', { timeout: 300_000 }, () => {
+    const consumer = join(dir, 'consumer')
+    mkdirSync(consumer)
+    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'tarball-consumer', private: true, type: 'module' }))
+    const install = spawnSync('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'warn'], { cwd: consumer, encoding: 'utf8' })
+    const output = install.stdout + install.stderr
+    expect(install.status, output).toBe(0)
+    expect(output).not.toMatch(/npm warn|npm WARN|install-scripts|prepare/)
+    const loaded = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('chaincut'); const v = await import('chaincut/vite'); console.log(typeof m.transform, typeof v.default)"], { cwd: consumer, encoding: 'utf8' })
+    expect(loaded.trim()).toBe('function function')
   })
 
   it('makes a plugin from every bundler entry', () => {
