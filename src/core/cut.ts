@@ -1,5 +1,6 @@
 /**
- * The cut rules of SPEC 4 and the desugaring of SPEC 3.1, as text edits.
+ * The cut rules (README "Your own builder"; the presets' tables) and the desugaring of
+ * point0's short form (README "Before and after"), as text edits.
  * A segment's call always stays, in its place; only what is between its
  * parentheses changes.
  */
@@ -108,7 +109,7 @@ export function ruleOf(segment: ChainSegment, side: Side, serverRenders: boolean
 
 const ruleLabel = (rule: CutRule) => (typeof rule === 'string' ? rule : `keys(${rule.keys.join(', ')})`)
 
-/** The name a desugared point gets (SPEC 3.1). */
+/** The name a desugared point gets: the variable without its type suffix, else the file's (README "Decisions"). */
 const suffixCache = new Map<string, string[]>()
 function suffixes(type: string, extra: string[]): string[] {
   const key = type + '\0' + extra.join('\0')
@@ -255,7 +256,7 @@ function applyRule(code: string, call: t.CallExpression | t.OptionalCallExpressi
     case 'lastArg': {
       // `.clientOn('event', handler)` → `.clientOn('event')`. A single argument is what an
       // earlier pass left (the event) and stays; with more than two, all after the first go,
-      // so a second pass changes nothing either way (SPEC 9)
+      // so a second pass changes nothing either way (idempotent, README "Decisions")
       if (args.length < 2) return []
       return cut(args[0].end!, close)
     }

@@ -1,5 +1,5 @@
 /**
- * Pruning (SPEC 5): after the cut, remove the imports and top-level
+ * Pruning (README "How it decides"): after the cut, remove the imports and top-level
  * declarations that only the cut code used — and nothing that was already
  * unused before, except imports of guarded (server-only) modules.
  */
@@ -129,7 +129,7 @@ export function liveBindings(
     if (binding.exported || !binding.unit) mark(binding)
   }
   visit(mr.byOwner.get(null))
-  // declarations that stay whatever happens (already unused: SPEC 5 leaves them) keep what they use
+  // declarations that stay whatever happens (already unused: pruning leaves them) keep what they use
   for (const unit of keptUnits) visit(mr.byOwner.get(unit), true)
   while (queue.length || ready.length) {
     if (ready.length) visit(ready.splice(0), true)
@@ -178,7 +178,7 @@ function elementConditions(walk: WalkResult, mr: ModuleReferences, before: Set<B
 }
 
 /**
- * SPEC 5 "already unused": declarations no reference reaches from outside their own code in the
+ * "Already unused" (left alone by pruning): declarations no reference reaches from outside their own code in the
  * original module. Such a declaration is never touched, so it stays, and what it uses (outside cuts) too.
  */
 export function stayingUnits(walk: WalkResult, mr: ModuleReferences): Unit[] {
@@ -210,7 +210,7 @@ export function prune(
     return hit
   }
 
-  /** SPEC 5: only what the cut made unreferenced goes; guarded imports go even if unused before. */
+  /** Only what the cut made unreferenced goes; guarded imports go even if unused before. */
   const dies = (binding: Binding, statement: t.Node) => {
     if (after.has(binding)) return false
     if (before.has(binding)) return true
@@ -330,13 +330,13 @@ function pruneVariables(
     if (index === -1 || !unit.bindings.length) continue
     const dying = unit.bindings.filter((b) => dies(b, statement))
     if (!dying.length) continue
-    // the declarator goes when every name in it dies; a name that was already unused stays (SPEC 5)
+    // the declarator goes when every name in it dies; a name that was already unused stays
     if (unit.bindings.every((b) => dies(b, statement))) {
       removeDeclarator[index] = true
       for (const b of dying) result.removedDeclarations.push({ name: b.name, start: b.id.start! })
       continue
     }
-    // SPEC 5: `const { KEY, URL } = process.env` drops only the dead names
+    // `const { KEY, URL } = process.env` drops only the dead names
     const pattern = (unit.node as t.VariableDeclarator).id
     if (pattern.type === 'ArrayPattern') {
       pruneArrayPattern(code, pattern, dying, partial, result)
@@ -368,7 +368,7 @@ function pruneVariables(
 }
 
 /**
- * SPEC 5 for `const [a, b] = x`: an element whose names all die goes. Before the last kept
+ * For `const [a, b] = x`: an element whose names all die goes. Before the last kept
  * element its hole stays, so the kept names keep their positions (`const [, b] = x`); after
  * it, everything goes, holes too (`const [a] = x`).
  */

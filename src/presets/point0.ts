@@ -11,7 +11,7 @@ export interface Point0PresetOptions {
   desugar?: boolean
 }
 
-/** SPEC 3.1 */
+/** point0's point types: `X.lets('<type>', ...)` and `X.lets.<type>(...)` (README "Before and after"). */
 export const POINT_TYPES = [
   'page', 'layout', 'component', 'provider', 'query', 'infiniteQuery', 'mutation', 'action',
   'subscription', 'channel', 'space', 'serverHandler', 'clientHandler', 'root', 'base', 'plugin',
@@ -31,7 +31,7 @@ export const RENDER_METHODS = [
   ...['page', 'layout', 'component'].flatMap((p) => RENDER_VARIANTS.map((v) => p + v)),
 ]
 
-/** SPEC 4.1, as rows. */
+/** point0's cut table, method name → rule per side, as rows. */
 function point0Segments(): Record<string, SegmentRule> {
   const rows: Record<string, SegmentRule> = {}
   const set = (names: string[], side: 'client' | 'server', rule: SegmentRule['client']) => {
@@ -96,7 +96,7 @@ export const POINT0_SIDE_CONSTANTS: SideConstant[] = [
   { root: ENV, path: ['ssr', 'target'], client: 'none' },
 ]
 
-/** The point0 preset (SPEC 3.1, 4.1). */
+/** The point0 preset: its heads, cut table and point notation (README "How it decides"). */
 export function point0(options: Point0PresetOptions = {}): ChainFamily {
   return {
     name: 'point0',
