@@ -3,7 +3,7 @@
  * the build's `target` (`browser`, Bun's default → client; `bun` / `node` → server)
  * unless `side` is given. `chaincutRuntime()` is the runtime plugin (`Bun.plugin`).
  */
-import { unplugin } from './plugin.js'
+import { unplugin } from './plugin/index.js'
 import type { ChaincutOptions } from './types.js'
 
 /** Bun's `BunPlugin`, structurally (Bun's own types are not a dependency of chaincut). */

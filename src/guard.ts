@@ -6,11 +6,10 @@
  * The mirror (`*.client.*`, `client-only`) guards the server build.
  */
 import { readFileSync } from 'node:fs'
-import { relative } from 'node:path'
 import picomatch from 'picomatch'
-import { codeFrame } from './core/errors.js'
+import { codeFrame, displayPath } from './core/errors.js'
 import { isRegExp } from './core/options.js'
-import type { ServerOnlyPattern, Side } from './types.js'
+import type { Resolver, ServerOnlyPattern, Side } from './types.js'
 
 /** Whether a module is guarded: the rule that matched, or null. */
 export type GuardMatcher = ((source: string) => string | null) & {
@@ -95,27 +94,30 @@ export interface GuardViolation {
   chain: string[]
 }
 
+/**
+ * A guard violation as the bundlers read an error: `id`, `loc` (1-based line and column,
+ * as the message says them) and `frame`. `frameInMessage: false` for the bundlers that
+ * print `frame` themselves (Vite, Rollup, Rolldown), so the frame shows once.
+ */
 export class GuardError extends Error {
   readonly violation: GuardViolation
   readonly id: string
   readonly loc: { file: string; line: number; column: number }
   readonly frame: string
   readonly code = 'E_GUARD'
-  constructor(violation: GuardViolation, root = process.cwd()) {
-    super(formatViolation(violation, root))
+  constructor(violation: GuardViolation, root = process.cwd(), { frameInMessage = true }: { frameInMessage?: boolean } = {}) {
+    super(formatViolation(frameInMessage ? violation : { ...violation, frame: '' }, root))
     this.name = 'ChaincutGuardError'
     this.violation = violation
     this.id = violation.importer
-    this.loc = { file: violation.importer, line: violation.line, column: violation.column }
+    this.loc = { file: violation.importer, line: violation.line, column: violation.column + 1 }
     this.frame = violation.frame
   }
 }
 
-const rel = (root: string, file: string) => {
-  const r = relative(root, file)
-  return r && !r.startsWith('..') ? r : file
-}
+const rel = (root: string, file: string) => displayPath(file, root)
 
+/** The violation as text: the importer's path relative to `root`, 1-based line:column, then the frame (if any), the chain and a hint. */
 export function formatViolation(v: GuardViolation, root = process.cwd()): string {
   const kind = v.side === 'client' ? 'server-only' : 'client-only'
   const marker = v.rule.endsWith('marker')
@@ -123,8 +125,8 @@ export function formatViolation(v: GuardViolation, root = process.cwd()): string
     marker
       ? `[chaincut] ${rel(root, v.importer)}:${v.line}:${v.column + 1} is marked ${kind} (it imports "${v.source}") but is part of the ${v.side} build — denied by ${v.rule}`
       : `[chaincut] ${rel(root, v.importer)}:${v.line}:${v.column + 1} imports ${kind} module "${v.source}"${v.resolved && v.resolved !== v.source ? ` (${rel(root, v.resolved)})` : ''} into the ${v.side} build — denied by ${v.rule}`,
-    v.frame,
   ]
+  if (v.frame) lines.push(v.frame)
   if (v.chain.length > 1) lines.push(`  imported through: ${v.chain.map((f) => rel(root, f)).join(' → ')}`)
   lines.push(
     v.side === 'client'
@@ -135,21 +137,70 @@ export function formatViolation(v: GuardViolation, root = process.cwd()): string
 }
 
 /** Where `source` is imported in `code`: the offset of its string literal, or 0. */
-export function importPosition(code: string, source: string): { line: number; column: number; offset: number } {
+export function importPosition(code: string, source: string): { line: number; column: number; offset: number; found: boolean } {
   const quoted = [`'${source}'`, `"${source}"`, `\`${source}\``]
   let offset = -1
   for (const q of quoted) {
     const at = code.indexOf(q)
     if (at !== -1 && (offset === -1 || at < offset)) offset = at
   }
-  if (offset === -1) offset = 0
+  const found = offset !== -1
+  if (!found) offset = 0
   let line = 1
   let lineStart = 0
   for (let i = code.indexOf('\n'); i !== -1 && i < offset; i = code.indexOf('\n', i + 1)) {
     line++
     lineStart = i + 1
   }
-  return { line, column: offset - lineStart, offset }
+  return { line, column: offset - lineStart, offset, found }
+}
+
+/** Every specifier a module imports (static, re-export, dynamic with a literal, `require`): a text scan, candidates only. */
+const IMPORTED = /(?:\bfrom|\bimport|\bimport\s*\(|\brequire\s*\()\s*(['"`])([^'"`\r\n]+)\1/g
+
+const clean = (id: string) => id.replace(/[?#].*$/, '')
+
+/**
+ * The import as the importer wrote it. A bundler alias (Vite's `resolve.alias`, tsconfig
+ * `paths` through a resolver plugin) hands the guard the rewritten specifier or the
+ * resolved file; the specifier whose resolution is that file is the one in the code.
+ * `resolved` is the guarded file when known. Nothing found: `source` as given.
+ */
+export async function writtenImport(
+  code: string,
+  importer: string,
+  source: string,
+  resolved: string | null,
+  resolve: Resolver,
+): Promise<{ source: string; resolved: string | null }> {
+  if (!code || importPosition(code, source).found) return { source, resolved }
+  const target = clean(resolved ?? (await safely(resolve, source, importer)) ?? source)
+  const seen = new Set<string>()
+  for (const match of code.matchAll(IMPORTED)) {
+    const candidate = match[2]
+    if (seen.has(candidate)) continue
+    seen.add(candidate)
+    const file = await safely(resolve, candidate, importer)
+    if (file && clean(file) === target) return { source: candidate, resolved: target }
+  }
+  return { source, resolved }
+}
+
+async function safely(resolve: Resolver, source: string, importer: string): Promise<string | null> {
+  try {
+    return (await resolve(source, importer)) ?? null
+  } catch {
+    return null
+  }
+}
+
+/** The importer's text as on disk, or '' (a virtual module). */
+export function readImporter(importer: string): string {
+  try {
+    return readFileSync(clean(importer), 'utf8')
+  } catch {
+    return ''
+  }
 }
 
 export function violationAt(
@@ -161,14 +212,7 @@ export function violationAt(
   chain: string[],
   code?: string,
 ): GuardViolation {
-  let text = code
-  if (text === undefined) {
-    try {
-      text = readFileSync(importer.replace(/[?#].*$/, ''), 'utf8')
-    } catch {
-      text = ''
-    }
-  }
+  const text = code ?? readImporter(importer)
   const { line, column } = importPosition(text, source)
   return { side, importer, source, resolved, rule, line, column, frame: text ? codeFrame(text, { line, column }) : '', chain }
 }

@@ -2,8 +2,9 @@
  * The build report (README "Report"): per module what was cut and removed, and after
  * a build one summary table per environment; optionally the JSON.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, relative, resolve } from 'node:path'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { findingPlace } from './core/errors.js'
 import type { ModuleReport } from './types.js'
 
 export interface Summary {
@@ -28,8 +29,16 @@ export class BuildReport {
     modules.set(report.id, report)
   }
 
-  reset(environment: string): void {
+  /** Environments this report has written to its JSON file, whose entries a later write keeps. */
+  private readonly written = new Set<string>()
+
+  /** Forgets an environment's modules (its build ended and was reported): nothing stays reachable after a build. */
+  release(environment: string): void {
     this.environments.delete(environment)
+  }
+
+  environmentNames(): string[] {
+    return [...this.environments.keys()]
   }
 
   summary(environment: string): Summary {
@@ -55,26 +64,34 @@ export class BuildReport {
     }
   }
 
-  format(environment: string, root = process.cwd()): string {
+  /**
+   * The summary as text. `errors` counts what stops the build (findings that threw, import
+   * guard violations): with any, the header says the build failed and a row counts them.
+   */
+  format(environment: string, root = process.cwd(), errors: { findings: number; guard: number } = { findings: 0, guard: 0 }): string {
     const s = this.summary(environment)
+    const failed = errors.findings + errors.guard
     const methods = Object.entries(s.byMethod)
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .map(([m, n]) => `${m} ${n}`)
       .join(', ')
     const rows: Array<[string, string]> = [
-      ['modules analysed', String(s.modules)],
-      ['modules transformed', String(s.transformed)],
+      ['modules parsed', String(s.modules)],
+      ['modules changed', String(s.transformed)],
       ['segments cut', `${s.segmentsCut}${methods ? ` (${methods})` : ''}`],
       ['imports removed', String(s.importsRemoved)],
       ['declarations removed', String(s.declarationsRemoved)],
+      ...(failed
+        ? [['errors', `${failed} (${[errors.guard && `${errors.guard} import guard`, errors.findings && `${errors.findings} unsafe code`].filter(Boolean).join(', ')})`] as [string, string]]
+        : []),
       ['findings', String(s.findings)],
       ['time in plugin', `${s.time.toFixed(1)} ms`],
     ]
     const width = Math.max(...rows.map((r) => r[0].length))
-    const lines = [`[chaincut] ${environment} build`]
+    const lines = [`[chaincut] ${environment} build${failed ? ' failed' : ''}`]
     for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v}`)
     const warned = [...(this.environments.get(environment)?.values() ?? [])].flatMap((m) => m.findings)
-    for (const f of warned) lines.push(`  ${f.level}: ${relative(root, f.file)}:${f.line}:${f.column + 1} ${f.message}`)
+    for (const f of warned) lines.push(`  ${f.level}: ${findingPlace(f, root)} ${f.message}`)
     return lines.join('\n')
   }
 
@@ -86,10 +103,30 @@ export class BuildReport {
     return out
   }
 
+  /**
+   * Writes the JSON report (README "Report": absolute paths, 1-based lines, 0-based columns).
+   * Environments written earlier by this report and released since are kept from the file
+   * (a Vite build ends its client and server environments one after the other).
+   */
   write(path: string, root = process.cwd()): string {
     const file = resolve(root, path)
+    const environments: Record<string, ModuleReport[]> = {}
+    let previous: Record<string, ModuleReport[]> = {}
+    if (this.written.size) {
+      try {
+        previous = JSON.parse(readFileSync(file, 'utf8')).environments ?? {}
+      } catch {
+        previous = {}
+      }
+    }
+    const current = this.toJSON()
+    for (const name of [...new Set([...this.written, ...Object.keys(current)])].sort()) {
+      const modules = current[name] ?? previous[name]
+      if (modules) environments[name] = modules
+      this.written.add(name)
+    }
     mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(file, JSON.stringify({ generatedBy: 'chaincut', environments: this.toJSON() }, null, 2) + '\n')
+    writeFileSync(file, JSON.stringify({ generatedBy: 'chaincut', environments }, null, 2) + '\n')
     return file
   }
 }

@@ -1,3 +1,3 @@
-import { unplugin } from './plugin.js'
+import { unplugin } from './plugin/index.js'
 
 export default unplugin.vite

@@ -1,4 +1,5 @@
 import { codeFrameColumns } from '@babel/code-frame'
+import { isAbsolute, relative } from 'node:path'
 import type { Finding } from '../types.js'
 
 /** A position in the user's source: 1-based line, 0-based column (Babel's convention). */
@@ -41,11 +42,15 @@ export function codeFrame(code: string, start: SourcePosition, end?: SourcePosit
   )
 }
 
-/** An error that stops the build, carrying the findings that caused it. */
+/**
+ * An error that stops the build, carrying the findings that caused it. Its message says
+ * each finding's path relative to the working folder and 1-based line:column, as editors
+ * show them (`formatFindings`); the plugin says them relative to the bundler's root.
+ */
 export class ChaincutError extends Error {
   readonly findings: Finding[]
   readonly id: string
-  /** Rollup/Vite read these to point at the source. */
+  /** Rollup/Vite read these to point at the source: the first finding, 1-based line and column as in the message. */
   readonly loc?: { file: string; line: number; column: number }
   readonly frame?: string
   readonly code: string
@@ -57,20 +62,31 @@ export class ChaincutError extends Error {
     this.findings = findings
     this.code = first?.code ?? 'E_CHAINCUT'
     if (first) {
-      this.loc = { file: first.file, line: first.line, column: first.column }
+      this.loc = { file: first.file, line: first.line, column: first.column + 1 }
       this.frame = first.frame
     }
   }
 }
 
-export function formatFinding(finding: Finding): string {
-  return (
-    `[chaincut] ${finding.file}:${finding.line}:${finding.column + 1} ${finding.message}\n` +
-    `${finding.frame}\n` +
-    `  ${finding.hint}`
-  )
+/** A path as people read it: relative to `root` when inside it, else as given. */
+export function displayPath(file: string, root = process.cwd()): string {
+  const path = relative(root, file)
+  return path && !path.startsWith('..') && !isAbsolute(path) ? path : file
 }
 
-export function formatFindings(findings: Finding[]): string {
-  return findings.map(formatFinding).join('\n\n')
+/** Where a finding is, as people read it: `displayPath`, 1-based line:column (the finding's column is 0-based). */
+export function findingPlace(finding: Pick<Finding, 'file' | 'line' | 'column'>, root = process.cwd()): string {
+  return `${displayPath(finding.file, root)}:${finding.line}:${finding.column + 1}`
+}
+
+export function formatFinding(finding: Finding, root = process.cwd(), frame = true): string {
+  return [`[chaincut] ${findingPlace(finding, root)} ${finding.message}`, ...(frame && finding.frame ? [finding.frame] : []), `  ${finding.hint}`].join('\n')
+}
+
+/**
+ * The findings as text. `firstFrame: false` leaves the first finding's frame out, for the
+ * bundlers that print the error's `frame` themselves (Vite, Rollup, Rolldown).
+ */
+export function formatFindings(findings: Finding[], root = process.cwd(), { firstFrame = true }: { firstFrame?: boolean } = {}): string {
+  return findings.map((f, i) => formatFinding(f, root, i > 0 || firstFrame)).join('\n\n')
 }

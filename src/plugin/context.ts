@@ -1,0 +1,172 @@
+/**
+ * What every bundler adapter shares: the options resolved once, side detection, the
+ * per-build cache, the import guard's errors, the transform call, the source map
+ * redactions and the report. Everything kept per module is keyed by module id, plain
+ * data, and released when the build ends (`finish`).
+ */
+import type { UnpluginContextMeta } from 'unplugin'
+import { ModuleCache, defaultResolve } from '../core/bindings.js'
+import { resolveConfig, RESOLVED_CONFIG, type Config } from '../core/config.js'
+import { ChaincutError, formatFindings } from '../core/errors.js'
+import { validateOptions } from '../core/options.js'
+import { transform } from '../core/transform.js'
+import { GuardError, guardPrefilter, importerChain, readImporter, violationAt, writtenImport } from '../guard.js'
+import { BuildReport } from '../report.js'
+import type { ChaincutOptions, Side, SourceMapJSON } from '../types.js'
+import { SourceRedactions } from './redact.js'
+import { bundlerResolver } from './resolve.js'
+import { detectSide } from './sides.js'
+import type { BundlerContext, ModuleInfoReader, SideOf } from './types.js'
+
+/** An import the guard denies: the importer (null: not known yet), the import as seen, the file it reached. */
+export interface GuardHit extends SideOf {
+  importer: string | null
+  source: string
+  resolved: string | null
+  rule: string
+}
+
+export interface Shared {
+  readonly meta: UnpluginContextMeta
+  readonly options: ChaincutOptions
+  readonly config: Config
+  /** the bundler's root (Vite's `root`), paths in messages are relative to it */
+  root: string
+  /** Vite's dev server: no bundle, no summary */
+  dev: boolean
+  readonly cache: ModuleCache
+  readonly redactions: SourceRedactions
+  /** dependency file → modules whose output depends on it (they followed a head into it) */
+  readonly dependents: Map<string, Set<string>>
+  /** ids the import guard may deny (a hook filter); null when a custom pattern needs every id */
+  readonly guardedPath: RegExp | null
+  /** whether the bundler prints an error's `frame` itself (then the message leaves it out) */
+  readonly bundlerPrintsFrame: boolean
+  sideOf(context: BundlerContext | undefined, hookOptions?: { ssr?: boolean }): SideOf
+  /** the guard's rule for `id` on `side`, or null */
+  ruleFor(side: Side, id: string): string | null
+  /** The error for a denied import, with the import as written and the chain of importers. */
+  guardError(context: BundlerContext, hit: GuardHit & { importer: string }, moduleInfo?: ModuleInfoReader): Promise<GuardError>
+  /** The same for an import known as written (esbuild's and Bun's `onResolve`). */
+  errorAt(hit: GuardHit & { importer: string }, moduleInfo?: ModuleInfoReader, code?: string): GuardError
+  /** Fails the build with `error`, or warns with `onUnsafe: 'warn'`; counted for the summary either way. */
+  raise(context: BundlerContext, error: GuardError, environment: string): void
+  transform(context: BundlerContext, code: string, id: string, hookOptions?: { ssr?: boolean }): Promise<{ code: string; map: SourceMapJSON } | null>
+  /** The build ended: the summary (unless in dev), the JSON report, then everything kept for it is released. */
+  finish(environments: string[] | undefined): void
+}
+
+export function createShared(rawOptions: ChaincutOptions | undefined, meta: UnpluginContextMeta): Shared {
+  const options: ChaincutOptions = rawOptions ?? {}
+  // at config time, before anything reads them: a mistake in the options never fails open
+  validateOptions(options)
+  const config = resolveConfig(options)
+  const webpackFamily = meta.framework === 'webpack' || meta.framework === 'rspack'
+  const report = new BuildReport()
+  const reportOption = options.report ?? true
+  /** environment → errors that stop the build, for the summary */
+  const failures = new Map<string, { findings: number; guard: number }>()
+  const failed = (environment: string) => {
+    let counts = failures.get(environment)
+    if (!counts) failures.set(environment, (counts = { findings: 0, guard: 0 }))
+    return counts
+  }
+
+  const shared: Shared = {
+    meta,
+    options,
+    config,
+    root: process.cwd(),
+    dev: false,
+    cache: new ModuleCache(),
+    // Vite: only in `vite build` (set in `configResolved`)
+    redactions: new SourceRedactions(meta.framework === 'rollup'),
+    dependents: new Map(),
+    guardedPath: guardPrefilter(config.isServerOnly, config.isClientOnly),
+    bundlerPrintsFrame: meta.framework === 'vite' || meta.framework === 'rollup' || meta.framework === 'rolldown',
+
+    sideOf: (context, hookOptions) => detectSide(context, meta, options, hookOptions),
+    ruleFor: (side, id) => (side === 'client' ? config.isServerOnly : config.isClientOnly)(id),
+
+    async guardError(context, hit, moduleInfo) {
+      const code = readImporter(hit.importer)
+      // an alias hands the guard the rewritten specifier or the file: name the import as written
+      const written = await writtenImport(code, hit.importer, hit.source, hit.resolved, bundlerResolver(context, meta) ?? defaultResolve)
+      return shared.errorAt({ ...hit, ...written }, moduleInfo, code)
+    },
+
+    errorAt(hit, moduleInfo, code) {
+      const chain = importerChain(moduleInfo, hit.importer)
+      const violation = violationAt(hit.side, hit.importer, hit.source, hit.resolved, hit.rule, [...chain, hit.resolved ?? hit.source], code)
+      return new GuardError(violation, shared.root, { frameInMessage: !shared.bundlerPrintsFrame })
+    },
+
+    raise(context, error, environment) {
+      if (config.onUnsafe === 'warn') {
+        if (typeof context.warn === 'function') context.warn(error.message)
+        else console.warn(error.message)
+        return
+      }
+      failed(environment).guard++
+      throw error
+    },
+
+    async transform(context, code, id, hookOptions) {
+      const { side, environment } = shared.sideOf(context, hookOptions)
+      try {
+        const result = await transform(code, id, <Parameters<typeof transform>[2]>{
+          ...options,
+          // the options were resolved once, when the plugin was created
+          [RESOLVED_CONFIG]: config,
+          side,
+          resolve: bundlerResolver(context, meta),
+          cache: shared.cache.scoped(environment),
+          onReport: (r) => {
+            report.add(environment, r)
+            for (const dependency of r.dependencies) {
+              let ids = shared.dependents.get(dependency)
+              if (!ids) shared.dependents.set(dependency, (ids = new Set()))
+              ids.add(r.id)
+            }
+          },
+        })
+        if (!result) return null
+        shared.redactions.record(environment, id, code, result.map)
+        if (typeof context.addWatchFile === 'function') {
+          for (const dependency of result.report.dependencies) context.addWatchFile(dependency)
+        }
+        // webpack names a loader map's sources from absolute paths (as babel-loader writes them);
+        // the file-relative name would lose its folder (`webpack:///ideas.ts`)
+        if (webpackFamily) return { code: result.code, map: { ...result.map, sources: [id.replace(/[?#].*$/, '')] } }
+        return { code: result.code, map: result.map }
+      } catch (error) {
+        if (error instanceof ChaincutError) {
+          failed(environment).findings += error.findings.filter((f) => f.level === 'error').length || 1
+          // paths relative to the root; the frame once (Vite and Rollup print `frame` and point the overlay at `loc`)
+          error.message = formatFindings(error.findings, shared.root, { firstFrame: !shared.bundlerPrintsFrame })
+          ;(error as { plugin?: string }).plugin = 'chaincut'
+        }
+        throw error
+      }
+    },
+
+    finish(environments) {
+      const names = environments ?? [...new Set([...report.environmentNames(), ...failures.keys()])]
+      if (reportOption && !shared.dev) {
+        for (const name of names) {
+          const errors = failures.get(name)
+          if (!report.summary(name).modules && !errors) continue
+          console.log(report.format(name, shared.root, errors))
+        }
+      }
+      if (typeof reportOption === 'string') report.write(reportOption, shared.root)
+      for (const name of names) {
+        report.release(name)
+        failures.delete(name)
+      }
+      shared.cache.clear()
+      shared.dependents.clear()
+    },
+  }
+  return shared
+}

@@ -1,0 +1,108 @@
+/**
+ * esbuild and Bun: the import guard by specifier in a native `onResolve` (chaincut's own
+ * head lookups run every plugin's `onResolve` through `build.resolve`, and only a native
+ * callback sees their `pluginData`), and by path in `load`. Neither says who imports a
+ * file: the imports seen by `onResolve` (kept for the build, released at its end) are
+ * resolved again only when a guarded file needs its importer named.
+ */
+import type { UnpluginOptions } from 'unplugin'
+import { defaultResolve } from '../core/bindings.js'
+import { GuardError } from '../guard.js'
+import type { Shared } from './context.js'
+import { bundlerResolver, LOOKUP, lookup } from './resolve.js'
+import type { BundlerContext, EsbuildLike } from './types.js'
+
+interface SeenImport {
+  path: string
+  importer: string
+  resolveDir?: string
+  kind?: string
+}
+
+interface OnResolveArgs {
+  path: string
+  importer?: string
+  resolveDir?: string
+  kind?: string
+  pluginData?: Record<string, unknown>
+}
+
+export function esbuildAdapter(shared: Shared, bun: boolean): Partial<UnpluginOptions> {
+  const { meta } = shared
+  let build: EsbuildLike | undefined
+  const imports: SeenImport[] = []
+
+  /** The import seen that resolves to `id`, as chaincut's lookups resolve it. */
+  const importerOf = async (context: BundlerContext, id: string): Promise<{ importer: string; source: string } | null> => {
+    const candidates = imports.filter((i) => i.importer !== id)
+    if (!bun) {
+      if (!build?.resolve) return null
+      const resolved = await Promise.all(candidates.map((i) => lookup(build!, i.path, i.importer, i.resolveDir, i.kind).then((r) => r.path, () => undefined)))
+      const at = resolved.indexOf(id)
+      return at < 0 ? null : { importer: candidates[at].importer, source: candidates[at].path }
+    }
+    const resolve = bundlerResolver(context, meta) ?? defaultResolve
+    for (const i of candidates) {
+      let resolved: string | null | undefined
+      try {
+        resolved = await resolve(i.path, i.importer)
+      } catch {
+        resolved = null
+      }
+      if (resolved && resolved.replace(/[?#].*$/, '') === id) return { importer: i.importer, source: i.path }
+    }
+    return null
+  }
+
+  /** The guard by specifier: a denied import fails the build at its importer (esbuild: as an error result, Bun: thrown). */
+  function setup(native: EsbuildLike) {
+    build = native
+    native.onStart?.(() => {
+      imports.length = 0 // a rebuild of an esbuild context sees its imports again
+    })
+    const warnings: string[] = []
+    const context: BundlerContext = {
+      getNativeBuildContext: () => ({ framework: meta.framework, build: native }),
+      warn: (message) => (bun ? console.warn(message) : warnings.push(message)),
+    }
+    native.onResolve({ filter: /.*/ }, (args: OnResolveArgs) => {
+      if (!args.importer || /^entry-point/.test(args.kind ?? '') || args.pluginData?.[LOOKUP]) return undefined
+      imports.push({ path: args.path, importer: args.importer, resolveDir: args.resolveDir, kind: args.kind })
+      const { side, environment } = shared.sideOf(context)
+      const rule = shared.ruleFor(side, args.path)
+      if (!rule) return undefined
+      warnings.length = 0
+      // the import as written: no alias to see through
+      const error = shared.errorAt({ side, environment, importer: args.importer, source: args.path, resolved: null, rule })
+      // Bun fails the build with a thrown error's message, at the importer
+      if (bun) return shared.raise(context, error, environment)
+      try {
+        shared.raise(context, error, environment)
+      } catch (thrown) {
+        if (thrown instanceof GuardError) return { errors: [{ text: thrown.message, pluginName: 'chaincut', detail: thrown.violation }] }
+        throw thrown
+      }
+      return { warnings: warnings.map((text) => ({ text, pluginName: 'chaincut' })) }
+    })
+  }
+
+  return {
+    // the import guard by path: a guarded file reached through an alias
+    load: {
+      ...(shared.guardedPath ? { filter: { id: shared.guardedPath } } : {}),
+      async handler(id) {
+        const context = this as BundlerContext
+        const { side, environment } = shared.sideOf(context)
+        const rule = shared.ruleFor(side, id)
+        const found = rule ? await importerOf(context, id) : null
+        if (rule && found) shared.raise(context, await shared.guardError(context, { side, environment, importer: found.importer, source: found.source, resolved: id, rule }), environment)
+        return null
+      },
+    },
+    buildEnd() {
+      imports.length = 0
+      shared.finish(undefined)
+    },
+    [bun ? 'bun' : 'esbuild']: { setup },
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * webpack and Rspack: the import guard by specifier in `resolveId` (unplugin runs it in
+ * the resolver), and by path at `afterResolve`, where the import and its issuer are known
+ * (a guarded file reached through an alias; Rspack's module graph cannot be read while
+ * built). The importer chain is read from the compilation's module graph (each module's
+ * issuer) when an error needs it.
+ */
+import type { UnpluginOptions } from 'unplugin'
+import type { Shared } from './context.js'
+import type { BundlerContext, CompilationLike, CompilerLike, ModuleInfoReader, WebpackModuleLike } from './types.js'
+
+const clean = (resource: unknown) => (typeof resource === 'string' ? resource.replace(/[?#].*$/, '') : undefined)
+
+/** webpack and Rspack have no `getModuleInfo`: the compilation's module graph stands in. */
+function compilationModuleInfo(context: BundlerContext, current: CompilationLike | undefined): ModuleInfoReader | undefined {
+  const native = context.getNativeBuildContext?.()
+  const compilation = native?.compilation ?? current
+  const moduleGraph = compilation?.moduleGraph
+  if (typeof moduleGraph?.getIssuer !== 'function') return undefined
+  const find = (id: string): WebpackModuleLike | undefined => {
+    const loading = native?.loaderContext?._module
+    if (loading && clean(loading.resource) === id) return loading
+    for (const module of compilation?.modules ?? []) if (clean(module.resource) === id) return module
+    return undefined
+  }
+  return (id) => {
+    try {
+      const module = find(id)
+      if (!module) return null
+      const issuer = moduleGraph.getIssuer!(module)
+      const importer = clean(issuer?.resource)
+      return { importers: importer ? [importer] : [], isEntry: !issuer }
+    } catch {
+      return null
+    }
+  }
+}
+
+export function webpackAdapter(shared: Shared): Partial<UnpluginOptions> {
+  let currentCompilation: CompilationLike | undefined
+
+  function webpackLike(compiler: CompilerLike) {
+    compiler.hooks.thisCompilation.tap('chaincut', (compilation, params) => {
+      currentCompilation = compilation
+      params?.normalModuleFactory?.hooks?.afterResolve?.tapPromise('chaincut', async (data) => {
+        const id = clean(data?.createData?.resource)
+        const issuer = data?.contextInfo?.issuer
+        if (!id || !issuer) return
+        if (shared.guardedPath && !shared.guardedPath.test(id)) return
+        const context: BundlerContext = { getNativeBuildContext: () => ({ framework: shared.meta.framework, compiler, compilation }) }
+        const { side, environment } = shared.sideOf(context)
+        const rule = shared.ruleFor(side, id)
+        if (!rule) return
+        const source = typeof data.request === 'string' ? data.request : id
+        const error = await shared.guardError(context, { side, environment, importer: issuer, source, resolved: id, rule }, compilationModuleInfo(context, compilation))
+        shared.raise(context, error, environment)
+      })
+    })
+  }
+
+  return {
+    resolveId: {
+      ...(shared.guardedPath ? { filter: { id: shared.guardedPath } } : {}),
+      async handler(source, importer) {
+        // webpack's resolver as the loader's `getResolve` (chaincut's lookups) has no issuer
+        if (!importer) return null
+        const context = this as BundlerContext
+        const { side, environment } = shared.sideOf(context)
+        const rule = shared.ruleFor(side, source)
+        if (rule) shared.raise(context, await shared.guardError(context, { side, environment, importer, source, resolved: null, rule }, compilationModuleInfo(context, currentCompilation)), environment)
+        return null
+      },
+    },
+    buildEnd() {
+      currentCompilation = undefined
+      shared.finish(undefined)
+    },
+    webpack: webpackLike as UnpluginOptions['webpack'],
+    rspack: webpackLike as UnpluginOptions['rspack'],
+  }
+}
