@@ -19,6 +19,13 @@ export interface Summary {
   time: number
 }
 
+/** What stops a build, counted by the plugin for the summary: modules whose findings threw, those findings, import guard violations. */
+export interface BuildErrors {
+  modules: number
+  findings: number
+  guard: number
+}
+
 export class BuildReport {
   /** environment → module id → report (a re-transform replaces the module's entry) */
   private readonly environments = new Map<string, Map<string, ModuleReport>>()
@@ -68,7 +75,7 @@ export class BuildReport {
    * The summary as text. `errors` counts what stops the build (findings that threw, import
    * guard violations): with any, the header says the build failed and a row counts them.
    */
-  format(environment: string, root = process.cwd(), errors: { findings: number; guard: number } = { findings: 0, guard: 0 }): string {
+  format(environment: string, root = process.cwd(), errors: BuildErrors = { modules: 0, findings: 0, guard: 0 }): string {
     const s = this.summary(environment)
     const failed = errors.findings + errors.guard
     const methods = Object.entries(s.byMethod)
@@ -76,7 +83,8 @@ export class BuildReport {
       .map(([m, n]) => `${m} ${n}`)
       .join(', ')
     const rows: Array<[string, string]> = [
-      ['modules parsed', String(s.modules)],
+      // a module whose findings stopped the build has no report: it was parsed all the same
+      ['modules parsed', String(s.modules + errors.modules)],
       ['modules changed', String(s.transformed)],
       ['segments cut', `${s.segmentsCut}${methods ? ` (${methods})` : ''}`],
       ['imports removed', String(s.importsRemoved)],

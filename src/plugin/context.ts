@@ -4,6 +4,7 @@
  * redactions and the report. Everything kept per module is keyed by module id, plain
  * data, and released when the build ends (`finish`).
  */
+import { isAbsolute } from 'node:path'
 import type { UnpluginContextMeta } from 'unplugin'
 import { ModuleCache, defaultResolve } from '../core/bindings.js'
 import { resolveConfig, RESOLVED_CONFIG, type Config } from '../core/config.js'
@@ -11,7 +12,7 @@ import { ChaincutError, formatFindings } from '../core/errors.js'
 import { validateOptions } from '../core/options.js'
 import { transform } from '../core/transform.js'
 import { GuardError, guardPrefilter, importerChain, readImporter, violationAt, writtenImport } from '../guard.js'
-import { BuildReport } from '../report.js'
+import { BuildReport, type BuildErrors } from '../report.js'
 import type { ChaincutOptions, Side, SourceMapJSON } from '../types.js'
 import { SourceRedactions } from './redact.js'
 import { bundlerResolver } from './resolve.js'
@@ -65,10 +66,10 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
   const report = new BuildReport()
   const reportOption = options.report ?? true
   /** environment → errors that stop the build, for the summary */
-  const failures = new Map<string, { findings: number; guard: number }>()
+  const failures = new Map<string, BuildErrors>()
   const failed = (environment: string) => {
     let counts = failures.get(environment)
-    if (!counts) failures.set(environment, (counts = { findings: 0, guard: 0 }))
+    if (!counts) failures.set(environment, (counts = { modules: 0, findings: 0, guard: 0 }))
     return counts
   }
 
@@ -91,7 +92,13 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
     async guardError(context, hit, moduleInfo) {
       const code = readImporter(hit.importer)
       // an alias hands the guard the rewritten specifier or the file: name the import as written
-      const written = await writtenImport(code, hit.importer, hit.source, hit.resolved, bundlerResolver(context, meta) ?? defaultResolve)
+      const resolve = bundlerResolver(context, meta) ?? defaultResolve
+      const written = await writtenImport(code, hit.importer, hit.source, hit.resolved, resolve)
+      // an alias into the app: name the file it reached too
+      if (!written.resolved && !/^\.{1,2}\//.test(written.source) && !isAbsolute(written.source)) {
+        const file = await Promise.resolve(resolve(written.source, hit.importer)).catch(() => null)
+        if (file && isAbsolute(file) && !/[\\/]node_modules[\\/]/.test(file)) written.resolved = file.replace(/[?#].*$/, '')
+      }
       return shared.errorAt({ ...hit, ...written }, moduleInfo, code)
     },
 
@@ -141,7 +148,9 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
         return { code: result.code, map: result.map }
       } catch (error) {
         if (error instanceof ChaincutError) {
-          failed(environment).findings += error.findings.filter((f) => f.level === 'error').length || 1
+          const counts = failed(environment)
+          counts.modules++
+          counts.findings += error.findings.filter((f) => f.level === 'error').length || 1
           // paths relative to the root; the frame once (Vite and Rollup print `frame` and point the overlay at `loc`)
           error.message = formatFindings(error.findings, shared.root, { firstFrame: !shared.bundlerPrintsFrame })
           ;(error as { plugin?: string }).plugin = 'chaincut'
