@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { point0, tailorkit, type ChaincutOptions, type ChainFamily, type TransformOptions } from '../src/index.js'
 
 export const ROOT = join(import.meta.dirname, '..')
@@ -65,3 +65,12 @@ export function caseOptions(spec: CaseSpec): ChaincutOptions {
 }
 
 export type { TransformOptions }
+
+/** Writes `files` (path relative to `dir` → text) into `dir`, creating their folders. */
+export function writeFiles(dir: string, files: Record<string, string>): string {
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true })
+    writeFileSync(join(dir, file), text)
+  }
+  return dir
+}

@@ -6,15 +6,16 @@
  * counts, and stays quiet when a dev server closes.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { rollup } from 'rollup'
 import { build, createLogger, createServer, type Logger } from 'vite'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import chaincutRollup from '../dist/rollup.js'
 import chaincut from '../dist/vite.js'
 import { rollupTs } from './bundler-plugins.js'
+import { writeFiles } from './helpers.js'
 
 const DIST = resolve(import.meta.dirname, '../dist')
 const VITE_BIN = resolve(import.meta.dirname, '../node_modules/vite/bin/vite.js')
@@ -29,12 +30,19 @@ afterEach(() => {
 function app(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'chaincut-front-'))
   dirs.push(dir)
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, f)), { recursive: true })
-    writeFileSync(join(dir, f), text)
-  }
-  return dir
+  return writeFiles(dir, files)
 }
+
+/** `vite build` of `src/entry.ts` as a library, in memory, the point0 stub aliased. */
+const viteLib = (dir: string, plugin: ReturnType<typeof chaincut>) =>
+  build({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
+    resolve: { alias: { '@point0/core': join(dir, 'point0.js') } },
+    plugins: [plugin],
+    build: { write: false, lib: { entry: 'src/entry.ts', formats: ['es'], fileName: 'client' } },
+  })
 
 const POINT0 = `export const Point0 = { lets: Object.assign((...a) => new Proxy({}, { get: (_, p) => () => Point0.lets() }), {}) }\n`
 
@@ -199,15 +207,7 @@ export default {
       'src/secrets.server.ts': `export const apiKey = 'sk_live_FRONT_1'\n`,
       'src/entry.ts': `import { apiKey } from './secrets.server'\nexport const k = apiKey\n`,
     })
-    const error = await failure(
-      build({
-        root: dir,
-        configFile: false,
-        logLevel: 'silent',
-        plugins: [chaincut({ report: false })],
-        build: { write: false, lib: { entry: 'src/entry.ts', formats: ['es'], fileName: 'client' } },
-      }),
-    )
+    const error = await failure(viteLib(dir, chaincut({ report: false })))
     // Vite prints `frame` after the message: the message itself has none
     expect(error?.message).toContain('[chaincut] src/entry.ts:1:24 imports server-only module "./secrets.server"')
     expect(error?.message).not.toContain('> 1 |')
@@ -224,16 +224,7 @@ describe('the summary', () => {
       'src/ideas.ts': `import { Point0 } from '@point0/core'\nimport { apiKey } from './secrets.server'\nexport const idea = Point0.lets('GET', '/x').loader(() => 1).action()\nexport const leaked = () => apiKey\n`,
       'src/entry.ts': `export * from './ideas'\n`,
     })
-    const { result, text } = await logged(() =>
-      build({
-        root: dir,
-        configFile: false,
-        logLevel: 'silent',
-        resolve: { alias: { '@point0/core': join(dir, 'point0.js') } },
-        plugins: [chaincut()],
-        build: { write: false, lib: { entry: 'src/entry.ts', formats: ['es'], fileName: 'client' } },
-      }),
-    )
+    const { result, text } = await logged(() => viteLib(dir, chaincut()))
     expect(result).toBeInstanceOf(Error)
     expect((result as Error).message).toContain('imports server-only module "./secrets.server"')
     expect(text).toContain('[chaincut] client build failed')
@@ -249,16 +240,7 @@ describe('the summary', () => {
       'src/plain.ts': `export const store = { loader: (f: () => number) => f() }\nexport const v = store.loader(() => 1)\n`,
       'src/entry.ts': `export * from './ideas'\nexport * from './plain'\n`,
     })
-    const { result, text } = await logged(() =>
-      build({
-        root: dir,
-        configFile: false,
-        logLevel: 'silent',
-        resolve: { alias: { '@point0/core': join(dir, 'point0.js') } },
-        plugins: [chaincut({ report: 'report.json' })],
-        build: { write: false, lib: { entry: 'src/entry.ts', formats: ['es'], fileName: 'client' } },
-      }),
-    )
+    const { result, text } = await logged(() => viteLib(dir, chaincut({ report: 'report.json' })))
     expect(result).not.toBeInstanceOf(Error)
     // the JSON report lists every module parsed; the changed ones have cuts
     const modules = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).environments.client as Array<{ id: string; cuts: unknown[] }>
