@@ -46,6 +46,8 @@ export interface Shared {
   sideOf(context: BundlerContext | undefined, hookOptions?: { ssr?: boolean }): SideOf
   /** the guard's rule for `id` on `side`, or null */
   ruleFor(side: Side, id: string): string | null
+  /** The denied import as the importer wrote it (through an alias: the specifier in the code, and the file it reached). */
+  asWritten<H extends GuardHit & { importer: string }>(context: BundlerContext, hit: H): Promise<H>
   /** The error for a denied import, with the import as written and the chain of importers. */
   guardError(context: BundlerContext, hit: GuardHit & { importer: string }, moduleInfo?: ModuleInfoReader): Promise<GuardError>
   /** The same for an import known as written (esbuild's and Bun's `onResolve`). */
@@ -89,17 +91,20 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
     sideOf: (context, hookOptions) => detectSide(context, meta, options, hookOptions),
     ruleFor: (side, id) => (side === 'client' ? config.isServerOnly : config.isClientOnly)(id),
 
-    async guardError(context, hit, moduleInfo) {
-      const code = readImporter(hit.importer)
+    async asWritten(context, hit) {
       // an alias hands the guard the rewritten specifier or the file: name the import as written
       const resolve = bundlerResolver(context, meta) ?? defaultResolve
-      const written = await writtenImport(code, hit.importer, hit.source, hit.resolved, resolve)
+      const written = await writtenImport(readImporter(hit.importer), hit.importer, hit.source, hit.resolved, resolve)
       // an alias into the app: name the file it reached too
       if (!written.resolved && !/^\.{1,2}\//.test(written.source) && !isAbsolute(written.source)) {
         const file = await Promise.resolve(resolve(written.source, hit.importer)).catch(() => null)
         if (file && isAbsolute(file) && !/[\\/]node_modules[\\/]/.test(file)) written.resolved = file.replace(/[?#].*$/, '')
       }
-      return shared.errorAt({ ...hit, ...written }, moduleInfo, code)
+      return { ...hit, ...written }
+    },
+
+    async guardError(context, hit, moduleInfo) {
+      return shared.errorAt(await shared.asWritten(context, hit), moduleInfo)
     },
 
     errorAt(hit, moduleInfo, code) {
