@@ -171,8 +171,8 @@ export interface TransformOptions extends ChaincutOptions {
   side: Side
   /** Follows an import to a file. Default: Node-style resolution with tsconfig `paths`. */
   resolve?: Resolver
-  /** Reads a file that a cross-module lookup needs. Default: `fs.readFile`. */
-  readFile?: (file: string) => Promise<string | null>
+  /** Reads a file that a cross-module lookup needs (synchronously, or a promise). Default: `fs.readFileSync`. */
+  readFile?: (file: string) => string | null | Promise<string | null>
   /** Cache of other modules' analyses, shared by one build. */
   cache?: import('./core/bindings.js').ModuleCache
 }
@@ -210,8 +210,10 @@ export interface ModuleReport {
   folded?: Array<{ expression: string; value: string; line: number; column: number }>
   /** How the server build decided that point0 points server-render, when it read the app's engine: the value and where it was read. */
   serverRendering?: { ssr: boolean; from: string }
-  /** Other modules read to follow this module's chain heads (a change to one re-transforms it). */
+  /** Files read to decide this module's output: modules followed to its chain heads, package.json files of packages judged, app files read for the engine's server rendering (a change to one re-transforms it). */
   dependencies: string[]
+  /** The imports resolved to follow its chain heads, and where each led (null: unresolved). */
+  resolutions: Array<{ source: string; importer: string; file: string | null }>
   /** Milliseconds spent transforming this module. */
   time: number
 }
@@ -231,4 +233,6 @@ export interface TransformResult {
   code: string
   map: SourceMapJSON
   report: ModuleReport
+  /** What the output depends on besides the module's text and the options (the report's `dependencies` and `resolutions`): a persistent cache revalidates these. */
+  inputs: { files: string[]; resolutions: ModuleReport['resolutions'] }
 }

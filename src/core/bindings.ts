@@ -3,8 +3,8 @@
  * of the app are read, parsed and walked once, and cached by path with their
  * size and modification time, so an edited file is never served stale.
  */
-import { readFile as fsReadFile, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFileSync, statSync } from 'node:fs'
+import { dirname, resolve as resolvePath } from 'node:path'
 import { ResolverFactory } from 'oxc-resolver'
 import type { File } from '@babel/types'
 import type { Resolver } from '../types.js'
@@ -16,23 +16,83 @@ export interface ModuleAnalysis extends WalkResult {
   id: string
   code: string
   ast: File
+  /** The names the module changes after building them (`core/chains.ts`), computed when first asked. */
+  mutations?: unknown
 }
 
 export function analyzeModule(code: string, id: string, options: WalkOptions): ModuleAnalysis {
   const ast = parseModule(code, id)
-  return { id, code, ast, ...walk(ast, options, code.includes('typeof')) }
+  return { id, code, ast, mutations: undefined, ...walk(ast, options, code.includes('typeof')) }
+}
+
+/**
+ * A lookup that needs the bundler (an asynchronous resolver or file reader) and has not
+ * answered yet. The analysis is synchronous: it throws this, the transform drops the
+ * module's syntax tree, awaits `pending` and runs again, now finding the answer cached.
+ */
+export class Suspend {
+  constructor(readonly pending: Promise<unknown>) {}
+}
+
+/** A value that is known, or still coming. */
+type Settled<T> = { done: true; value: T } | { done: false; pending: Promise<unknown> }
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown>)?.then === 'function'
+
+/** The value, or a `Suspend` until it comes. */
+function take<T>(entry: Settled<T>): T {
+  if (entry.done) return entry.value
+  throw new Suspend(entry.pending)
+}
+
+/**
+ * A value computed now when `compute` is synchronous; else an entry that settles when it
+ * answers (failures are `fallback`).
+ */
+function settle<T, R>(compute: () => R | PromiseLike<R>, finish: (raw: R) => T, fallback: T): Settled<T> {
+  let raw: R | PromiseLike<R>
+  try {
+    raw = compute()
+  } catch {
+    return { done: true, value: fallback }
+  }
+  if (!isThenable(raw)) {
+    try {
+      return { done: true, value: finish(raw) }
+    } catch {
+      return { done: true, value: fallback }
+    }
+  }
+  const entry: Settled<T> = {
+    done: false,
+    pending: Promise.resolve(raw).then(
+      (r) => {
+        let value = fallback
+        try {
+          value = finish(r)
+        } catch {
+          // unreadable: the fallback
+        }
+        Object.assign(entry, { done: true, value, pending: undefined })
+      },
+      () => Object.assign(entry, { done: true, value: fallback, pending: undefined }),
+    ),
+  }
+  return entry
 }
 
 interface CacheEntry {
   mtimeMs: number
   size: number
-  analysis: Promise<ModuleAnalysis | null>
+  analysis: Settled<ModuleAnalysis | null>
 }
 
 /**
  * Other modules' analyses for one build (one plugin instance). Entries are
  * checked against the file's size and mtime on every use and can be
- * invalidated explicitly from a bundler's watch hook.
+ * invalidated explicitly from a bundler's watch hook. Everything here answers
+ * synchronously once known (a `Suspend` until then), so a module's syntax tree
+ * never waits on the bundler.
  */
 export class ModuleCache {
   private readonly children = new Map<string, ModuleCache>()
@@ -49,71 +109,118 @@ export class ModuleCache {
     return child
   }
 
-  /** Resolved imports of this build (`folder \0 source` → file); cleared whenever any file changes. */
-  readonly resolutions = new Map<string, Promise<string | null>>()
+  /** Resolved imports of this build (see `resolutionKey`); cleared whenever any file changes. */
+  readonly resolutions = new Map<string, Settled<string | null>>()
 
   /** The app scans for the engine's server rendering (`core/engine.ts`), by app: one per build, revalidated by the files they read it from. */
-  readonly engineScans = new Map<string, Promise<EngineScan>>()
+  readonly engineScans = new Map<string, Settled<EngineScan>>()
 
-  async get(
-    file: string,
-    options: WalkOptions,
-    readFile?: (file: string) => Promise<string | null>,
-  ): Promise<ModuleAnalysis | null> {
-    let info: { mtimeMs: number; size: number }
-    try {
-      info = await stat(file)
-    } catch {
-      return null
-    }
+  /** Another module's analysis, or null when it cannot be read or parsed. Throws `Suspend` while `readFile` is still reading. */
+  get(file: string, options: WalkOptions, readFile?: FileReader): ModuleAnalysis | null {
+    const info = statSync(file, { throwIfNoEntry: false })
+    if (!info) return null
     const cached = this.entries.get(file)
-    if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.analysis
-    if (cached) this.resolutions.clear() // a file changed: imports may now resolve elsewhere
-    const analysis = (async () => {
-      try {
-        const code = readFile ? await readFile(file) : await fsReadFile(file, 'utf8')
-        if (code === null) return null
-        return analyzeModule(code, file, options)
-      } catch {
-        // a module that does not parse is reported when the bundler transforms it
-        return null
-      }
-    })()
+    if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return take(cached.analysis)
+    if (cached) this.clearResolutions() // a file changed: imports may now resolve elsewhere
+    const analysis = settle<ModuleAnalysis | null, string | null>(
+      () => (readFile ? readFile(file) : readFileSync(file, 'utf8')),
+      // a module that does not parse is reported when the bundler transforms it
+      (code) => (code === null ? null : analyzeModule(code, file, options)),
+      null,
+    )
     this.entries.set(file, { mtimeMs: info.mtimeMs, size: info.size, analysis })
-    return analysis
+    return take(analysis)
   }
 
   invalidate(file: string): void {
     this.entries.delete(file)
-    this.resolutions.clear()
-    for (const child of this.children.values()) child.resolutions.clear()
+    this.clearResolutions()
   }
 
   clear(): void {
     this.entries.clear()
-    this.resolutions.clear()
     this.engineScans.clear()
+    this.clearResolutions()
+  }
+
+  private clearResolutions(): void {
+    this.resolutions.clear()
     for (const child of this.children.values()) child.resolutions.clear()
   }
 
-  /** One resolution per folder and specifier per build: modules side by side resolve alike. */
-  resolve(resolver: Resolver, source: string, importer: string): Promise<string | null> {
-    const key = dirname(importer) + '\0' + source
+  /** Where `source` imported by `importer` leads, or null. Throws `Suspend` while the bundler's resolver is answering. */
+  resolve(resolver: Resolver, source: string, importer: string): string | null {
+    this.needed.add(source)
+    return take(this.resolution(resolver, source, importer))
+  }
+
+  private resolution(resolver: Resolver, source: string, importer: string): Settled<string | null> {
+    const key = resolutionKey(source, importer)
     let found = this.resolutions.get(key)
     if (!found) {
-      found = (async () => {
-        try {
-          const file = await resolver(source, importer)
-          return file ? file.replace(/[?#].*$/, '') : null
-        } catch {
-          return null
-        }
-      })()
+      found = settle(
+        () => resolver(source, importer),
+        (file) => (file ? file.replace(/[?#].*$/, '') : null),
+        null,
+      )
       this.resolutions.set(key, found)
     }
     return found
   }
+
+  /** Import specifiers some module's analysis had to resolve (`../lib/root`, `@/root`): others that import them will too. */
+  private readonly needed = new Set<string>()
+
+  /**
+   * Before a module is parsed: the lookups it will most likely make, answered. Its imports that
+   * other modules' analyses needed are resolved now, and any such resolution still under way is
+   * awaited, so that the analysis rarely suspends with its syntax tree built (when a bundler
+   * hands over hundreds of modules while the first one waits on its root's import, they wait
+   * here, holding only their text). Only a matter of speed: what is missed suspends as usual.
+   */
+  prefetch(resolver: Resolver, code: string, importer: string): Promise<unknown> | null {
+    let waits: Promise<unknown>[] | null = null
+    if (this.needed.size) {
+      for (const m of code.matchAll(IMPORT_SPECIFIER)) {
+        const source = m[2]
+        if (!this.needed.has(source)) continue
+        const found = this.resolution(resolver, source, importer)
+        if (!found.done) (waits ??= []).push(found.pending)
+      }
+    }
+    for (const found of this.resolutions.values()) if (!found.done) (waits ??= []).push(found.pending)
+    return waits && Promise.all(waits)
+  }
+
+  /** The app's engine scan for `key`, started by `start` when there is none (or `stale` says the one there is out of date). */
+  engineScan(key: string, start: () => Promise<EngineScan>, stale: (scan: EngineScan) => boolean): EngineScan {
+    let found = this.engineScans.get(key)
+    if (found?.done && stale(found.value)) found = undefined
+    if (!found) {
+      found = settle(start, (scan) => scan, { readings: [], files: [], skipped: 'the app could not be scanned' })
+      this.engineScans.set(key, found)
+    }
+    return take(found)
+  }
 }
+
+/**
+ * One resolution per target: a relative import from the app's code leads to the same file from
+ * every folder that names the same path (`../lib/root` from `a/x/` and `./lib/root` from `a/`),
+ * so it is keyed by that path; anything else (packages, aliases) by the importer's folder.
+ */
+function resolutionKey(source: string, importer: string): string {
+  if ((source.startsWith('./') || source.startsWith('../')) && !importer.includes('/node_modules/') && !importer.includes('\\node_modules\\')) {
+    return '\0' + resolvePath(dirname(importer), source)
+  }
+  return dirname(importer) + '\0' + source
+}
+
+/** The specifier of a static or dynamic import or re-export, as written (a text scan: a miss only costs speed). */
+const IMPORT_SPECIFIER = /(?:\bfrom|\bimport\s*\(?)\s*(['"])([^'"\n]+)\1/g
+
+/** Reads a file for a lookup: its text, null when it cannot be read; may answer later. */
+export type FileReader = (file: string) => string | null | Promise<string | null>
 
 const SCRIPT = /\.[cm]?[jt]sx?$/
 

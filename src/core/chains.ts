@@ -13,7 +13,7 @@
 import { builtinModules } from 'node:module'
 import type * as t from '@babel/types'
 import type { ChainFamily, ContainerSpec, Resolver, Side, SideRule } from '../types.js'
-import { isFollowable, type ModuleAnalysis, type ModuleCache } from './bindings.js'
+import { isFollowable, type FileReader, type ModuleAnalysis, type ModuleCache } from './bindings.js'
 import type { Config } from './config.js'
 import { PLATFORM_GLOBALS } from './globals.js'
 import { canReach, packageName, packageOfFile } from './packages.js'
@@ -86,7 +86,7 @@ export interface LookupContext {
   config: Config
   cache: ModuleCache
   resolve: Resolver
-  readFile?: (file: string) => Promise<string | null>
+  readFile?: FileReader
 }
 
 /** Parameters bound by a call being evaluated (a helper that returns a chain built from its argument). */
@@ -119,7 +119,6 @@ interface Mutations {
   container: Set<string>
   argument: Set<string>
 }
-const mutationCache = new WeakMap<object, Mutations>()
 const ID = '[A-Za-z_$][\\w$]*'
 const MUTATION_ANY = new RegExp(
   [
@@ -132,22 +131,30 @@ const MUTATION_ANY = new RegExp(
 const MUTATION_CONTAINER = new RegExp(`(?<![\\w$.])(${ID})\\s*\\.\\s*prototype\\b`, 'g')
 const AS_ARGUMENT = new RegExp(`[(,]\\s*(${ID})\\s*(?=[,)])`, 'g')
 
-function mutated(module: { code: string }, name: string, container: boolean): boolean {
-  let found = mutationCache.get(module)
+/**
+ * Kept on the module (never in a WeakMap keyed by it: the young-generation collector keeps such
+ * keys alive, and with them every module's syntax tree, until a full collection).
+ */
+function mutationsOf(module: { code: string; mutations?: unknown }): Mutations {
+  let found = module.mutations as Mutations | undefined
   if (!found) {
     found = { any: new Set(), container: new Set(), argument: new Set() }
     for (const m of module.code.matchAll(MUTATION_ANY)) found.any.add(m[1] ?? m[2] ?? m[3])
     for (const m of module.code.matchAll(MUTATION_CONTAINER)) found.container.add(m[1])
     for (const m of module.code.matchAll(AS_ARGUMENT)) found.argument.add(m[1])
-    mutationCache.set(module, found)
+    module.mutations = found
   }
+  return found
+}
+
+function mutated(module: { code: string; mutations?: unknown }, name: string, container: boolean): boolean {
+  const found = mutationsOf(module)
   return found.any.has(name) || (container && found.container.has(name))
 }
 
 /** Whether `name` is ever handed to a call (by the text; see `Classifier.handedToMutator`). */
-function handedOn(module: { code: string }, name: string): boolean {
-  mutated(module, name, false)
-  return mutationCache.get(module)!.argument.has(name)
+function handedOn(module: { code: string; mutations?: unknown }, name: string): boolean {
+  return mutationsOf(module).argument.has(name)
 }
 
 /** Platform functions that read their arguments and never change them. */
@@ -282,17 +289,21 @@ const SAME_ARRAY_METHODS = new Set(['filter', 'slice', 'concat', 'reverse', 'sor
 const ITERATING_METHODS = new Set(['map', 'forEach', 'filter', 'find', 'findLast', 'findIndex', 'some', 'every', 'flatMap'])
 
 export class Classifier {
-  private readonly memo = new Map<Binding, Promise<Value>>()
+  private readonly memo = new Map<Binding, Value>()
   private readonly active = new Set<Binding>()
-  private readonly exportMemo = new Map<string, Promise<Value>>()
+  private readonly exportMemo = new Map<string, Value>()
   private readonly activeExports = new Set<string>()
   private readonly invocations = new Map<t.Node, Map<string, Value | 'active'>>()
   private fuel = FUEL
-  private readonly nodeMemo = new WeakMap<t.Node, Promise<Value>>()
+  private readonly nodeMemo = new Map<t.Node, Value>()
   private readonly activeNodes = new Set<t.Node>()
-  private readonly fnBindings = new WeakMap<ModuleAnalysis, Map<t.Node, Binding>>()
+  private readonly fnBindings = new Map<ModuleAnalysis, Map<t.Node, Binding>>()
   /** Other modules read while following values: a change to any of them changes this module's output. */
   readonly dependencies = new Set<string>()
+  /** Packages (their folders) whose package.json decided whether they can reach a family. */
+  readonly manifests = new Set<string>()
+  /** The imports resolved while following values, and where they led. */
+  readonly resolutions: Array<{ source: string; importer: string; file: string | null }> = []
   /** The accounting of the last `recognise`: every cut-method call or read that is not cut. */
   decisions: Decision[] = []
 
@@ -301,30 +312,35 @@ export class Classifier {
   // ---------------------------------------------------------------- bindings and modules
 
   /** What a binding holds. */
-  binding(binding: Binding, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+  binding(binding: Binding, module: ModuleAnalysis, env: Frame | null): Value {
     // a module-level binding is independent of the parameters being bound; others are when none are
     const memoable = env === null || binding.scope.parent === null
     // evaluation is sequential, so a binding still being computed is one this very path depends on: a cycle
-    if (this.active.has(binding)) return Promise.resolve(BOTTOM)
+    if (this.active.has(binding)) return BOTTOM
     if (memoable) {
       const found = this.memo.get(binding)
       if (found) return found
     }
     this.active.add(binding)
-    const value = this.computeBinding(binding, module, env).finally(() => this.active.delete(binding))
+    let value: Value
+    try {
+      value = this.computeBinding(binding, module, env)
+    } finally {
+      this.active.delete(binding)
+    }
     if (memoable) this.memo.set(binding, value)
     return value
   }
 
-  private async computeBinding(binding: Binding, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
-    const value = await this.bindingValue(binding, module, env)
+  private computeBinding(binding: Binding, module: ModuleAnalysis, env: Frame | null): Value {
+    const value = this.bindingValue(binding, module, env)
     if (!binding.defaults?.length) return value
     const values = [value]
-    for (const d of binding.defaults) values.push(await this.expression(d.node, d.scope, module, env))
+    for (const d of binding.defaults) values.push(this.expression(d.node, d.scope, module, env))
     return join(values)
   }
 
-  private async bindingValue(binding: Binding, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+  private bindingValue(binding: Binding, module: ModuleAnalysis, env: Frame | null): Value {
     switch (binding.kind) {
       case 'import':
         return this.imported(binding.importSource!, binding.imported!, module.id, new Set())
@@ -349,12 +365,12 @@ export class Classifier {
     let value: Value
     if (binding.access) {
       const source = binding.access.from
-      if (source.kind === 'param') value = await this.parameter(binding, module, env)
-      else value = await this.steps(await this.expression(source.init, binding.scope, module, env), binding.access.steps, binding.id)
+      if (source.kind === 'param') value = this.parameter(binding, module, env)
+      else value = this.steps(this.expression(source.init, binding.scope, module, env), binding.access.steps, binding.id)
     } else if (binding.init) {
-      value = await this.expression(binding.init, binding.scope, module, env)
+      value = this.expression(binding.init, binding.scope, module, env)
       // a container or a platform object changed after it is built (`reg.push(chain)`, `o.p = chain`, `fill(o)`)
-      if ((value.kind === 'object' || value.kind === 'not') && (mutated(module, binding.name, value.kind === 'object') || (value.kind === 'object' && handedOn(module, binding.name) && (await this.handedToMutator(binding, module))))) {
+      if ((value.kind === 'object' || value.kind === 'not') && (mutated(module, binding.name, value.kind === 'object') || (value.kind === 'object' && handedOn(module, binding.name) && (this.handedToMutator(binding, module))))) {
         // its members are unknown; what it was built with still counts when it is handed on
         if (value.kind === 'object') value = { ...value, mutable: true }
         else return { kind: 'unknown', reason: brief(`\`${binding.name}\` is changed after it is built, and chaincut does not follow changes`) }
@@ -369,7 +385,7 @@ export class Classifier {
       const others: Value[] = []
       for (const a of module.assignments) {
         if (a.name !== binding.name || a.scope.lookup(a.name) !== binding) continue
-        others.push(await this.expression(a.value, a.scope, module, env))
+        others.push(this.expression(a.value, a.scope, module, env))
       }
       if (others.length) value = join([value, ...others])
     }
@@ -380,7 +396,7 @@ export class Classifier {
    * A container handed to a call: to code of the app whose body leaves that parameter alone, or to
    * a platform function that only reads, it stays as built; anything else may change it.
    */
-  private async handedToMutator(binding: Binding, module: ModuleAnalysis): Promise<boolean> {
+  private handedToMutator(binding: Binding, module: ModuleAnalysis): boolean {
     // only a module-level name's uses are all known (the walk records references to those)
     if (binding.scope.parent !== null) return true
     for (const ref of this.referencesTo(binding.name, module)) {
@@ -390,7 +406,7 @@ export class Classifier {
       const callee = unwrap(use.call.callee)
       const text = module.code.slice(callee.start!, callee.end!).replace(/\s+/g, '')
       if (READ_ONLY_CALLS.test(text) && !ref.scope.lookup(text.split('.')[0])) continue
-      const fn = settle(await this.expression(callee, ref.scope, module, null))
+      const fn = settle(this.expression(callee, ref.scope, module, null))
       if (fn.kind !== 'function' || !functionTypes.has(fn.node.type)) return true
       const param = (fn.node as t.Function).params[use.index]
       if (!param || param.type !== 'Identifier') return true
@@ -403,29 +419,29 @@ export class Classifier {
   }
 
   /** The value at `steps` into `value` (a destructuring pattern's path). */
-  private async steps(value: Value, steps: Access['steps'], at: t.Node): Promise<Value> {
+  private steps(value: Value, steps: Access['steps'], at: t.Node): Value {
     let v = value
     for (const step of steps) {
       if (step === null) {
         if (isChainish(settle(v))) return { kind: 'escaped', family: (settle(v) as { family: ChainFamily }).family, node: at }
-        v = await this.restOf(v)
+        v = this.restOf(v)
         continue
       }
-      v = await this.member(v, String(step), at)
+      v = this.member(v, String(step), at)
     }
     return v
   }
 
   /** A rest element `...rest` of an object/array: unknown if the source held a chain, else not. */
-  private async restOf(v: Value): Promise<Value> {
+  private restOf(v: Value): Value {
     const s = settle(v)
     if (s.kind === 'unknown' || s.kind === 'bottom' || s.kind === 'not') return s
-    if (s.kind === 'object' && (await this.holdsChain(s))) return { kind: 'unknown', reason: 'a rest of a container that holds chains' }
+    if (s.kind === 'object' && (this.holdsChain(s))) return { kind: 'unknown', reason: 'a rest of a container that holds chains' }
     return { kind: 'not', reason: 'the rest of ' + describe(s) }
   }
 
   /** A name imported from `source` by `importer`. */
-  private async imported(source: string, name: string, importer: string, seen: Set<string>): Promise<Value> {
+  private imported(source: string, name: string, importer: string, seen: Set<string>): Value {
     const { config } = this.ctx
     const heads = config.headImports.get(source)
     const containers = config.containerImports.get(source)
@@ -438,7 +454,8 @@ export class Classifier {
       return { kind: 'not', reason: brief(`\`${name}\` from ${source} is not one of its chain heads`) }
     }
     if (source.startsWith('node:') || NODE_BUILTINS.has(source)) return { kind: 'not', reason: brief(`${source} is a Node.js built-in module`) }
-    const file = await this.ctx.cache.resolve(this.ctx.resolve, source, importer)
+    const file = this.ctx.cache.resolve(this.ctx.resolve, source, importer)
+    this.resolutions.push({ source, importer, file })
     if (!file) {
       return /^\0|^virtual:/.test(source)
         ? { kind: 'unknown', reason: brief(`the virtual module ${source} cannot be read`), external: true }
@@ -449,6 +466,7 @@ export class Classifier {
       // a package: proven not a chain when it cannot reach any head package; else followed
       const name0 = packageName(source) ?? pkg.name
       const reach = canReach(pkg.dir, config.headPackages, config.headPackagesKey)
+      this.manifests.add(pkg.dir)
       if (reach.reaches === false) return { kind: 'not', reason: brief(`it comes from the package ${name0}, which cannot reach any chain family's package`) }
       if (reach.reaches === 'unknown') return { kind: 'unknown', reason: brief(`it comes from the package ${name0}, and ${reach.why}`), external: true }
       if (!/\.[cm]?[jt]sx?$/.test(file) || file.endsWith('.d.ts')) return { kind: 'unknown', reason: brief(`the package ${name0} depends on ${reach.via.at(-1)} and its code cannot be read`), external: true }
@@ -464,22 +482,26 @@ export class Classifier {
   }
 
   /** An export of another module: named, default, re-exported, or through `export *`. */
-  exported(file: string, name: string, seen: Set<string>, external = false): Promise<Value> {
+  exported(file: string, name: string, seen: Set<string>, external = false): Value {
     const key = file + '\0' + name
-    if (seen.has(key) || this.activeExports.has(key)) return Promise.resolve(BOTTOM) // an import cycle
+    if (seen.has(key) || this.activeExports.has(key)) return BOTTOM // an import cycle
     let found = this.exportMemo.get(key)
     if (!found) {
       const next = new Set(seen).add(key)
       this.activeExports.add(key)
-      found = this.computeExported(file, name, next, external).finally(() => this.activeExports.delete(key))
+      try {
+        found = this.computeExported(file, name, next, external)
+      } finally {
+        this.activeExports.delete(key)
+      }
       this.exportMemo.set(key, found)
     }
     return found
   }
 
-  private async computeExported(file: string, name: string, seen: Set<string>, external: boolean): Promise<Value> {
+  private computeExported(file: string, name: string, seen: Set<string>, external: boolean): Value {
     this.dependencies.add(file)
-    const module = await this.ctx.cache.get(file, this.ctx.config.walkOptions, this.ctx.readFile)
+    const module = this.ctx.cache.get(file, this.ctx.config.walkOptions, this.ctx.readFile)
     if (!module) return { kind: 'unknown', reason: brief(`${file} cannot be read or parsed`), external: true }
     const target = module.exports.get(name)
     if (target) {
@@ -492,7 +514,7 @@ export class Classifier {
     }
     const values: Value[] = []
     for (const star of module.stars) {
-      const value = await this.imported(star, name, file, seen)
+      const value = this.imported(star, name, file, seen)
       if (value.kind === 'not' || value.kind === 'bottom') continue
       values.push(value)
     }
@@ -505,21 +527,25 @@ export class Classifier {
   // ---------------------------------------------------------------- expressions
 
   /** What an expression evaluates to, chain-wise. */
-  expression(node: t.Node, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
-    if (--this.fuel < 0) return Promise.resolve({ kind: 'unknown', reason: 'this module is too large or tangled for chaincut to follow every value' })
+  expression(node: t.Node, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value {
+    if (--this.fuel < 0) return { kind: 'unknown', reason: 'this module is too large or tangled for chaincut to follow every value' }
     if (env !== null) return this.evaluate(node, scope, module, env)
     // outside a helper's call, an expression has one value: computed once (a node still being computed is a cycle)
-    if (this.activeNodes.has(node)) return Promise.resolve(BOTTOM)
+    if (this.activeNodes.has(node)) return BOTTOM
     let found = this.nodeMemo.get(node)
     if (!found) {
       this.activeNodes.add(node)
-      found = this.evaluate(node, scope, module, null).finally(() => this.activeNodes.delete(node))
+      try {
+        found = this.evaluate(node, scope, module, null)
+      } finally {
+        this.activeNodes.delete(node)
+      }
       this.nodeMemo.set(node, found)
     }
     return found
   }
 
-  private async evaluate(node: t.Node, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+  private evaluate(node: t.Node, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value {
     const n = unwrap(node)
     switch (n.type) {
       case 'Identifier': {
@@ -533,14 +559,14 @@ export class Classifier {
       case 'MemberExpression':
       case 'OptionalMemberExpression': {
         const name = n.computed && n.property.type === 'NumericLiteral' ? String(n.property.value) : memberName(n)
-        const object = await this.expression(n.object, scope, module, env)
+        const object = this.expression(n.object, scope, module, env)
         if (name === null) {
           // `arr[i]`: any element
           const s = settle(object)
           if (s.kind === 'object' && s.mutable) return { kind: 'unknown', reason: `a member of ${describe(s)} that is changed after it is built` }
           if (s.kind === 'object' && s.node.type === 'ArrayExpression') return this.elements(s)
           if (s.kind === 'not') return s
-          if (s.kind === 'object' && !(await this.holdsChain(s))) return { kind: 'not', reason: brief(`a computed member of ${describe(s)} that holds no chain`) }
+          if (s.kind === 'object' && !(this.holdsChain(s))) return { kind: 'not', reason: brief(`a computed member of ${describe(s)} that holds no chain`) }
           return { kind: 'unknown', reason: 'a computed member chaincut cannot read' }
         }
         return this.member(object, name, n)
@@ -549,11 +575,11 @@ export class Classifier {
       case 'OptionalCallExpression':
         return this.call(n, scope, module, env)
       case 'NewExpression': {
-        const callee = settle(await this.expression(n.callee, scope, module, env))
+        const callee = settle(this.expression(n.callee, scope, module, env))
         if (callee.kind === 'head') return { kind: 'chain', family: callee.family, point: null }
         // an instance of a class of the app: what its constructor keeps is read through its members
         if (callee.kind === 'object' && callee.node.type.startsWith('Class')) return { ...callee, instance: true }
-        const escaped = await this.escapingArgument(n.arguments, scope, module, env)
+        const escaped = this.escapingArgument(n.arguments, scope, module, env)
         if (escaped) return escaped
         // a constructor function's prototype can be changed anywhere; a promise's value comes from its executor
         if (callee.kind === 'function') return { kind: 'unknown', reason: 'an object built by a constructor function of this app' }
@@ -562,9 +588,9 @@ export class Classifier {
         return { kind: 'unknown', reason: brief(`an instance of something chaincut cannot trace (${describe(callee)})`) }
       }
       case 'ConditionalExpression':
-        return join([await this.expression(n.consequent, scope, module, env), await this.expression(n.alternate, scope, module, env)])
+        return join([this.expression(n.consequent, scope, module, env), this.expression(n.alternate, scope, module, env)])
       case 'LogicalExpression':
-        return join([await this.expression(n.left, scope, module, env), await this.expression(n.right, scope, module, env)])
+        return join([this.expression(n.left, scope, module, env), this.expression(n.right, scope, module, env)])
       case 'SequenceExpression':
         return this.expression(n.expressions[n.expressions.length - 1], scope, module, env)
       case 'AssignmentExpression':
@@ -598,7 +624,7 @@ export class Classifier {
       case 'MetaProperty':
         return { kind: 'not', reason: brief(`${n.meta.name}.${n.property.name}`) }
       case 'TaggedTemplateExpression': {
-        const tag = settle(await this.expression(n.tag, scope, module, env))
+        const tag = settle(this.expression(n.tag, scope, module, env))
         if (tag.kind === 'not') return tag
         return { kind: 'unknown', reason: 'the result of a tagged template chaincut cannot follow' }
       }
@@ -610,13 +636,13 @@ export class Classifier {
   }
 
   /** A property of a value. */
-  async member(object: Value, name: string, at: t.Node): Promise<Value> {
+  member(object: Value, name: string, at: t.Node): Value {
     switch (object.kind) {
       case 'bottom':
         return BOTTOM
       case 'union': {
         const values: Value[] = []
-        for (const v of object.values) values.push(await this.member(v, name, at))
+        for (const v of object.values) values.push(this.member(v, name, at))
         return join(values)
       }
       case 'pkgNamespace':
@@ -654,7 +680,7 @@ export class Classifier {
   }
 
   /** A property of an object literal, an array literal, a class (static) or a class instance. */
-  private async property(object: Extract<Value, { kind: 'object' }>, name: string): Promise<Value> {
+  private property(object: Extract<Value, { kind: 'object' }>, name: string): Value {
     const { node, scope, module } = object
     if (object.mutable && (node.type === 'ObjectExpression' || node.type === 'ArrayExpression')) return { kind: 'unknown', reason: `a member of ${describe(object)} that is changed after it is built` }
     if (node.type === 'ArrayExpression') {
@@ -671,7 +697,7 @@ export class Classifier {
       for (let i = node.properties.length - 1; i >= 0; i--) {
         const p = node.properties[i]
         if (p.type === 'SpreadElement') {
-          const spread = await this.member(await this.expression(p.argument, scope, module, null), name, p)
+          const spread = this.member(this.expression(p.argument, scope, module, null), name, p)
           const s = settle(spread)
           if (s.kind === 'not' && /has no property/.test(s.reason)) continue
           return spread
@@ -709,7 +735,7 @@ export class Classifier {
     }
     if ((!object.instance && object.name === '') || object.mutable) return { kind: 'unknown', reason: `\`${name}\` is not declared by the class, and the ${object.instance ? 'instance' : 'class'} is changed after it is built` }
     if (cls.superClass) {
-      const base = settle(await this.expression(cls.superClass, scope, module, null))
+      const base = settle(this.expression(cls.superClass, scope, module, null))
       if (base.kind === 'not') return base
       return { kind: 'unknown', reason: brief(`a member of a class that extends ${describe(base)}`) }
     }
@@ -717,25 +743,25 @@ export class Classifier {
   }
 
   /** Any element of an array literal. */
-  private async elements(array: Extract<Value, { kind: 'object' }>): Promise<Value> {
+  private elements(array: Extract<Value, { kind: 'object' }>): Value {
     if (array.mutable) return { kind: 'unknown', reason: 'an element of an array that is changed after it is built' }
     const node = array.node as t.ArrayExpression
     const values: Value[] = []
     for (const element of node.elements) {
       if (!element) continue
       if (element.type === 'SpreadElement') {
-        const spread = settle(await this.expression(element.argument, array.scope, array.module, null))
-        if (spread.kind === 'object' && spread.node.type === 'ArrayExpression') values.push(await this.elements(spread))
+        const spread = settle(this.expression(element.argument, array.scope, array.module, null))
+        if (spread.kind === 'object' && spread.node.type === 'ArrayExpression') values.push(this.elements(spread))
         else values.push(spread.kind === 'not' ? spread : { kind: 'unknown', reason: 'a spread chaincut cannot read' })
         continue
       }
-      values.push(await this.expression(element, array.scope, array.module, null))
+      values.push(this.expression(element, array.scope, array.module, null))
     }
     return values.length ? join(values) : { kind: 'not', reason: 'an element of an empty array' }
   }
 
   /** Whether a container holds a chain (one level of its properties or elements). */
-  private async holdsChain(object: Extract<Value, { kind: 'object' }>): Promise<boolean> {
+  private holdsChain(object: Extract<Value, { kind: 'object' }>): boolean {
     const node = object.node
     const values: t.Node[] = []
     if (node.type === 'ObjectExpression') for (const p of node.properties) values.push(p.type === 'ObjectProperty' ? (p.value as t.Node) : p.type === 'SpreadElement' ? p.argument : p)
@@ -743,9 +769,9 @@ export class Classifier {
     else return false
     for (const v of values) {
       if (v.type === 'ObjectMethod') continue
-      const s = settle(await this.expression(v, object.scope, object.module, null))
+      const s = settle(this.expression(v, object.scope, object.module, null))
       if (isChainish(s) || s.kind === 'unknown') return true
-      if (s.kind === 'object' && s.node !== node && (s.node.type === 'ObjectExpression' || s.node.type === 'ArrayExpression') && (await this.holdsChain(s))) return true
+      if (s.kind === 'object' && s.node !== node && (s.node.type === 'ObjectExpression' || s.node.type === 'ArrayExpression') && (this.holdsChain(s))) return true
     }
     return false
   }
@@ -781,34 +807,34 @@ export class Classifier {
 
   // ---------------------------------------------------------------- calls
 
-  private async call(n: t.CallExpression | t.OptionalCallExpression, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+  private call(n: t.CallExpression | t.OptionalCallExpression, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value {
     const callee = unwrap(n.callee)
     if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
       const run = unwindRun(n, this.ctx.config.walkOptions.pointMembers)
-      return (await this.run(run.segments, run.base, scope, module, env)).value
+      return (this.run(run.segments, run.base, scope, module, env)).value
     }
     if (callee.type === 'Import') return this.dynamicImport(n.arguments[0], module)
     if (callee.type === 'Identifier' && callee.name === 'require' && !scope.lookup('require') && n.arguments.length === 1) {
       return this.dynamicImport(n.arguments[0], module)
     }
-    const fn = await this.expression(callee, scope, module, env)
+    const fn = this.expression(callee, scope, module, env)
     return this.apply(fn, n, n.arguments, scope, module, env)
   }
 
-  private async dynamicImport(arg: t.Node | undefined, module: ModuleAnalysis): Promise<Value> {
+  private dynamicImport(arg: t.Node | undefined, module: ModuleAnalysis): Value {
     const source = arg ? isStringish(unwrap(arg)) : null
     if (source === null) return { kind: 'unknown', reason: 'a dynamic import of a computed specifier', external: true }
     return this.imported(source, '*', module.id, new Set())
   }
 
   /** Calling a value with arguments. */
-  private async apply(fn: Value, call: t.Node, args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+  private apply(fn: Value, call: t.Node, args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value {
     switch (fn.kind) {
       case 'bottom':
         return BOTTOM
       case 'union': {
         const values: Value[] = []
-        for (const v of fn.values) values.push(await this.apply(v, call, args, scope, module, env))
+        for (const v of fn.values) values.push(this.apply(v, call, args, scope, module, env))
         return join(values)
       }
       case 'head':
@@ -844,11 +870,11 @@ export class Classifier {
       case 'method':
         return { kind: 'unknown', reason: brief(`the result of .${fn.name} read off a chain`) }
       case 'not': {
-        const escaped = await this.escapingArgument(args, scope, module, env)
+        const escaped = this.escapingArgument(args, scope, module, env)
         return escaped ?? fn
       }
       case 'unknown': {
-        const escaped = await this.escapingArgument(args, scope, module, env)
+        const escaped = this.escapingArgument(args, scope, module, env)
         return escaped ?? fn
       }
       case 'container':
@@ -863,12 +889,12 @@ export class Classifier {
   }
 
   /** A chain handed to unknown code: what comes back may be it. */
-  private async escapingArgument(args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value | null> {
+  private escapingArgument(args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value | null {
     let unknown: Value | null = null
     for (const arg of args) {
       if (arg.type === 'ArgumentPlaceholder') continue
-      const value = await this.expression(arg.type === 'SpreadElement' ? arg.argument : arg, scope, module, env)
-      const family = await this.chainWithin(value, 0)
+      const value = this.expression(arg.type === 'SpreadElement' ? arg.argument : arg, scope, module, env)
+      const family = this.chainWithin(value, 0)
       if (family) return { kind: 'escaped', family, node: arg }
       // an untraced argument may be a chain, and what comes back may be it
       if (settle(value).kind === 'unknown') unknown ??= { kind: 'unknown', reason: 'the result of a call given a value chaincut cannot trace' }
@@ -877,12 +903,12 @@ export class Classifier {
   }
 
   /** A chain in a value or inside it (a container's properties and elements, a few levels deep): its family. */
-  private async chainWithin(value: Value, depth: number): Promise<ChainFamily | null> {
+  private chainWithin(value: Value, depth: number): ChainFamily | null {
     const s = settle(value)
     if (isChainish(s)) return s.family
     if (value.kind === 'union') {
       for (const v of value.values) {
-        const family = await this.chainWithin(v, depth)
+        const family = this.chainWithin(v, depth)
         if (family) return family
       }
       return null
@@ -894,14 +920,14 @@ export class Classifier {
     else if (node.type === 'ArrayExpression') for (const e of node.elements) if (e) parts.push(e.type === 'SpreadElement' ? e.argument : e)
     for (const part of parts) {
       if (part.type === 'ObjectMethod') continue
-      const family = await this.chainWithin(await this.expression(part, s.scope, s.module, null), depth + 1)
+      const family = this.chainWithin(this.expression(part, s.scope, s.module, null), depth + 1)
       if (family) return family
     }
     return null
   }
 
   /** The value a function of the app returns when called with `args`. */
-  private async invokeFunction(fn: Extract<Value, { kind: 'function' }>, args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+  private invokeFunction(fn: Extract<Value, { kind: 'function' }>, args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value {
     const depth = (env?.depth ?? 0) + 1
     if (depth > MAX_CALL_DEPTH) return { kind: 'unknown', reason: 'helpers nested too deeply to follow' }
     const node = fn.node as t.Function
@@ -913,7 +939,7 @@ export class Classifier {
     let key = ''
     for (let i = 0; i < args.length && i < node.params.length; i++) {
       if (args[i].type === 'SpreadElement') break
-      const v = await this.expression(args[i], scope, module, env)
+      const v = this.expression(args[i], scope, module, env)
       values.push(v)
       key += signature(v) + ';'
     }
@@ -924,7 +950,7 @@ export class Classifier {
     memo.set(key, 'active')
     const frame: Frame = { fn: node, args: values, env: null, depth }
     const results: Value[] = []
-    for (const r of returns) results.push(await this.expression(r.node, r.scope, fn.module, frame))
+    for (const r of returns) results.push(this.expression(r.node, r.scope, fn.module, frame))
     const result = join(results)
     memo.set(key, result)
     return result
@@ -933,7 +959,7 @@ export class Classifier {
   // ---------------------------------------------------------------- parameters
 
   /** What a parameter (or a name destructured from one) holds. */
-  private async parameter(binding: Binding, module: ModuleAnalysis, env: Frame | null): Promise<Value> {
+  private parameter(binding: Binding, module: ModuleAnalysis, env: Frame | null): Value {
     const access = binding.access
     if (!access || access.from.kind !== 'param') return { kind: 'unknown', reason: brief(`the parameter \`${binding.name}\``) }
     const { fn, index } = access.from
@@ -943,12 +969,12 @@ export class Classifier {
       if (index >= frame.args.length) return { kind: 'unknown', reason: 'a parameter filled by a spread or left undefined' }
       return this.steps(frame.args[index]!, access.steps, binding.id)
     }
-    const value = await this.callersOf(fn, index, binding, module)
+    const value = this.callersOf(fn, index, binding, module)
     return access.steps.length ? this.steps(value, access.steps, binding.id) : value
   }
 
   /** A parameter's value from every call of its function that chaincut can see. */
-  private async callersOf(fn: t.Node, index: number, binding: Binding, module: ModuleAnalysis): Promise<Value> {
+  private callersOf(fn: t.Node, index: number, binding: Binding, module: ModuleAnalysis): Value {
     const callback = module.callbacks.get(fn)
     if (callback) {
       const call = callback.call
@@ -956,7 +982,7 @@ export class Classifier {
       if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
         const method = memberName(callee) ?? '?'
         if (method === 'then' || method === 'catch' || method === 'finally') return { kind: 'unknown', reason: "a promise's value, passed to a callback" }
-        const receiver = settle(await this.expression(callee.object, callback.scope, module, null))
+        const receiver = settle(this.expression(callee.object, callback.scope, module, null))
         if (isChainish(receiver) && receiver.kind !== 'escaped') return { kind: 'not', reason: brief(`an argument ${receiver.family.name} passes to the callback of .${method}`) }
         if (receiver.kind === 'object' && receiver.node.type === 'ArrayExpression' && ITERATING_METHODS.has(method)) {
           return index === 0 ? this.elements(receiver) : { kind: 'not', reason: brief(`an index or array passed by .${method}`) }
@@ -965,7 +991,7 @@ export class Classifier {
         if (receiver.kind === 'object' || receiver.kind === 'function') return { kind: 'not', reason: brief(`a parameter of a callback given to .${method} of ${describe(receiver)}`) }
         return { kind: 'unknown', reason: brief(`a parameter of a callback given to .${method} of a value chaincut cannot trace (${describe(receiver)})`) }
       }
-      const target = settle(await this.expression(callee, callback.scope, module, null))
+      const target = settle(this.expression(callee, callback.scope, module, null))
       if (target.kind === 'not') return { kind: 'not', reason: brief(`a parameter of a callback given to a function that is not a chain (${target.reason})`) }
       if (target.kind === 'head' || target.kind === 'container') return { kind: 'not', reason: brief(`an argument the ${target.family.name} runtime passes to a callback`) }
       return { kind: 'unknown', reason: brief(`a parameter of a callback given to ${describe(target)} that chaincut does not follow`) }
@@ -989,13 +1015,13 @@ export class Classifier {
         continue
       }
       if (call.arguments.slice(0, index + 1).some((a) => a.type === 'SpreadElement')) return { kind: 'unknown', reason: 'a parameter filled by a spread' }
-      values.push(await this.expression(arg, ref.scope, module, null))
+      values.push(this.expression(arg, ref.scope, module, null))
     }
     if (!values.length) return { kind: 'not', reason: brief(`\`${name}\` is never called`) }
     return join(values)
   }
 
-  private readonly referenceIndex = new WeakMap<ModuleAnalysis, Map<string, ModuleAnalysis['references']>>()
+  private readonly referenceIndex = new Map<ModuleAnalysis, Map<string, ModuleAnalysis['references']>>()
 
   /** The module's references to a top-level name, indexed once. */
   private referencesTo(name: string, module: ModuleAnalysis): ModuleAnalysis['references'] {
@@ -1035,12 +1061,12 @@ export class Classifier {
    * Reads a run of member calls left to right: what each segment is called on
    * (`receivers`), which segments belong to a chain, and what the run yields.
    */
-  async run(segments: Segment[], baseNode: t.Node, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<RunReading> {
-    const base = await this.expression(baseNode, scope, module, env)
+  run(segments: Segment[], baseNode: t.Node, scope: Scope, module: ModuleAnalysis, env: Frame | null): RunReading {
+    const base = this.expression(baseNode, scope, module, env)
     return this.readRun(segments, base, scope, module, env)
   }
 
-  private async readRun(segments: Segment[], base: Value, scope: Scope, module: ModuleAnalysis, env: Frame | null): Promise<RunReading> {
+  private readRun(segments: Segment[], base: Value, scope: Scope, module: ModuleAnalysis, env: Frame | null): RunReading {
     const { config } = this.ctx
     const receivers: Value[] = []
     const out: ChainSegment[] = []
@@ -1062,12 +1088,12 @@ export class Classifier {
         value = { kind: 'unknown', reason: 'a computed method' }
         continue
       }
-      const fn = await this.member(value, segment.name, segment.callee)
+      const fn = this.member(value, segment.name, segment.callee)
       if (s.kind === 'object' && s.node.type === 'ArrayExpression' && fn.kind === 'function' && fn.node === s.node) {
-        value = ELEMENT_METHODS.has(segment.name) ? await this.elements(s) : SAME_ARRAY_METHODS.has(segment.name) ? s : (await this.holdsChain(s)) ? { kind: 'unknown', reason: brief(`the result of .${segment.name} on an array that holds chains`) } : { kind: 'not', reason: brief(`the result of .${segment.name} on an array`) }
+        value = ELEMENT_METHODS.has(segment.name) ? this.elements(s) : SAME_ARRAY_METHODS.has(segment.name) ? s : (this.holdsChain(s)) ? { kind: 'unknown', reason: brief(`the result of .${segment.name} on an array that holds chains`) } : { kind: 'not', reason: brief(`the result of .${segment.name} on an array`) }
         continue
       }
-      value = await this.apply(fn, segment.call, segment.call.arguments, scope, module, env)
+      value = this.apply(fn, segment.call, segment.call.arguments, scope, module, env)
     }
     return { receivers, segments: out, value, assumed: null }
   }
@@ -1094,7 +1120,7 @@ export class Classifier {
   // ---------------------------------------------------------------- the module
 
   /** The chains of the module being transformed, and the accounting of every other cut-method call. */
-  async recognise(module: ModuleAnalysis, side: Side): Promise<RecognisedChain[]> {
+  recognise(module: ModuleAnalysis, side: Side): RecognisedChain[] {
     const { config } = this.ctx
     const cutNames = config.cutNames[side]
     const chains: RecognisedChain[] = []
@@ -1110,7 +1136,7 @@ export class Classifier {
       // each run gets at most its share of the budget: one tangled run cannot starve the others
       const budget = this.fuel
       this.fuel = Math.min(budget, RUN_FUEL)
-      const reading = await this.run(run.segments, run.base, run.scope, module, null)
+      const reading = this.run(run.segments, run.base, run.scope, module, null)
       this.fuel = budget - (Math.min(budget, RUN_FUEL) - Math.max(this.fuel, 0))
       let segments = reading.segments
       let assumed = reading.assumed
@@ -1154,7 +1180,7 @@ export class Classifier {
     // every builder chain inside a container (`createTailorKit({ actions })`) is cut,
     // even when its head cannot be traced
     for (const { call, callee, scope } of module.containerCalls) {
-      const value = await this.expression(callee, scope, module, null)
+      const value = this.expression(callee, scope, module, null)
       if (value?.kind !== 'container') continue
       const options = call.arguments[0] && unwrap(call.arguments[0])
       if (!options || options.type !== 'ObjectExpression') continue
@@ -1207,7 +1233,7 @@ export class Classifier {
       if (readPool <= 0) break
       this.fuel = Math.min(readPool, READ_FUEL)
       const spent = this.fuel
-      const value = settle(await this.expression(init, scope, module, null))
+      const value = settle(this.expression(init, scope, module, null))
       readPool -= spent - Math.max(this.fuel, 0)
       if (!isChainish(value) || value.kind === 'escaped') continue
       for (const p of pattern.properties) {
@@ -1228,7 +1254,7 @@ export class Classifier {
       if (readPool <= 0) break
       this.fuel = Math.min(readPool, READ_FUEL)
       const spent = this.fuel
-      const object = settle(await this.expression(member.object, scope, module, null))
+      const object = settle(this.expression(member.object, scope, module, null))
       readPool -= spent - Math.max(this.fuel, 0)
       if (isChainish(object) && object.kind !== 'escaped' && families.some((f) => f.family === object.family)) {
         decisions.push({ kind: 'takenOff', method, family: object.family, node: member, destructured: false })

@@ -12,7 +12,7 @@
  * chaincut cannot read (not literals), decide nothing: the caller reports `W_SSR_UNKNOWN`.
  */
 import { readFile, stat } from 'node:fs/promises'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import type * as t from '@babel/types'
 import { VISITOR_KEYS } from '@babel/types'
@@ -33,7 +33,8 @@ export interface EngineReading {
   line: number
 }
 
-export type Detection = { ssr: boolean; from: string } | { ssr: null; reason: string }
+/** What was found, and the app files a scan read it from (`files`, when the app was scanned). */
+export type Detection = ({ ssr: boolean; from: string } | { ssr: null; reason: string }) & { files?: string[] }
 
 /** An object literal's property: its value node, `absent`, or `unknown` (a spread, a computed key or an accessor could set it). */
 function property(object: t.ObjectExpression, key: string): t.Node | 'absent' | 'unknown' {
@@ -270,31 +271,30 @@ export async function scanApp(root: string, spec: EngineSpec): Promise<EngineSca
 }
 
 /** Whether the files a scan found its readings in are unchanged. */
-async function fresh(scan: EngineScan): Promise<boolean> {
+function fresh(scan: EngineScan): boolean {
   for (const entry of scan.files) {
-    try {
-      const info = await stat(entry.file)
-      if (info.mtimeMs !== entry.mtimeMs || info.size !== entry.size) return false
-    } catch {
-      return false
-    }
+    const info = statSync(entry.file, { throwIfNoEntry: false })
+    if (!info || info.mtimeMs !== entry.mtimeMs || info.size !== entry.size) return false
   }
   return true
 }
 
-/** Whether the app `module` belongs to server-renders, per the order above. */
-export async function detectServerRendering(
+/**
+ * Whether the app `module` belongs to server-renders, per the order above. Synchronous: the app
+ * scan, once per build, suspends the analysis (`Suspend`) until it is done.
+ */
+export function detectServerRendering(
   module: ModuleAnalysis,
   dependencies: Iterable<string>,
   spec: EngineSpec,
-  lookup: (file: string) => Promise<ModuleAnalysis | null>,
+  lookup: (file: string) => ModuleAnalysis | null,
   cache: ModuleCache,
-): Promise<Detection> {
+): Detection {
   const own = mayHoldEngine(module.code, spec) ? decide(readEngines(module.ast, module.id, spec), spec, 'this module') : null
   if (own) return own
   const followed: EngineReading[] = []
   for (const file of dependencies) {
-    const analysis = await lookup(file)
+    const analysis = lookup(file)
     if (analysis && mayHoldEngine(analysis.code, spec)) followed.push(...readEngines(analysis.ast, file, spec))
   }
   const fromFollowed = decide(followed, spec, 'the modules its chains come from')
@@ -304,14 +304,8 @@ export async function detectServerRendering(
   const packages = (typeof spec.from === 'string' ? [spec.from] : spec.from).join(' or ')
   if (!root) return { ssr: null, reason: `no ${callText(spec)} in this module or the modules its chains come from, and no package.json above it depends on ${packages} (where chaincut would look for the app's)` }
   const key = `${root}\0${spec.import}\0${spec.method}\0${packages}`
-  let pending = cache.engineScans.get(key)
-  if (pending && !(await fresh(await pending))) pending = undefined
-  if (!pending) {
-    pending = scanApp(root, spec)
-    cache.engineScans.set(key, pending)
-  }
-  const scan = await pending
-  if (scan.skipped) return { ssr: null, reason: scan.skipped }
+  const scan = cache.engineScan(key, () => scanApp(root, spec), (found) => !fresh(found))
+  if (scan.skipped) return { ssr: null, reason: scan.skipped, files: scan.files.map((f) => f.file) }
   const found = decide(scan.readings, spec, `the app at ${relative(process.cwd(), root) || '.'}`)
-  return found ?? { ssr: null, reason: `no ${callText(spec)} from ${packages} in the app at ${relative(process.cwd(), root) || '.'}` }
+  return { ...(found ?? { ssr: null, reason: `no ${callText(spec)} from ${packages} in the app at ${relative(process.cwd(), root) || '.'}` }), files: scan.files.map((f) => f.file) }
 }

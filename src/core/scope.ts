@@ -1,5 +1,5 @@
 /**
- * The single walk (SPEC 8): one pass over Babel's AST that records
+ * The single walk: one pass over Babel's AST that records
  *  - every scope and the names declared in it,
  *  - every value reference (name, scope, offset, and which top-level
  *    declaration it sits in), resolved lazily at the end,
@@ -89,7 +89,7 @@ export interface Access {
   steps: AccessStep[]
 }
 
-/** A top-level declaration that pruning may remove (SPEC 5). */
+/** A top-level declaration that pruning may remove (README "Pruning"). */
 export interface Unit {
   kind: 'import' | 'function' | 'class' | 'enum' | 'declarator'
   /** The statement holding it (the ImportDeclaration, the VariableDeclaration, ...). */
@@ -142,7 +142,7 @@ export interface WalkResult {
   runs: CallRun[]
   /** Calls of a name listed in `containerNames` (e.g. `createTailorKit(...)`). */
   containerCalls: Array<{ call: t.CallExpression; callee: t.Node; scope: Scope }>
-  /** `const { loader } = <expr>`: methods taken off a value, checked against chains (SPEC 7.1). */
+  /** `const { loader } = <expr>`: methods taken off a value, checked against chains (E_DESTRUCTURED_SEGMENT). */
   destructured: Array<{ pattern: t.ObjectPattern; init: t.Node; scope: Scope }>
   exports: Map<string, ExportTarget>
   stars: string[]

@@ -1,10 +1,11 @@
 /**
  * The pipeline: filter → parse → walk → recognise chains → cut → prune → emit.
  */
-import type { ChainFamily, Finding, ModuleReport, TransformOptions, TransformResult } from '../types.js'
-import { analyzeModule, defaultResolve, ModuleCache } from './bindings.js'
+import type { ChainFamily, Finding, ModuleReport, Resolver, TransformOptions, TransformResult } from '../types.js'
+import { join } from 'node:path'
+import { analyzeModule, defaultResolve, ModuleCache, Suspend } from './bindings.js'
 import { Classifier } from './chains.js'
-import { resolveConfig } from './config.js'
+import { resolveConfig, type Config } from './config.js'
 import { cutChains, declaredServerRendering, ruleOf } from './cut.js'
 import { detectServerRendering } from './engine.js'
 import { foldSides } from './sides.js'
@@ -35,24 +36,52 @@ export async function transform(
     throw new ChaincutOptionsError('side', side, `transform() needs options.side: 'client' or 'server' (got ${JSON.stringify(side)})`)
   }
   const config = resolveConfig(options)
-  // SPEC 6: a module whose text cannot hold a chain costs no parse
+  // a module whose text cannot hold a chain costs no parse
   if (!config.mayContainChain[side](code)) return null
+  // (the plugin's `cache` option is the persistent cache, not a module cache)
+  let cache = options.cache instanceof ModuleCache ? options.cache : undefined
+  if (!cache) {
+    cache = defaultCaches.get(config)
+    if (!cache) defaultCaches.set(config, (cache = new ModuleCache()))
+  }
+  // The work that needs the syntax tree is synchronous. A lookup the bundler has not answered yet
+  // suspends it: the tree is dropped, the answer awaited, and the module analysed again with it
+  // cached, so no tree is held while the bundler hands over other modules.
+  const resolve = options.resolve ?? defaultResolve
+  const ahead = cache.prefetch(resolve, code, cleanId(id))
+  if (ahead) await ahead
+  for (let attempt = 0; ; attempt++) {
+    const outcome = transformNow(code, id, options, config, cache, resolve, started)
+    if (!(outcome instanceof Suspend)) return outcome
+    if (attempt > MAX_ATTEMPTS) throw new Error(`[chaincut] ${id}: the lookups of this module never settled`)
+    await outcome.pending
+  }
+}
 
+/** A module waits on the bundler at most once per import it follows: past this, something keeps changing under it. */
+const MAX_ATTEMPTS = 10_000
+
+function transformNow(
+  code: string,
+  id: string,
+  options: TransformOptions & { onReport?: ReportListener },
+  config: Config,
+  cache: ModuleCache,
+  resolve: Resolver,
+  started: number,
+): TransformResult | null | Suspend {
+  const side = options.side
   const file = cleanId(id)
   // side constants (`env.side.is.server`, `import.meta.env.SSR`): the walk records their reads only where the text may hold one
   const sides = config.sides[side]
   const folding = sides.mayContain(code)
   const module = analyzeModule(code, file, folding ? sides.walkOptions : config.walkOptions)
-  let cache = options.cache
-  if (!cache) {
-    cache = defaultCaches.get(config)
-    if (!cache) defaultCaches.set(config, (cache = new ModuleCache()))
-  }
-  const classifier = new Classifier({ config, cache, resolve: options.resolve ?? defaultResolve, readFile: options.readFile })
+  const classifier = new Classifier({ config, cache, resolve, readFile: options.readFile })
   let chains
   try {
-    chains = await classifier.recognise(module, side)
+    chains = classifier.recognise(module, side)
   } catch (error) {
+    if (error instanceof Suspend) return error
     // following a head through thousands of nested aliases or members: refuse, never crash
     if (!(error instanceof RangeError)) throw error
     throw new ChaincutError(file, [
@@ -76,23 +105,27 @@ export async function transform(
   const level = side === 'client' ? config.onUnsafe : 'warn'
   const addFinding = (f: { level: 'error' | 'warn'; code: string; message: string; hint: string; start: number; end: number }) => {
     const pos = lines.position(f.start)
-    const finding = { level: f.level, code: f.code, message: f.message, hint: f.hint, file, line: pos.line, column: pos.column } as Finding
-    // the code frame splits the whole file: built only when someone reads it
-    let frame: string | undefined
-    Object.defineProperty(finding, 'frame', { enumerable: true, get: () => (frame ??= lines.frame(f.start, f.end)) })
-    findings.push(finding)
+    findings.push(lazyFrame({ level: f.level, code: f.code, message: f.message, hint: f.hint, file, line: pos.line, column: pos.column } as Finding, lines, f.start, f.end))
   }
 
   // whether each points family server-renders: its `ssr`, else what the app's engine says — asked only
   // when this side would cut a render method that server rendering keeps
   const rendering = new Map<ChainFamily, boolean>()
+  const engineFiles = new Set<string>()
   let serverRendering: ModuleReport['serverRendering']
   for (const chain of chains) {
     for (const entry of chain.segments) {
       const points = entry.family.points
       if (!points || points.ssr !== undefined || !points.engine || rendering.has(entry.family)) continue
       if (!entry.segment.call.arguments.length || ruleOf(entry, side, true) !== 'keep' || ruleOf(entry, side, false) === 'keep') continue
-      const found = await detectServerRendering(module, classifier.dependencies, points.engine, (f) => cache.get(f, config.walkOptions, options.readFile), cache)
+      let found: ReturnType<typeof detectServerRendering>
+      try {
+        found = detectServerRendering(module, classifier.dependencies, points.engine, (f) => cache.get(f, config.walkOptions, options.readFile), cache)
+      } catch (error) {
+        if (error instanceof Suspend) return error
+        throw error
+      }
+      for (const f of found.files ?? []) engineFiles.add(f)
       if (found.ssr !== null) {
         rendering.set(entry.family, found.ssr)
         serverRendering = { ssr: found.ssr, from: found.from }
@@ -194,7 +227,7 @@ export async function transform(
     }
   }
 
-  // SPEC 7.1: a cut argument that uses exported code: that code cannot be removed and would ship
+  // a cut argument that uses exported code: that code cannot be removed and would ship
   if (cutRanges.size) {
     const flagged = new Set<string>()
     let liveNow: Set<Binding> | undefined
@@ -210,7 +243,13 @@ export async function transform(
         if (binding.kind === 'import' || mr.refs.some((r, k) => mr.bindings[k] === binding && !cutRanges.has(r.start))) continue
         flagged.add(binding.name)
         // a chain is not data: an exported point another point builds on is what chains are made of
-        const value = await classifier.binding(binding, module, null)
+        let value: ReturnType<Classifier['binding']>
+        try {
+          value = classifier.binding(binding, module, null)
+        } catch (error) {
+          if (error instanceof Suspend) return error
+          throw error
+        }
         if (value.kind === 'chain' || value.kind === 'head' || value.kind === 'lets') continue
         addFinding({
           level: 'warn',
@@ -275,7 +314,8 @@ export async function transform(
     notChains,
     ...(fold?.folded.length ? { folded: fold.folded.map((f) => ({ expression: f.expression, value: f.value, ...lines.position(f.start) })) } : {}),
     ...(serverRendering ? { serverRendering } : {}),
-    dependencies: [...classifier.dependencies],
+    dependencies: [...new Set([...classifier.dependencies, ...[...classifier.manifests].map((dir) => join(dir, 'package.json')), ...engineFiles])],
+    resolutions: classifier.resolutions,
     time: 0,
   }
 
@@ -288,7 +328,22 @@ export async function transform(
   const out = emit(code, file, edits as Edit[], side === 'client')
   report.time = now() - started
   options.onReport?.(report)
-  const result = { code: out.code, report } as TransformResult
+  return withMap({ code: out.code, report, inputs: { files: report.dependencies, resolutions: report.resolutions } } as TransformResult, out)
+}
+
+// The getters below are made outside `transformNow` on purpose: a closure made inside it would keep
+// its whole scope alive — the syntax tree, the walk, the analysis — for as long as a bundler or the
+// report holds the result or the finding.
+
+/** The code frame splits the whole file: built only when someone reads it. */
+function lazyFrame(finding: Finding, lines: LineIndex, start: number, end: number): Finding {
+  let frame: string | undefined
+  Object.defineProperty(finding, 'frame', { enumerable: true, get: () => (frame ??= lines.frame(start, end)) })
+  return finding
+}
+
+/** The result's map, built when the bundler asks for it. */
+function withMap(result: TransformResult, out: { map: TransformResult['map'] }): TransformResult {
   Object.defineProperty(result, 'map', { enumerable: true, get: () => out.map })
   return result
 }
