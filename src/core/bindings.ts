@@ -173,10 +173,10 @@ export class ModuleCache {
 
   /**
    * Before a module is parsed: the lookups it will most likely make, answered. Its imports that
-   * other modules' analyses needed are resolved now, and any such resolution still under way is
-   * awaited, so that the analysis rarely suspends with its syntax tree built (when a bundler
-   * hands over hundreds of modules while the first one waits on its root's import, they wait
-   * here, holding only their text). Only a matter of speed: what is missed suspends as usual.
+   * other modules' analyses needed are resolved now (or their resolution under way awaited), so
+   * that the analysis rarely suspends with its syntax tree built (when a bundler hands over
+   * hundreds of modules while the first one waits on its root's import, they wait here, holding
+   * only their text). Only a matter of speed: what is missed suspends as usual.
    */
   prefetch(resolver: Resolver, code: string, importer: string): Promise<unknown> | null {
     let waits: Promise<unknown>[] | null = null
@@ -188,7 +188,6 @@ export class ModuleCache {
         if (!found.done) (waits ??= []).push(found.pending)
       }
     }
-    for (const found of this.resolutions.values()) if (!found.done) (waits ??= []).push(found.pending)
     return waits && Promise.all(waits)
   }
 
