@@ -204,3 +204,16 @@ describe('options validation', () => {
     })
   })
 })
+
+describe('resolved options are shared by equal options', () => {
+  it('a fresh but equal options object reuses the tables; a different one does not', async () => {
+    const { resolveConfig } = await import('../src/core/config.js')
+    const make = () => ({ presets: ['point0' as const], serverOnly: [/\.secret\./, 'db/**'], side: 'client' as const })
+    const a = resolveConfig(make())
+    expect(resolveConfig(make())).toBe(a)
+    expect(resolveConfig({ ...make(), side: 'server' as const })).toBe(a)
+    expect(resolveConfig({ ...make(), serverOnly: [/\.secret\./, 'api/**'] })).not.toBe(a)
+    expect(resolveConfig({ ...make(), serverOnly: [/\.secrets\./, 'db/**'] })).not.toBe(a)
+    expect(resolveConfig({ ...make(), onUnsafe: 'warn' })).not.toBe(a)
+  })
+})

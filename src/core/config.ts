@@ -88,18 +88,45 @@ export function resolveConfig(options: ChaincutOptions): Config {
   if (given) return given
   const cached = cache.get(options)
   if (cached) return cached
-  validateOptions(options, 'transform') // once per options object: a mistake never fails open
-  // `transform(code, id, { side })` with a fresh object each call: the default tables, built once
-  if (!options.presets && !options.chains && !options.serverOnly && !options.clientOnly) {
-    const key = options.onUnsafe ?? 'error'
-    let config = defaults.get(key)
-    if (!config) defaults.set(key, (config = buildConfig(options)))
-    cache.set(options, config)
-    return config
+  // `transform(code, id, { ...options, side })` with a fresh object each call: the tables are
+  // built once per distinct options (equal as data), not once per object
+  const key = optionsKey(options)
+  const known = key === null ? undefined : defaults.get(key)
+  if (known) {
+    cache.set(options, known)
+    return known
   }
+  validateOptions(options, 'transform') // once per distinct options: a mistake never fails open
   const config = buildConfig(options)
   cache.set(options, config)
+  if (key !== null) {
+    if (defaults.size >= MAX_KEYED) defaults.delete(defaults.keys().next().value!)
+    defaults.set(key, config)
+  }
   return config
+}
+
+/** How many distinct options keep their tables (a process that builds with many configurations). */
+const MAX_KEYED = 32
+
+/** The options that shape the tables, as text; null when they hold a function (compared by identity only). */
+function optionsKey(options: ChaincutOptions): string | null {
+  try {
+    return JSON.stringify(options, function (this: unknown, key: string, value: unknown) {
+      // what a transform() call adds that does not change the tables
+      if (this === options && (key === 'side' || key === 'resolve' || key === 'readFile' || key === 'cache' || key === 'onReport' || key === 'report')) return undefined
+      if (value instanceof RegExp) return `\u0000RegExp ${value.source} ${value.flags}`
+      if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') throw new Error('not data')
+      // only plain objects and arrays are compared as text (a Map or a class instance would print as `{}`)
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        const proto = Object.getPrototypeOf(value)
+        if (proto !== Object.prototype && proto !== null) throw new Error('not data')
+      }
+      return value
+    })
+  } catch {
+    return null
+  }
 }
 
 function buildConfig(options: ChaincutOptions): Config {
