@@ -17,6 +17,9 @@ import { point0 } from './presets/point0.js'
 import { tailorkit } from './presets/tailorkit.js'
 import type { ChaincutOptions, Finding, ModuleReport, Side } from './types.js'
 
+/** The options the commands use: the persistent cache is the bundler plugins' (README "Cache"), never the CLI's. */
+type CliOptions = Omit<ChaincutOptions, 'cache'>
+
 const HELP = `chaincut — cut server-only code out of builder chains
 
 Usage:
@@ -91,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
   const color = !values['no-color'] && !values.json && process.stdout.isTTY === true && !process.env.NO_COLOR
   const paint: Paint = (style, text) => (color ? styleText(style, text) : text)
 
-  let options: ChaincutOptions
+  let options: CliOptions
   try {
     options = await loadOptions(values)
     resolveConfig(options)
@@ -122,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
   return 2
 }
 
-async function loadOptions(values: Record<string, unknown>): Promise<ChaincutOptions> {
+async function loadOptions(values: Record<string, unknown>): Promise<CliOptions> {
   let options: ChaincutOptions = {}
   if (!values['no-config']) {
     const file =
@@ -148,7 +151,8 @@ async function loadOptions(values: Record<string, unknown>): Promise<ChaincutOpt
     return m ? new RegExp(m[1], m[2]) : p
   })
   if (serverOnly?.length) options = { ...options, serverOnly: [...[options.serverOnly ?? []].flat(), ...serverOnly] }
-  return options
+  const { cache: _, ...rest } = options
+  return rest
 }
 
 /** The options given to chaincut() in a Vite config, found on the plugin it returned. */
@@ -176,7 +180,7 @@ const rel = (file: string) => {
   return r && !r.startsWith('..') ? r : file
 }
 
-async function inspect(file: string, side: Side, options: ChaincutOptions, paint: Paint, json: boolean): Promise<number> {
+async function inspect(file: string, side: Side, options: CliOptions, paint: Paint, json: boolean): Promise<number> {
   let code: string
   try {
     code = readFileSync(file, 'utf8')
@@ -227,7 +231,7 @@ function summarize(report: ModuleReport | null, paint: Paint): string {
 }
 
 /** the import guard for a single file outside a bundler: surviving imports of guarded modules. */
-function guardImports(code: string, file: string, side: Side, options: ChaincutOptions): GuardViolation[] {
+function guardImports(code: string, file: string, side: Side, options: CliOptions): GuardViolation[] {
   const config = resolveConfig(options)
   const guard = side === 'client' ? config.isServerOnly : config.isClientOnly
   const marker = side === 'client' ? /(^|\n)\s*import\s+['"](server-only|@point0\/core\/server-only)['"]/ : /(^|\n)\s*import\s+['"]client-only['"]/
@@ -301,7 +305,7 @@ interface CheckLine {
   message: string
 }
 
-async function check(patterns: string[], options: ChaincutOptions, paint: Paint, json: boolean): Promise<number> {
+async function check(patterns: string[], options: CliOptions, paint: Paint, json: boolean): Promise<number> {
   const files = (await glob(patterns, { absolute: true, onlyFiles: true, ignore: ['**/node_modules/**'], expandDirectories: false })).sort()
   if (!files.length) {
     process.stderr.write(`chaincut check: no file matches ${patterns.map((p) => JSON.stringify(p)).join(' ')}\n`)
@@ -382,7 +386,7 @@ async function check(patterns: string[], options: ChaincutOptions, paint: Paint,
  * (`onUnsafe: 'warn'` still makes every provable cut). If even that fails, the original code:
  * it reports every import, never fewer than the build would see.
  */
-async function relaxedOutput(code: string, file: string, side: Side, options: ChaincutOptions): Promise<string> {
+async function relaxedOutput(code: string, file: string, side: Side, options: CliOptions): Promise<string> {
   try {
     return (await transform(code, file, { ...options, side, onUnsafe: 'warn' }))?.code ?? code
   } catch (error) {

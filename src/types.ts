@@ -160,6 +160,8 @@ export interface ChaincutOptions {
   report?: boolean | string
   /** What to do with code that cannot be proven safe (README "Fail closed"). */
   onUnsafe?: 'error' | 'warn'
+  /** The persistent cache under `node_modules/.cache/chaincut` (README "Cache"). Default: on; `false` turns it off. */
+  cache?: boolean
 }
 
 export type Resolver = (
@@ -167,7 +169,7 @@ export type Resolver = (
   importer: string,
 ) => Promise<string | null | undefined> | string | null | undefined
 
-export interface TransformOptions extends ChaincutOptions {
+export interface TransformOptions extends Omit<ChaincutOptions, 'cache'> {
   side: Side
   /** Follows an import to a file. Default: Node-style resolution with tsconfig `paths`. */
   resolve?: Resolver
@@ -214,8 +216,10 @@ export interface ModuleReport {
   dependencies: string[]
   /** The imports resolved to follow its chain heads, and where each led (null: unresolved). */
   resolutions: Array<{ source: string; importer: string; file: string | null }>
-  /** Milliseconds spent transforming this module. */
+  /** Milliseconds spent transforming this module (on a cache hit: reading and checking the entry). */
   time: number
+  /** Read from the persistent cache (README "Cache") instead of transformed. */
+  cached?: boolean
 }
 
 export interface SourceMapJSON {

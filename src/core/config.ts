@@ -53,7 +53,7 @@ export interface SideTable {
 
 const cache = new WeakMap<object, Config>()
 
-export function resolveFamilies(options: ChaincutOptions): ChainFamily[] {
+export function resolveFamilies(options: Omit<ChaincutOptions, 'cache'>): ChainFamily[] {
   const presets = options.presets ?? ['point0', 'tailorkit']
   const families: ChainFamily[] = []
   for (const preset of presets) {
@@ -83,7 +83,7 @@ const defaults = new Map<string, Config>()
 /** A caller that resolved the options already (the plugin, once) hands the result to `transform()` under this key. */
 export const RESOLVED_CONFIG = Symbol('chaincut.resolvedConfig')
 
-export function resolveConfig(options: ChaincutOptions): Config {
+export function resolveConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
   const given = (options as { [RESOLVED_CONFIG]?: Config })[RESOLVED_CONFIG]
   if (given) return given
   const cached = cache.get(options)
@@ -110,7 +110,7 @@ export function resolveConfig(options: ChaincutOptions): Config {
 const MAX_KEYED = 32
 
 /** The options that shape the tables, as text; null when they hold a function (compared by identity only). */
-function optionsKey(options: ChaincutOptions): string | null {
+function optionsKey(options: Omit<ChaincutOptions, 'cache'>): string | null {
   try {
     return JSON.stringify(options, function (this: unknown, key: string, value: unknown) {
       // what a transform() call adds that does not change the tables
@@ -129,7 +129,7 @@ function optionsKey(options: ChaincutOptions): string | null {
   }
 }
 
-function buildConfig(options: ChaincutOptions): Config {
+function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
   const families = resolveFamilies(options)
   const segmentNames = new Set<string>()
   const pointMembers = new Set<string>()

@@ -1,0 +1,493 @@
+/**
+ * The persistent cache (README "Cache"): results of the core `transform()` kept on disk between
+ * builds (a CI job with a restored cache, a restarted dev server).
+ *
+ * A wrong hit would ship server code to the browser, so an entry is used only when everything the
+ * result came from is the same:
+ *
+ * - the entry's key: chaincut's version and the hash of its own code, a fingerprint of the
+ *   options (the resolved chain families included), the side, the environment, the module id and
+ *   the hash of the module's text;
+ * - checked on every hit, from what the transform says it used (`inputs`): the content hash of
+ *   every file a cross-module lookup read (followed modules, package.json files, engine scans),
+ *   and every import resolution, re-run with the resolver the transform would use now.
+ *
+ * Anything unreadable, corrupt, or different is a miss. An entry is written only when no file it
+ * depends on was modified after its transform started (the "racy git" rule): a file edited during
+ * the transform could otherwise be stored with the hash of its new text beside a result made from
+ * the old one.
+ *
+ * Options that cannot be serialized (a function, a class instance) turn the cache off: a function's
+ * source text does not say what it closes over, so it cannot be fingerprinted soundly.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ChaincutOptions, ModuleReport, Side, SourceMapJSON, TransformOptions, TransformResult } from '../types.js'
+import { resolveFamilies } from './config.js'
+import { isRegExp } from './options.js'
+import { transform, type ReportListener } from './transform.js'
+
+/** Bumped when the entry layout changes: older entries are then never read (and pruned by size). */
+const FORMAT = 1
+const HEADER = `chaincut-cache ${FORMAT} `
+
+/** What the transform used besides the module's text: the core exposes it on every result. */
+export interface TransformInputs {
+  /** Every file whose content was read (followed modules, package.json files, engine scan files). */
+  files: string[]
+  /** Every import resolution used; `file: null` when it did not resolve. */
+  resolutions: Array<{ source: string; importer: string; file: string | null }>
+}
+
+export interface DiskCacheOptions {
+  /** The folder of the entries. */
+  dir: string
+  /** chaincut's identity in the keys. Default: its package.json version and the hash of its own code. */
+  version?: string
+  /** Past this many bytes of entries, the least recently used are deleted. Default: 100 MB. */
+  maxBytes?: number
+  /** Past this many entries, the least recently used are deleted. Default: 20,000. */
+  maxEntries?: number
+  /** A file modified within this many ms before a transform started makes its result unsafe to store (mtime granularity). Default: 2000. */
+  margin?: number
+}
+
+/** The parts of a key besides chaincut's version. */
+export interface KeyParts {
+  /** `optionsFingerprint(options)`. */
+  options: string
+  side: Side
+  /** The bundler environment (`client`, `ssr`, a Vite environment name). */
+  environment: string
+  id: string
+  code: string
+}
+
+/** A hit: the result (null: the module was analysed and left as it was) and its report. */
+export interface Hit {
+  result: TransformResult | null
+  report: ModuleReport
+}
+
+/** Resolves an import as the transform would now (`null`: it does not resolve). */
+export type VerifyResolve = (source: string, importer: string) => Promise<string | null>
+
+interface StoredFile {
+  file: string
+  /** sha256 of the content, or null: the file could not be read. */
+  hash: string | null
+}
+
+interface Entry {
+  format: number
+  key: string
+  id: string
+  codeHash: string
+  created: number
+  files: StoredFile[]
+  resolutions: TransformInputs['resolutions']
+  /** null: the transform returned null. */
+  code: string | null
+  map: Omit<SourceMapJSON, 'toString' | 'toUrl'> | null
+  report: ModuleReport
+}
+
+const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
+
+/** The folder of the cache under a project root. */
+export const cacheDir = (root: string) => join(root, 'node_modules', '.cache', 'chaincut')
+
+export class DiskCache {
+  readonly dir: string
+  readonly version: string
+  readonly maxBytes: number
+  readonly maxEntries: number
+  readonly margin: number
+  /** What happened in this process: the tests and the report read it. */
+  readonly stats = { hits: 0, misses: 0, writes: 0, unsafe: 0, errors: 0 }
+
+  /** file → its hash as last read, with the stat it was read under (reused while the stat is the same). */
+  private readonly hashes = new Map<string, { stamp: string; hash: Promise<string | null> }>()
+  private readonly pending = new Set<Promise<unknown>>()
+  private wrote = false
+
+  constructor(options: DiskCacheOptions) {
+    this.dir = options.dir
+    this.version = options.version ?? chaincutVersion()
+    this.maxBytes = options.maxBytes ?? 100 * 1024 * 1024
+    this.maxEntries = options.maxEntries ?? 20_000
+    this.margin = options.margin ?? 2000
+  }
+
+  key(parts: KeyParts): string {
+    return sha256(JSON.stringify([FORMAT, this.version, parts.options, parts.side, parts.environment, parts.id, sha256(parts.code)]))
+  }
+
+  private entryPath(key: string) {
+    return join(this.dir, `${key}.json`)
+  }
+
+  /** The stored result for `key` when every input it recorded is unchanged, else undefined (a miss). */
+  async get(key: string, code: string, resolve: VerifyResolve): Promise<Hit | undefined> {
+    const entry = await this.read(key, code)
+    if (!entry || !(await this.verify(entry, resolve))) {
+      this.stats.misses++
+      return undefined
+    }
+    this.stats.hits++
+    const report = entry.report
+    if (entry.code === null) return { result: null, report }
+    const result = { code: entry.code, report } as TransformResult
+    if (entry.map) result.map = withMethods(entry.map)
+    return { result, report }
+  }
+
+  private async read(key: string, code: string): Promise<Entry | undefined> {
+    const path = this.entryPath(key)
+    let text: string
+    try {
+      const info = await stat(path)
+      text = await readFile(path, 'utf8')
+      // least recently used goes first when pruning: a hit makes an entry recent (at most hourly)
+      const now = Date.now()
+      if (info.mtimeMs < now - 3600_000) this.track(utimes(path, now / 1000, now / 1000).catch(() => {}))
+    } catch {
+      return undefined
+    }
+    // a partial, truncated or altered entry is a miss: the body's hash is in the header
+    const newline = text.indexOf('\n')
+    if (newline < 0 || !text.startsWith(HEADER) || text.slice(HEADER.length, newline) !== sha256(text.slice(newline + 1))) return undefined
+    let entry: Entry
+    try {
+      entry = JSON.parse(text.slice(newline + 1))
+    } catch {
+      return undefined
+    }
+    if (!isEntry(entry) || entry.format !== FORMAT || entry.key !== key || entry.codeHash !== sha256(code)) return undefined
+    return entry
+  }
+
+  private async verify(entry: Entry, resolve: VerifyResolve): Promise<boolean> {
+    try {
+      const checks = [
+        ...entry.files.map(async (f) => (await this.hash(f.file)).hash === f.hash),
+        ...entry.resolutions.map(async (r) => normalize(await resolve(r.source, r.importer)) === r.file),
+      ]
+      return (await Promise.all(checks)).every(Boolean)
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * A file's content hash (null: unreadable) and its mtime. The hash is reused while the file's
+   * stat is unchanged, and only for a file whose change time is older than `margin` (a file edited
+   * twice within the timestamps' granularity keeps its stat).
+   */
+  private async hash(file: string): Promise<{ hash: string | null; mtimeMs: number | null }> {
+    let info
+    try {
+      info = await stat(file)
+    } catch {
+      this.hashes.delete(file)
+      return { hash: null, mtimeMs: null }
+    }
+    const stamp = `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.ino}`
+    const known = this.hashes.get(file)
+    if (known && known.stamp === stamp) return { hash: await known.hash, mtimeMs: info.mtimeMs }
+    const hash = readFile(file).then(sha256, () => null)
+    if (Math.max(info.mtimeMs, info.ctimeMs) < Date.now() - this.margin) this.hashes.set(file, { stamp, hash })
+    else this.hashes.delete(file)
+    return { hash: await hash, mtimeMs: info.mtimeMs }
+  }
+
+  /** Forget the hashes read in this process (a file changed, a new build starts). */
+  forget(file?: string): void {
+    if (file === undefined) this.hashes.clear()
+    else this.hashes.delete(file)
+  }
+
+  /**
+   * Stores a result (null: the module was analysed and left as it was) with what it used. Written
+   * in the background; `flush()` waits for the writes. `started` is `Date.now()` before the transform.
+   */
+  set(key: string, id: string, code: string, result: TransformResult | null, report: ModuleReport, inputs: TransformInputs, started: number): void {
+    this.track(this.write(key, id, code, result, report, inputs, started))
+  }
+
+  private async write(key: string, id: string, code: string, result: TransformResult | null, report: ModuleReport, inputs: TransformInputs, started: number) {
+    try {
+      const files = await Promise.all(
+        [...new Set(inputs.files)].sort().map(async (file) => ({ file, ...(await this.hash(file)) })),
+      )
+      // modified since (or just before) the transform started: the result may come from the old text
+      if (files.some((f) => f.mtimeMs !== null && f.mtimeMs >= started - this.margin)) {
+        this.stats.unsafe++
+        return
+      }
+      const map = result ? plainMap(result.map) : null
+      const entry: Entry = {
+        format: FORMAT,
+        key,
+        id,
+        codeHash: sha256(code),
+        created: Date.now(),
+        files: files.map((f) => ({ file: f.file, hash: f.hash })),
+        resolutions: inputs.resolutions.map((r) => ({ source: r.source, importer: r.importer, file: normalize(r.file) })),
+        code: result ? result.code : null,
+        map,
+        report: { ...report, time: 0 },
+      }
+      const body = JSON.stringify(entry)
+      await writeAtomic(this.dir, this.entryPath(key), `${HEADER}${sha256(body)}\n${body}`)
+      this.stats.writes++
+      this.wrote = true
+    } catch {
+      // a full disk, a read-only folder: the build goes on without the entry
+      this.stats.errors++
+    }
+  }
+
+  private track(promise: Promise<unknown>) {
+    this.pending.add(promise)
+    void promise.finally(() => this.pending.delete(promise))
+  }
+
+  /** Waits for the writes in flight, then prunes when this process wrote. */
+  async flush(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending])
+    if (this.wrote) {
+      this.wrote = false
+      await this.prune()
+    }
+  }
+
+  /**
+   * Keeps the folder under `maxBytes` and `maxEntries`: past either, the least recently used
+   * entries (by mtime, which a hit refreshes) go until both are under 80% of the bound. Temp files
+   * left by a build that died are removed after an hour. Another build deleting or writing at the
+   * same time only costs a miss.
+   */
+  async prune(): Promise<void> {
+    let names: string[]
+    try {
+      names = await readdir(this.dir)
+    } catch {
+      return
+    }
+    const now = Date.now()
+    const entries: Array<{ path: string; size: number; mtimeMs: number }> = []
+    await Promise.all(
+      names.map(async (name) => {
+        const path = join(this.dir, name)
+        try {
+          const info = await stat(path)
+          if (name.endsWith('.tmp')) {
+            if (info.mtimeMs < now - 3600_000) await unlink(path)
+          } else if (name.endsWith('.json')) entries.push({ path, size: info.size, mtimeMs: info.mtimeMs })
+        } catch {
+          // gone meanwhile
+        }
+      }),
+    )
+    let bytes = entries.reduce((n, e) => n + e.size, 0)
+    let count = entries.length
+    if (bytes <= this.maxBytes && count <= this.maxEntries) return
+    entries.sort((a, b) => a.mtimeMs - b.mtimeMs)
+    for (const entry of entries) {
+      if (bytes <= this.maxBytes * 0.8 && count <= this.maxEntries * 0.8) break
+      try {
+        await unlink(entry.path)
+      } catch {
+        // another build pruned it
+      }
+      bytes -= entry.size
+      count--
+    }
+  }
+}
+
+/** A temp file in the same folder, then a rename: readers see the old entry or the new one, never part of one. */
+async function writeAtomic(dir: string, path: string, text: string) {
+  await mkdir(dir, { recursive: true })
+  const temp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    await writeFile(temp, text)
+    await rename(temp, path)
+  } catch (error) {
+    await unlink(temp).catch(() => {})
+    throw error
+  }
+}
+
+const normalize = (file: string | null | undefined) => (file ? file.replace(/[?#].*$/, '') : null)
+
+function plainMap(map: SourceMapJSON | undefined): Entry['map'] {
+  if (!map) return null
+  const { version, file, sources, sourcesContent, names, mappings } = map
+  return { version, ...(file !== undefined ? { file } : {}), sources, ...(sourcesContent ? { sourcesContent } : {}), names, mappings }
+}
+
+/** A stored map with the methods of magic-string's `SourceMap`. */
+function withMethods(map: NonNullable<Entry['map']>): SourceMapJSON {
+  const out = { ...map } as SourceMapJSON
+  Object.defineProperty(out, 'toString', { value: () => JSON.stringify(map) })
+  Object.defineProperty(out, 'toUrl', { value: () => `data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}` })
+  return out
+}
+
+function isEntry(value: unknown): value is Entry {
+  const e = value as Entry
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.key === 'string' &&
+    typeof e.codeHash === 'string' &&
+    Array.isArray(e.files) &&
+    e.files.every((f) => typeof f?.file === 'string' && (typeof f.hash === 'string' || f.hash === null)) &&
+    Array.isArray(e.resolutions) &&
+    e.resolutions.every((r) => typeof r?.source === 'string' && typeof r.importer === 'string' && (typeof r.file === 'string' || r.file === null)) &&
+    (typeof e.code === 'string' || e.code === null) &&
+    (e.code === null || e.map === null || (typeof e.map === 'object' && typeof e.map.mappings === 'string')) &&
+    typeof e.report === 'object' &&
+    e.report !== null &&
+    typeof e.report.id === 'string' &&
+    Array.isArray(e.report.findings) &&
+    Array.isArray(e.report.dependencies)
+  )
+}
+
+/** Options keys that do not change what `transform()` produces. */
+const IRRELEVANT = new Set(['report', 'cache'])
+
+/**
+ * A stable text of everything in the options that can change a result, with the chain families
+ * resolved (the built-in presets' tables): keys sorted, RegExps by source and flags. Null when an
+ * option cannot be serialized (a function, a class instance, a cycle): the cache is then off.
+ */
+export function optionsFingerprint(options: ChaincutOptions): string | null {
+  const relevant: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(options)) if (!IRRELEVANT.has(key)) relevant[key] = value
+  try {
+    return sha256(stable({ options: relevant, families: resolveFamilies(options) }, new Set()))
+  } catch {
+    return null
+  }
+}
+
+function stable(value: unknown, stack: Set<object>): string {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value)
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : String(value)
+  if (typeof value !== 'object') throw new TypeError(`not serializable: ${typeof value}`)
+  if (stack.has(value)) throw new TypeError('a cycle')
+  // a form JSON never takes: a RegExp cannot pass for a string or an object
+  if (isRegExp(value)) return `RegExp(${JSON.stringify(value.source)},${JSON.stringify(value.flags)})`
+  stack.add(value)
+  let text: string
+  if (Array.isArray(value)) text = `[${value.map((v) => stable(v, stack)).join(',')}]`
+  else {
+    const proto = Object.getPrototypeOf(value)
+    if (proto !== Object.prototype && proto !== null) throw new TypeError('not a plain object')
+    const keys = Object.keys(value)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort()
+    text = `{${keys.map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k], stack)}`).join(',')}}`
+  }
+  stack.delete(value)
+  return text
+}
+
+/** A cache opened for one plugin instance: its store and the fingerprint of its options. */
+export interface OpenCache {
+  disk: DiskCache
+  options: string
+}
+
+/**
+ * The cache of a plugin instance under `root`, or null with the reason: turned off (`cache: false`),
+ * options that cannot be fingerprinted, or chaincut's own files unreadable.
+ */
+export function openCache(root: string, options: ChaincutOptions, store?: Partial<DiskCacheOptions>): OpenCache | { off: string } {
+  if (options.cache === false) return { off: 'cache: false' }
+  const fingerprint = optionsFingerprint(options)
+  if (fingerprint === null) return { off: 'the options hold a value that cannot be fingerprinted (a function or a class instance)' }
+  try {
+    return { disk: new DiskCache({ dir: cacheDir(root), ...store }), options: fingerprint }
+  } catch (error) {
+    return { off: `chaincut's own files cannot be read to key the cache (${(error as Error).message})` }
+  }
+}
+
+/** Where one module is transformed: the environment, and the resolver its lookups would use now. */
+export interface CacheScope {
+  environment: string
+  /** As the transform resolves (the bundler's resolver through the build's `ModuleCache`). */
+  resolve: VerifyResolve
+}
+
+type Inputs = { inputs?: TransformInputs }
+
+/**
+ * `transform()` through the cache: a verified entry is its result (its report, marked `cached`,
+ * goes to `onReport` as the transform's would); otherwise the transform runs and its result is
+ * stored with the inputs it reports. Errors are never stored: a module that fails fails again.
+ */
+export async function cachedTransform(
+  cache: OpenCache | null,
+  code: string,
+  id: string,
+  options: TransformOptions & { onReport?: ReportListener },
+  scope: CacheScope,
+): Promise<TransformResult | null> {
+  if (!cache) return transform(code, id, options)
+  const lookedUp = performance.now()
+  const key = cache.disk.key({ options: cache.options, side: options.side, environment: scope.environment, id, code })
+  const hit = await cache.disk.get(key, code, scope.resolve)
+  if (hit) {
+    const report = { ...hit.report, time: performance.now() - lookedUp, cached: true }
+    if (hit.result) hit.result.report = report
+    options.onReport?.(report)
+    return hit.result
+  }
+  const started = Date.now()
+  let report: ModuleReport | undefined
+  const result = await transform(code, id, {
+    ...options,
+    onReport: (r) => {
+      report = r
+      options.onReport?.(r)
+    },
+  })
+  // a result without the inputs it used cannot be checked later: not stored
+  const inputs = result ? (result as TransformResult & Inputs).inputs : (report as (ModuleReport & Inputs) | undefined)?.inputs
+  if (report && inputs) cache.disk.set(key, id, code, result, report, inputs, started)
+  return result
+}
+
+let ownVersion: string | undefined
+
+/**
+ * chaincut's identity: its package.json version and a hash of its own code (the folder this module
+ * is built into: `dist`, or `src` under a test runner), so a linked or patched chaincut with an
+ * unchanged version never reads entries another build of it wrote.
+ */
+export function chaincutVersion(): string {
+  if (ownVersion !== undefined) return ownVersion
+  const here = dirname(fileURLToPath(import.meta.url))
+  const code = dirname(here)
+  const pkg = JSON.parse(readFileSync(join(dirname(code), 'package.json'), 'utf8')) as { version?: string }
+  const hash = createHash('sha256')
+  const visit = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name)
+      if (statSync(path).isDirectory()) visit(path)
+      else if (/\.[cm]?[jt]s$/.test(name) && !/\.d\.[cm]?ts$/.test(name)) hash.update(relative(code, path)).update('\0').update(readFileSync(path)).update('\0')
+    }
+  }
+  visit(code)
+  return (ownVersion = `${pkg.version}+${hash.digest('hex').slice(0, 16)}`)
+}
