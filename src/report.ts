@@ -16,6 +16,8 @@ export interface Summary {
   importsRemoved: number
   declarationsRemoved: number
   findings: number
+  /** Modules whose result came from the persistent cache (README "Cache"). */
+  cached: number
   time: number
 }
 
@@ -67,6 +69,7 @@ export class BuildReport {
       importsRemoved: modules.reduce((n, m) => n + m.removedImports.reduce((k, r) => k + r.names.length, 0), 0),
       declarationsRemoved: modules.reduce((n, m) => n + m.removedDeclarations.length, 0),
       findings: modules.reduce((n, m) => n + m.findings.length, 0),
+      cached: modules.filter((m) => m.cached).length,
       time: modules.reduce((n, m) => n + m.time, 0),
     }
   }
@@ -95,6 +98,7 @@ export class BuildReport {
       ['findings', String(s.findings)],
       ['time in plugin', `${s.time.toFixed(1)} ms`],
     ]
+    if (s.cached) rows.splice(rows.length - 1, 0, ['from the cache', `${s.cached} of ${s.modules} modules`])
     const width = Math.max(...rows.map((r) => r[0].length))
     const lines = [`[chaincut] ${environment} build${failed ? ' failed' : ''}`]
     for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v}`)

@@ -10,7 +10,7 @@ import { ModuleCache, defaultResolve } from '../core/bindings.js'
 import { resolveConfig, RESOLVED_CONFIG, type Config } from '../core/config.js'
 import { ChaincutError, formatFindings } from '../core/errors.js'
 import { validateOptions } from '../core/options.js'
-import { transform } from '../core/transform.js'
+import { cachedTransform, openCache, type OpenCache } from '../core/disk-cache.js'
 import { GuardError, guardPrefilter, importerChain, readImporter, violationAt, writtenImport } from '../guard.js'
 import { BuildReport, type BuildErrors } from '../report.js'
 import type { ChaincutOptions, Side, SourceMapJSON } from '../types.js'
@@ -55,8 +55,10 @@ export interface Shared {
   /** Fails the build with `error`, or warns with `onUnsafe: 'warn'`; counted for the summary either way. */
   raise(context: BundlerContext, error: GuardError, environment: string): void
   transform(context: BundlerContext, code: string, id: string, hookOptions?: { ssr?: boolean }): Promise<{ code: string; map: SourceMapJSON } | null>
-  /** The build ended: the summary (unless in dev), the JSON report, then everything kept for it is released. */
-  finish(environments: string[] | undefined): void
+  /** A file changed (no argument: a build starts): the persistent cache hashes it again. */
+  forget(file?: string): void
+  /** The build ended: the persistent cache's writes, the summary (unless in dev), the JSON report, then everything kept for it is released. */
+  finish(environments: string[] | undefined): Promise<void>
 }
 
 export function createShared(rawOptions: ChaincutOptions | undefined, meta: UnpluginContextMeta): Shared {
@@ -69,6 +71,15 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
   const reportOption = options.report ?? true
   /** environment → errors that stop the build, for the summary */
   const failures = new Map<string, BuildErrors>()
+  // the persistent cache (README "Cache"), opened at the first transform: Vite's root is known by then
+  let disk: OpenCache | null | undefined
+  const diskCache = () => {
+    if (disk === undefined) {
+      const opened = openCache(shared.root, options)
+      disk = 'off' in opened ? null : opened
+    }
+    return disk
+  }
   const failed = (environment: string) => {
     let counts = failures.get(environment)
     if (!counts) failures.set(environment, (counts = { modules: 0, findings: 0, guard: 0 }))
@@ -125,14 +136,18 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
 
     async transform(context, code, id, hookOptions) {
       const { side, environment } = shared.sideOf(context, hookOptions)
+      const resolve = bundlerResolver(context, meta)
+      const cache = shared.cache.scoped(environment)
+      // a hit's resolutions are asked again as the transform asks them
+      const scope = { environment, resolve: (source: string, importer: string) => cache.resolve(resolve ?? defaultResolve, source, importer) }
       try {
-        const result = await transform(code, id, <Parameters<typeof transform>[2]>{
+        const result = await cachedTransform(diskCache(), code, id, <Parameters<typeof cachedTransform>[3]>{
           ...options,
           // the options were resolved once, when the plugin was created
           [RESOLVED_CONFIG]: config,
           side,
-          resolve: bundlerResolver(context, meta),
-          cache: shared.cache.scoped(environment),
+          resolve,
+          cache,
           onReport: (r) => {
             report.add(environment, r)
             for (const dependency of r.dependencies) {
@@ -141,7 +156,7 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
               ids.add(r.id)
             }
           },
-        })
+        }, scope)
         if (!result) return null
         shared.redactions.record(environment, id, code, result.map)
         if (typeof context.addWatchFile === 'function') {
@@ -164,7 +179,13 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
       }
     },
 
-    finish(environments) {
+    forget(file) {
+      disk?.disk.forget(file)
+    },
+
+    async finish(environments) {
+      // the entries written in the background, before the bundler exits
+      await disk?.disk.flush()
       const names = environments ?? [...new Set([...report.environmentNames(), ...failures.keys()])]
       if (reportOption && !shared.dev) {
         for (const name of names) {

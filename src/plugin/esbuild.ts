@@ -101,7 +101,7 @@ export function esbuildAdapter(shared: Shared, bun: boolean): Partial<UnpluginOp
     },
     buildEnd() {
       imports.length = 0
-      shared.finish(undefined)
+      return shared.finish(undefined)
     },
     [bun ? 'bun' : 'esbuild']: { setup },
   }

@@ -49,11 +49,13 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
 
     buildStart() {
       shared.cache.clear()
+      shared.forget()
       shared.redactions.clear((this as BundlerContext).environment?.name)
     },
 
     watchChange(id) {
       shared.cache.invalidate(id)
+      shared.forget(id)
     },
 
     transform: {

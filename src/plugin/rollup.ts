@@ -114,7 +114,7 @@ export function rollupAdapter(shared: Shared): Partial<UnpluginOptions> {
       const context = this as BundlerContext
       const environment = context.environment?.name
       const errors = await settle(context, environment)
-      shared.finish(environment === undefined ? undefined : [environment])
+      await shared.finish(environment === undefined ? undefined : [environment])
       // another error already fails the build; the summary counted these
       if (errors.length && !error) throw errors[0]
     },
@@ -135,6 +135,7 @@ export function rollupAdapter(shared: Shared): Partial<UnpluginOptions> {
       // old transform: re-transform every dependant, in every environment, when a parent changes.
       hotUpdate(this: BundlerContext, update: { file: string; timestamp: number; modules: ViteModuleNodeLike[] }) {
         shared.cache.invalidate(update.file)
+        shared.forget(update.file)
         const ids = shared.dependents.get(update.file)
         const graph = this.environment?.moduleGraph
         if (!ids?.size || !graph) return

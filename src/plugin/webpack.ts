@@ -73,7 +73,7 @@ export function webpackAdapter(shared: Shared): Partial<UnpluginOptions> {
     },
     buildEnd() {
       currentCompilation = undefined
-      shared.finish(undefined)
+      return shared.finish(undefined)
     },
     webpack: webpackLike as UnpluginOptions['webpack'],
     rspack: webpackLike as UnpluginOptions['rspack'],

@@ -1,0 +1,169 @@
+/**
+ * The persistent cache in real `vite build`s of a small app (README "Cache"): a second build reads
+ * every module from the cache; a change to a module, to a module a lookup followed (the builder a
+ * chain is built on turning into a plain object and back), to the options, or a corrupt entry
+ * is a miss, and the secret never reaches the client bundle; `cache: false` writes nothing.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { build } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import chaincut from '../dist/vite.js'
+import type { ChaincutOptions, ModuleReport } from '../src/types.js'
+
+const SECRET = 'sk_live_CACHE_TEST_SECRET'
+const SERVER_ONLY = 'cacheTestServerOnlyTable'
+
+const HEAD_BUILDER = `import { createActions } from 'tailorkit'\nexport const action = createActions().context()\n`
+const PLAIN_BUILDER = `export const action = { input: (schema: unknown) => ({ handler: (fn: () => unknown) => ({ schema, fn }) }) }\n`
+
+const FILES: Record<string, string> = {
+  'package.json': '{ "name": "cache-app", "type": "module", "dependencies": { "tailorkit": "*" } }\n',
+  'runtime/tailorkit.js': `export function createActions() {\n  const b = { calls: [] }\n  for (const m of ['context', 'input', 'output', 'handler']) b[m] = (...args) => { b.calls.push(m); if (m === 'handler') b.fn = args[0]; return b }\n  return b\n}\n`,
+  'src/builder.ts': HEAD_BUILDER,
+  'src/db.ts': `export const db = { table: '${SERVER_ONLY}' }\n`,
+  'src/actions.ts': `import { action } from './builder'\nimport { db } from './db'\nexport const send = action.input('body').handler(async () => '${SECRET}' + db.table)\n`,
+  'src/other.ts': `import { action } from './builder'\nexport const ping = action.input('none').handler(async () => 'pong')\n`,
+  'src/main.ts': `export * from './actions'\nexport * from './other'\n`,
+}
+
+const temps: string[] = []
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true })
+})
+
+let age = 0
+/** Written as an edit made before the build (a minute ago, each write a distinct mtime). */
+function write(dir: string, name: string, text: string) {
+  const file = join(dir, name)
+  mkdirSync(join(file, '..'), { recursive: true })
+  writeFileSync(file, text)
+  const t = Date.now() / 1000 - 60 - age++
+  utimesSync(file, t, t)
+}
+
+function app(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'chaincut-cache-vite-'))
+  temps.push(dir)
+  for (const [name, text] of Object.entries(FILES)) write(dir, name, text)
+  return dir
+}
+
+interface Built {
+  code: string
+  modules: ModuleReport[]
+  /** Module (file name under src/) → read from the cache. */
+  cached: Record<string, boolean>
+  ms: number
+}
+
+async function viteBuild(dir: string, options: ChaincutOptions = {}): Promise<Built> {
+  const report = join(dir, 'report.json')
+  rmSync(report, { force: true })
+  const started = performance.now()
+  await build({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
+    resolve: { alias: [{ find: /^tailorkit$/, replacement: join(dir, 'runtime/tailorkit.js') }] },
+    plugins: [chaincut({ report, ...options })],
+    build: { outDir: 'dist', emptyOutDir: true, minify: false, lib: { entry: 'src/main.ts', formats: ['es'], fileName: 'main' } },
+  })
+  const ms = performance.now() - started
+  const code = readdirSync(join(dir, 'dist'))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => readFileSync(join(dir, 'dist', f), 'utf8'))
+    .join('\n')
+  const modules: ModuleReport[] = JSON.parse(readFileSync(report, 'utf8')).environments.client
+  const cached = Object.fromEntries(modules.filter((m) => m.id.includes('/src/')).map((m) => [m.id.slice(m.id.indexOf('/src/') + 5), m.cached === true]))
+  return { code, modules, cached, ms }
+}
+
+const entries = (dir: string) => {
+  const folder = join(dir, 'node_modules/.cache/chaincut')
+  return existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.json')) : []
+}
+
+describe('the persistent cache in vite build', () => {
+  let dir: string
+  let cold: Built
+  let warm: Built
+  beforeAll(async () => {
+    dir = app()
+    cold = await viteBuild(dir)
+    warm = await viteBuild(dir)
+  })
+
+  it('a cold build transforms and stores; the next build reads every module from the cache, with the same output', () => {
+    expect(cold.code).not.toContain(SECRET)
+    expect(cold.code).not.toContain(SERVER_ONLY)
+    expect(Object.values(cold.cached).some(Boolean)).toBe(false)
+    expect(entries(dir).length).toBeGreaterThanOrEqual(2)
+    expect(warm.cached).toEqual({ 'actions.ts': true, 'builder.ts': true, 'other.ts': true })
+    expect(warm.code).toBe(cold.code)
+    // the hit's report is the transform's
+    const strip = (m: ModuleReport) => ({ ...m, time: 0, cached: undefined })
+    expect(warm.modules.map(strip)).toEqual(cold.modules.map(strip))
+  })
+
+  it('a change to the module misses for that module only', async () => {
+    write(dir, 'src/other.ts', FILES['src/other.ts'].replace("'pong'", "'pong2'"))
+    const built = await viteBuild(dir)
+    expect(built.cached).toEqual({ 'actions.ts': true, 'builder.ts': true, 'other.ts': false })
+    expect(built.code).toContain('handler()')
+    expect(built.code).not.toContain('pong2')
+    write(dir, 'src/other.ts', FILES['src/other.ts'])
+  })
+
+  it('a change to the module a lookup followed: the builder turns into a plain object and back, and the secret never ships', async () => {
+    // head → plain object: `.handler` is no longer a chain's, so it stays as written
+    write(dir, 'src/builder.ts', PLAIN_BUILDER)
+    const plain = await viteBuild(dir)
+    expect(plain.cached['actions.ts']).toBe(false)
+    expect(plain.code).toContain(SECRET)
+    const plainAgain = await viteBuild(dir)
+    expect(plainAgain.code).toBe(plain.code)
+    expect(plainAgain.cached['actions.ts']).toBe(true) // the null result (nothing to cut) is stored too
+
+    // plain object → head: the entries made with the plain builder must not be used
+    write(dir, 'src/builder.ts', HEAD_BUILDER)
+    const head = await viteBuild(dir)
+    expect(head.code).not.toContain(SECRET)
+    expect(head.code).not.toContain(SERVER_ONLY)
+    expect(head.cached['actions.ts']).toBe(false)
+    expect(head.code).toBe(cold.code)
+  })
+
+  it('a change to the options misses', async () => {
+    const built = await viteBuild(dir, { serverOnly: ['some-server-package'] })
+    expect(built.cached).toEqual({ 'actions.ts': false, 'builder.ts': false, 'other.ts': false })
+    expect(built.code).not.toContain(SECRET)
+    const again = await viteBuild(dir, { serverOnly: ['some-server-package'] })
+    expect(again.cached).toEqual({ 'actions.ts': true, 'builder.ts': true, 'other.ts': true })
+  })
+
+  it('corrupt entries are misses, and the build is right', async () => {
+    const folder = join(dir, 'node_modules/.cache/chaincut')
+    for (const name of entries(dir)) {
+      const file = join(folder, name)
+      const text = readFileSync(file, 'utf8')
+      writeFileSync(file, text.slice(0, text.length - 40))
+    }
+    const built = await viteBuild(dir)
+    expect(built.cached).toEqual({ 'actions.ts': false, 'builder.ts': false, 'other.ts': false })
+    expect(built.code).toBe(cold.code)
+    expect((await viteBuild(dir)).cached).toEqual({ 'actions.ts': true, 'builder.ts': true, 'other.ts': true })
+  })
+
+  it('cache: false reads and writes nothing', async () => {
+    const fresh = app()
+    const built = await viteBuild(fresh, { cache: false })
+    expect(built.code).not.toContain(SECRET)
+    expect(existsSync(join(fresh, 'node_modules/.cache/chaincut'))).toBe(false)
+    // nor does it read what a build with the cache on stored
+    await viteBuild(fresh)
+    expect(entries(fresh).length).toBeGreaterThan(0)
+    expect(Object.values((await viteBuild(fresh, { cache: false })).cached).some(Boolean)).toBe(false)
+  })
+})
