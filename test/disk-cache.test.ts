@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { defaultResolve } from '../src/core/bindings.js'
-import { cacheDir, chaincutVersion, DiskCache, openCache, optionsFingerprint, type TransformInputs } from '../src/core/disk-cache.js'
+import { cacheDir, cachedTransform, chaincutVersion, DiskCache, openCache, optionsFingerprint, type TransformInputs } from '../src/core/disk-cache.js'
 import { transform } from '../src/core/transform.js'
 import type { ModuleReport, TransformResult } from '../src/types.js'
 import { ROOT } from './helpers.js'
@@ -364,5 +364,52 @@ describe('concurrent builds writing one folder', () => {
       expect(run.hits).toBeGreaterThan(150) // 200 reads, the first few miss
     }
     expect(readdirSync(cacheDir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+})
+
+describe('cachedTransform', () => {
+  const manifest = JSON.stringify({ name: 'app', dependencies: { '@point0/engine': '^0.3.0', '@point0/core': '*' } })
+  const page = `import { root } from './root'\nexport const homePage = root.lets('page', 'home', '/').loader(() => 'LOADER_SECRET').page(() => 'HOME_RENDER')\n`
+
+  async function run(dir: string, open: ReturnType<typeof openCache>, side: 'client' | 'server' = 'server') {
+    if ('off' in open) throw new Error(open.off)
+    const id = join(dir, 'src/home.ts')
+    const reports: ModuleReport[] = []
+    const result = await cachedTransform(open, page, id, { side, onReport: (r) => reports.push(r) }, { environment: side, resolve })
+    await open.disk.flush()
+    return { result, report: reports[0] }
+  }
+
+  it('stores a result with the inputs the core reports, and a hit reports like the transform', async () => {
+    const dir = project({ 'package.json': manifest, 'src/root.ts': ROOT_TS, 'src/engine.ts': `import { Engine } from '@point0/engine'\nexport const engine = Engine.create({ ssr: false })\n` })
+    const first = await run(dir, openCache(dir, {}), 'client')
+    expect(first.result!.code).not.toContain('LOADER_SECRET')
+    const second = await run(dir, openCache(dir, {}), 'client')
+    expect(second.report.cached).toBe(true)
+    expect(second.result!.code).toBe(first.result!.code)
+    expect({ ...second.report, time: 0, cached: undefined }).toEqual({ ...first.report, time: 0 })
+  })
+
+  it('does not store a server result whose server rendering came from a scan of the app (a new file could change it)', async () => {
+    const dir = project({ 'package.json': manifest, 'src/root.ts': ROOT_TS, 'src/engine.ts': `import { Engine } from '@point0/engine'\nexport const engine = Engine.create({ ssr: false })\n` })
+    const open = openCache(dir, {})
+    const { result, report } = await run(dir, open)
+    expect(report.serverRendering).toMatchObject({ ssr: false, from: expect.stringContaining('engine.ts') })
+    expect(result!.code).not.toContain('HOME_RENDER')
+    expect((open as { disk: DiskCache }).disk.stats.writes).toBe(0)
+    // the engine set where the chain comes from: no scan, stored
+    const followed = project({ 'package.json': manifest, 'src/root.ts': ROOT_TS + `import { Engine } from '@point0/engine'\nexport const engine = Engine.create({ ssr: false })\n` })
+    const again = openCache(followed, {})
+    const second = await run(followed, again)
+    expect(second.report.serverRendering?.from).toContain('root.ts')
+    expect((again as { disk: DiskCache }).disk.stats.writes).toBe(1)
+  })
+
+  it("an install (the package manager's record in node_modules) changes every key", () => {
+    const dir = project({ 'node_modules/.package-lock.json': '{"packages":{}}' })
+    const before = openCache(dir, {}) as { options: string }
+    expect((openCache(dir, {}) as { options: string }).options).toBe(before.options)
+    write(dir, 'node_modules/.package-lock.json', '{"packages":{"node_modules/x":{}}}')
+    expect((openCache(dir, {}) as { options: string }).options).not.toBe(before.options)
   })
 })

@@ -23,7 +23,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChaincutOptions, ModuleReport, Side, SourceMapJSON, TransformOptions, TransformResult } from '../types.js'
 import { resolveFamilies } from './config.js'
@@ -416,10 +416,41 @@ export function openCache(root: string, options: ChaincutOptions, store?: Partia
   const fingerprint = optionsFingerprint(options)
   if (fingerprint === null) return { off: 'the options hold a value that cannot be fingerprinted (a function or a class instance)' }
   try {
-    return { disk: new DiskCache({ dir: cacheDir(root), ...store }), options: fingerprint }
+    return { disk: new DiskCache({ dir: cacheDir(root), ...store }), options: sha256(fingerprint + '\0' + installState(root)) }
   } catch (error) {
     return { off: `chaincut's own files cannot be read to key the cache (${(error as Error).message})` }
   }
+}
+
+/**
+ * The package manager's record of what is installed under `root`: whether a package reaches a
+ * chain family is judged from installed packages, and a package installed since is not among
+ * the files the transform read (it was not there). Any install that changes the record misses
+ * every entry; `npm ci` from the same lockfile writes the same record.
+ */
+function installState(root: string): string {
+  const hash = createHash('sha256')
+  for (const name of ['.package-lock.json', '.modules.yaml', '.yarn-state.yml', '.yarn-integrity']) {
+    try {
+      hash.update(name).update('\0').update(readFileSync(join(root, 'node_modules', name))).update('\0')
+    } catch {
+      // not this package manager
+    }
+  }
+  return hash.digest('hex')
+}
+
+/**
+ * Whether the server build read its server rendering from a scan of the app's files: the scan's
+ * answer also depends on files that did not exist (a new `Engine.create` file), which no entry
+ * can check, so such a result is not stored.
+ */
+function fromAppScan(report: ModuleReport): boolean {
+  if (report.findings.some((f) => f.code === 'W_SSR_UNKNOWN')) return true
+  const from = report.serverRendering?.from
+  if (from === undefined) return false
+  const file = resolvePath(from.replace(/:\d+$/, ''))
+  return file !== report.id && !report.dependencies.includes(file)
 }
 
 /** Where one module is transformed: the environment, and the resolver its lookups would use now. */
@@ -464,7 +495,7 @@ export async function cachedTransform(
   })
   // a result without the inputs it used cannot be checked later: not stored
   const inputs = result ? (result as TransformResult & Inputs).inputs : (report as (ModuleReport & Inputs) | undefined)?.inputs
-  if (report && inputs) cache.disk.set(key, id, code, result, report, inputs, started)
+  if (report && inputs && !fromAppScan(report)) cache.disk.set(key, id, code, result, report, inputs, started)
   return result
 }
 
