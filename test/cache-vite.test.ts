@@ -4,12 +4,13 @@
  * chain is built on turning into a plain object and back), to the options, or a corrupt entry
  * is a miss, and the secret never reaches the client bundle; `cache: false` writes nothing.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import chaincut from '../dist/vite.js'
+import { writeEdited } from './helpers.js'
 import type { ChaincutOptions, ModuleReport } from '../src/types.js'
 
 const SECRET = 'sk_live_CACHE_TEST_SECRET'
@@ -33,15 +34,7 @@ afterAll(() => {
   for (const dir of temps) rmSync(dir, { recursive: true, force: true })
 })
 
-let age = 0
-/** Written as an edit made before the build (a minute ago, each write a distinct mtime). */
-function write(dir: string, name: string, text: string) {
-  const file = join(dir, name)
-  mkdirSync(join(file, '..'), { recursive: true })
-  writeFileSync(file, text)
-  const t = Date.now() / 1000 - 60 - age++
-  utimesSync(file, t, t)
-}
+const write = writeEdited
 
 function app(): string {
   const dir = mkdtempSync(join(tmpdir(), 'chaincut-cache-vite-'))

@@ -4,7 +4,7 @@
  * misses, writes are atomic under concurrent builds, and the folder is pruned.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -13,7 +13,7 @@ import { defaultResolve } from '../src/core/bindings.js'
 import { cacheDir, cachedTransform, chaincutVersion, DiskCache, openCache, optionsFingerprint, type TransformInputs } from '../src/core/disk-cache.js'
 import { transform } from '../src/core/transform.js'
 import type { ModuleReport, TransformResult } from '../src/types.js'
-import { ROOT } from './helpers.js'
+import { ROOT, writeEdited } from './helpers.js'
 
 const temps: string[] = []
 afterAll(() => {
@@ -28,15 +28,7 @@ function project(files: Record<string, string>): string {
   return dir
 }
 
-let clock = 0
-function write(dir: string, name: string, text: string) {
-  const file = join(dir, name)
-  mkdirSync(join(file, '..'), { recursive: true })
-  writeFileSync(file, text)
-  // each write a distinct old mtime: a same-size edit is never hidden behind an equal stat
-  const old = Date.now() / 1000 - 60 - clock++
-  utimesSync(file, old, old)
-}
+const write = writeEdited
 
 const ROOT_TS = `import { Point0 } from '@point0/core'\nexport const root = Point0.lets.root('main').root()\n`
 const POINTS_TS = `import { root } from './root'\nimport { db } from './db.server'\nexport const listAction = root.lets('GET', '/api/list').loader(() => db.secretQuery()).action()\n`
@@ -67,6 +59,16 @@ describe('DiskCache', () => {
     dir = project({ 'package.json': '{"name":"app","dependencies":{"@point0/core":"*"}}', 'src/root.ts': ROOT_TS, 'src/points.ts': POINTS_TS, 'src/db.server.ts': 'export const db = {}\n' })
     disk = new DiskCache({ dir: cacheDir(dir) })
   })
+
+  /** A real result stored as a build would: its key and the entry's file. */
+  async function stored() {
+    const r = await realResult(dir)
+    const key = keyOf(disk, r.id, r.code)
+    disk.set(key, r.id, r.code, r.result, r.report, r.inputs, Date.now())
+    await disk.flush()
+    expect(disk.stats.writes).toBe(1)
+    return { ...r, key, file: join(cacheDir(dir), `${key}.json`) }
+  }
 
   it('stores a real result and gives it back: code, map with its methods, report', async () => {
     const { code, id, result, report, inputs } = await realResult(dir)
@@ -101,15 +103,6 @@ describe('DiskCache', () => {
   })
 
   describe('a recorded input that changed is a miss', () => {
-    async function stored() {
-      const r = await realResult(dir)
-      const key = keyOf(disk, r.id, r.code)
-      disk.set(key, r.id, r.code, r.result, r.report, r.inputs, Date.now())
-      await disk.flush()
-      expect(disk.stats.writes).toBe(1)
-      return { ...r, key }
-    }
-
     it('the content of a followed module (same size, older mtime)', async () => {
       const { key, code } = await stored()
       const before = readFileSync(join(dir, 'src/root.ts'), 'utf8')
@@ -199,15 +192,7 @@ describe('DiskCache', () => {
     expect(await new DiskCache({ dir: cacheDir(dir) }).get(keyOf(disk, id, code), code, resolve)).toBeUndefined()
   })
 
-  describe('a corrupt entry is a miss', () => {
-    async function entryFile() {
-      const r = await realResult(dir)
-      const key = keyOf(disk, r.id, r.code)
-      disk.set(key, r.id, r.code, r.result, r.report, r.inputs, Date.now())
-      await disk.flush()
-      return { ...r, key, file: join(cacheDir(dir), `${key}.json`) }
-    }
-    const cases: Array<[string, (text: string) => string]> = [
+  describe('a corrupt entry is a miss', () => {    const cases: Array<[string, (text: string) => string]> = [
       ['truncated', (t) => t.slice(0, Math.floor(t.length / 2))],
       ['empty', () => ''],
       ['a byte of the body changed', (t) => t.replace('listAction', 'listActioN')],
@@ -217,7 +202,7 @@ describe('DiskCache', () => {
     ]
     for (const [name, corrupt] of cases) {
       it(name, async () => {
-        const { key, code, file, id, result, report, inputs } = await entryFile()
+        const { key, code, file, id, result, report, inputs } = await stored()
         writeFileSync(file, corrupt(readFileSync(file, 'utf8')))
         const reader = new DiskCache({ dir: cacheDir(dir) })
         expect(await reader.get(key, code, resolve)).toBeUndefined()
@@ -230,7 +215,7 @@ describe('DiskCache', () => {
     }
 
     it('a body with a valid hash but the wrong shape', async () => {
-      const { key, code, file } = await entryFile()
+      const { key, code, file } = await stored()
       const { createHash } = await import('node:crypto')
       const body = JSON.stringify({ format: 1, key, codeHash: 'x', files: 'nope' })
       writeFileSync(file, `chaincut-cache 1 ${createHash('sha256').update(body).digest('hex')}\n${body}`)
