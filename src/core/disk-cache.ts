@@ -77,7 +77,7 @@ export type VerifyResolve = (source: string, importer: string) => Promise<string
 
 interface StoredFile {
   file: string
-  /** sha256 of the content, or null: the file could not be read. */
+  /** sha256 of the content. (null is read as "could not be read", which `set` never stores.) */
   hash: string | null
 }
 
@@ -183,17 +183,18 @@ export class DiskCache {
   }
 
   /**
-   * A file's content hash (null: unreadable) and its mtime. The hash is reused while the file's
+   * A file's content hash and its mtime; null and Infinity when it cannot be read (the transform
+   * read it, so it is gone since: never stored, and a miss where it was read). The hash is reused while the file's
    * stat is unchanged, and only for a file whose change time is older than `margin` (a file edited
    * twice within the timestamps' granularity keeps its stat).
    */
-  private async hash(file: string): Promise<{ hash: string | null; mtimeMs: number | null }> {
+  private async hash(file: string): Promise<{ hash: string | null; mtimeMs: number }> {
     let info
     try {
       info = await stat(file)
     } catch {
       this.hashes.delete(file)
-      return { hash: null, mtimeMs: null }
+      return { hash: null, mtimeMs: Infinity }
     }
     const stamp = `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.ino}`
     const known = this.hashes.get(file)
@@ -201,7 +202,20 @@ export class DiskCache {
     const hash = readFile(file).then(sha256, () => null)
     if (Math.max(info.mtimeMs, info.ctimeMs) < Date.now() - this.margin) this.hashes.set(file, { stamp, hash })
     else this.hashes.delete(file)
-    return { hash: await hash, mtimeMs: info.mtimeMs }
+    const read = await hash
+    // modified while it was read: the later time, so that a write sees the change
+    let after
+    try {
+      after = await stat(file)
+    } catch {
+      this.hashes.delete(file)
+      return { hash: null, mtimeMs: Infinity }
+    }
+    if (`${after.size}:${after.mtimeMs}:${after.ctimeMs}:${after.ino}` !== stamp) {
+      this.hashes.delete(file)
+      return { hash: read, mtimeMs: Math.max(after.mtimeMs, after.ctimeMs, Date.now()) }
+    }
+    return { hash: read, mtimeMs: info.mtimeMs }
   }
 
   /** Forget the hashes read in this process (a file changed, a new build starts). */
@@ -224,7 +238,7 @@ export class DiskCache {
         [...new Set(inputs.files)].sort().map(async (file) => ({ file, ...(await this.hash(file)) })),
       )
       // modified since (or just before) the transform started: the result may come from the old text
-      if (files.some((f) => f.mtimeMs !== null && f.mtimeMs >= started - this.margin)) {
+      if (files.some((f) => f.mtimeMs >= started - this.margin)) {
         this.stats.unsafe++
         return
       }
