@@ -51,7 +51,7 @@ interface Built {
   ms: number
 }
 
-async function viteBuild(dir: string, options: ChaincutOptions = {}): Promise<Built> {
+async function viteBuild(dir: string, options: ChaincutOptions = {}, alias: Array<{ find: RegExp; replacement: string }> = []): Promise<Built> {
   const report = join(dir, 'report.json')
   rmSync(report, { force: true })
   const started = performance.now()
@@ -59,7 +59,7 @@ async function viteBuild(dir: string, options: ChaincutOptions = {}): Promise<Bu
     root: dir,
     configFile: false,
     logLevel: 'silent',
-    resolve: { alias: [{ find: /^tailorkit$/, replacement: join(dir, 'runtime/tailorkit.js') }] },
+    resolve: { alias: [{ find: /^tailorkit$/, replacement: join(dir, 'runtime/tailorkit.js') }, ...alias] },
     plugins: [chaincut({ report, ...options })],
     build: { outDir: 'dist', emptyOutDir: true, minify: false, lib: { entry: 'src/main.ts', formats: ['es'], fileName: 'main' } },
   })
@@ -126,6 +126,21 @@ describe('the persistent cache in vite build', () => {
     expect(head.code).not.toContain(SERVER_ONLY)
     expect(head.cached['actions.ts']).toBe(false)
     expect(head.code).toBe(cold.code)
+  })
+
+  it('an import that resolves elsewhere (a bundler alias changed, no file changed) misses', async () => {
+    const aliased = app()
+    write(aliased, 'src/builder-plain.ts', PLAIN_BUILDER)
+    write(aliased, 'src/builder-head.ts', HEAD_BUILDER)
+    write(aliased, 'src/actions.ts', FILES['src/actions.ts'].replace("'./builder'", "'@lib/builder'"))
+    const to = (file: string) => [{ find: /^@lib\/builder$/, replacement: join(aliased, 'src', file) }]
+    const plain = await viteBuild(aliased, {}, to('builder-plain.ts'))
+    expect(plain.code).toContain(SECRET)
+    expect((await viteBuild(aliased, {}, to('builder-plain.ts'))).cached['actions.ts']).toBe(true)
+    const head = await viteBuild(aliased, {}, to('builder-head.ts'))
+    expect(head.code).not.toContain(SECRET)
+    expect(head.code).not.toContain(SERVER_ONLY)
+    expect(head.cached['actions.ts']).toBe(false)
   })
 
   it('a change to the options misses', async () => {

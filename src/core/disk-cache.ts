@@ -25,7 +25,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ChaincutOptions, ModuleReport, Side, SourceMapJSON, TransformOptions, TransformResult } from '../types.js'
+import type { ChaincutOptions, ModuleReport, Resolver, Side, SourceMapJSON, TransformOptions, TransformResult } from '../types.js'
+import { Suspend, type ModuleCache } from './bindings.js'
 import { resolveFamilies } from './config.js'
 import { isRegExp } from './options.js'
 import { transform, type ReportListener } from './transform.js'
@@ -34,13 +35,8 @@ import { transform, type ReportListener } from './transform.js'
 const FORMAT = 1
 const HEADER = `chaincut-cache ${FORMAT} `
 
-/** What the transform used besides the module's text: the core exposes it on every result. */
-export interface TransformInputs {
-  /** Every file whose content was read (followed modules, package.json files, engine scan files). */
-  files: string[]
-  /** Every import resolution used; `file: null` when it did not resolve. */
-  resolutions: Array<{ source: string; importer: string; file: string | null }>
-}
+/** What the transform used besides the module's text and the options: `result.inputs`, and for a null result its report's `dependencies` and `resolutions`. */
+export type TransformInputs = TransformResult['inputs']
 
 export interface DiskCacheOptions {
   /** The folder of the entries. */
@@ -464,7 +460,25 @@ function fromAppScan(report: ModuleReport): boolean {
   const from = report.serverRendering?.from
   if (from === undefined) return false
   const file = resolvePath(from.replace(/:\d+$/, ''))
-  return file !== report.id && !report.dependencies.includes(file)
+  // the module itself, or a module its chains come from (reached through an import it resolved)
+  return file !== report.id && !report.resolutions.some((r) => r.file === file)
+}
+
+/**
+ * A resolver for `CacheScope`: through the build's `ModuleCache`, as the transform's lookups
+ * resolve (the same memo, the same normalisation), waiting where the bundler has not answered.
+ */
+export function resolveThrough(cache: ModuleCache, resolver: Resolver): VerifyResolve {
+  return async (source, importer) => {
+    for (;;) {
+      try {
+        return cache.resolve(resolver, source, importer)
+      } catch (error) {
+        if (!(error instanceof Suspend)) return null
+        await error.pending
+      }
+    }
+  }
 }
 
 /** Where one module is transformed: the environment, and the resolver its lookups would use now. */
@@ -473,8 +487,6 @@ export interface CacheScope {
   /** As the transform resolves (the bundler's resolver through the build's `ModuleCache`). */
   resolve: VerifyResolve
 }
-
-type Inputs = { inputs?: TransformInputs }
 
 /**
  * `transform()` through the cache: a verified entry is its result (its report, marked `cached`,
@@ -507,8 +519,9 @@ export async function cachedTransform(
       options.onReport?.(r)
     },
   })
+  // a null result (analysed, nothing to change) has the same inputs in its report
+  const inputs = result ? result.inputs : report && { files: report.dependencies, resolutions: report.resolutions }
   // a result without the inputs it used cannot be checked later: not stored
-  const inputs = result ? (result as TransformResult & Inputs).inputs : (report as (ModuleReport & Inputs) | undefined)?.inputs
   if (report && inputs && !fromAppScan(report)) cache.disk.set(key, id, code, result, report, inputs, started)
   return result
 }

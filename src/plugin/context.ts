@@ -10,7 +10,7 @@ import { ModuleCache, defaultResolve } from '../core/bindings.js'
 import { resolveConfig, RESOLVED_CONFIG, type Config } from '../core/config.js'
 import { ChaincutError, formatFindings } from '../core/errors.js'
 import { validateOptions } from '../core/options.js'
-import { cachedTransform, openCache, type OpenCache } from '../core/disk-cache.js'
+import { cachedTransform, openCache, resolveThrough, type OpenCache } from '../core/disk-cache.js'
 import { GuardError, guardPrefilter, importerChain, readImporter, violationAt, writtenImport } from '../guard.js'
 import { BuildReport, type BuildErrors } from '../report.js'
 import type { ChaincutOptions, Side, SourceMapJSON } from '../types.js'
@@ -139,7 +139,7 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
       const resolve = bundlerResolver(context, meta)
       const cache = shared.cache.scoped(environment)
       // a hit's resolutions are asked again as the transform asks them
-      const scope = { environment, resolve: (source: string, importer: string) => cache.resolve(resolve ?? defaultResolve, source, importer) }
+      const scope = { environment, resolve: resolveThrough(cache, resolve ?? defaultResolve) }
       try {
         const result = await cachedTransform(diskCache(), code, id, <Parameters<typeof cachedTransform>[3]>{
           ...options,
