@@ -185,33 +185,19 @@ export class DiskCache {
    * twice within the timestamps' granularity keeps its stat).
    */
   private async hash(file: string): Promise<{ hash: string | null; mtimeMs: number }> {
-    let info
-    try {
-      info = await stat(file)
-    } catch {
-      this.hashes.delete(file)
-      return { hash: null, mtimeMs: Infinity }
-    }
-    const stamp = `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.ino}`
-    const known = this.hashes.get(file)
-    if (known && known.stamp === stamp) return { hash: await known.hash, mtimeMs: info.mtimeMs }
+    const before = await stamp(file)
+    const known = before && this.hashes.get(file)
+    if (!before || (known && known.stamp !== before.stamp)) this.hashes.delete(file)
+    if (!before) return { hash: null, mtimeMs: Infinity }
+    if (known && known.stamp === before.stamp) return { hash: await known.hash, mtimeMs: before.mtimeMs }
     const hash = readFile(file).then(sha256, () => null)
-    if (Math.max(info.mtimeMs, info.ctimeMs) < Date.now() - this.margin) this.hashes.set(file, { stamp, hash })
-    else this.hashes.delete(file)
+    if (before.changed < Date.now() - this.margin) this.hashes.set(file, { stamp: before.stamp, hash })
     const read = await hash
-    // modified while it was read: the later time, so that a write sees the change
-    let after
-    try {
-      after = await stat(file)
-    } catch {
-      this.hashes.delete(file)
-      return { hash: null, mtimeMs: Infinity }
-    }
-    if (`${after.size}:${after.mtimeMs}:${after.ctimeMs}:${after.ino}` !== stamp) {
-      this.hashes.delete(file)
-      return { hash: read, mtimeMs: Math.max(after.mtimeMs, after.ctimeMs, Date.now()) }
-    }
-    return { hash: read, mtimeMs: info.mtimeMs }
+    const after = await stamp(file)
+    if (after?.stamp === before.stamp) return { hash: read, mtimeMs: before.mtimeMs }
+    // modified (or gone) while it was read: unsafe to store, and read again next time
+    this.hashes.delete(file)
+    return { hash: after ? read : null, mtimeMs: Infinity }
   }
 
   /** Forget the hashes read in this process (a file changed, a new build starts). */
@@ -317,6 +303,16 @@ export class DiskCache {
       bytes -= entry.size
       count--
     }
+  }
+}
+
+/** What tells a file's versions apart without reading it, its mtime, and its latest change time; null: gone. */
+async function stamp(file: string): Promise<{ stamp: string; mtimeMs: number; changed: number } | null> {
+  try {
+    const info = await stat(file)
+    return { stamp: `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.ino}`, mtimeMs: info.mtimeMs, changed: Math.max(info.mtimeMs, info.ctimeMs) }
+  } catch {
+    return null
   }
 }
 
