@@ -212,3 +212,14 @@ describe('pruning array patterns (SPEC 5)', () => {
     expect(out).toContain(`import { secret } from './secrets.server'`)
   })
 })
+
+describe('values that refer to themselves', () => {
+  it('an object spread into its own next value is a cycle, not an endless read', async () => {
+    const code = `let opts = { a: 1 }\nopts = { ...opts, b: 2 }\nopts = { ...opts, c: 3 }\nexport const x = opts.loader(() => 1)\nexport const y = opts.b\n`
+    let report: any = null
+    const out = await transform(code, '/app/opts.ts', { side: 'client', resolve: () => null, onReport: (r) => (report = r) })
+    expect(out).toBeNull()
+    expect(report.notChains.map((n: { method: string; reason: string }) => n.method)).toEqual(['loader'])
+    expect(report.notChains[0].reason).toMatch(/object literal/)
+  })
+})

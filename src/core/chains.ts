@@ -296,6 +296,7 @@ export class Classifier {
   private readonly invocations = new Map<t.Node, Map<string, Value | 'active'>>()
   private fuel = FUEL
   private readonly nodeMemo = new Map<t.Node, Value>()
+  private readonly activeProperties = new Map<t.Node, Set<string>>()
   private readonly activeNodes = new Set<t.Node>()
   private readonly fnBindings = new Map<ModuleAnalysis, Map<t.Node, Binding>>()
   /** Other modules read while following values: a change to any of them changes this module's output. */
@@ -679,8 +680,23 @@ export class Classifier {
     }
   }
 
-  /** A property of an object literal, an array literal, a class (static) or a class instance. */
+  /**
+   * A property of an object literal, an array literal, a class (static) or a class instance. A
+   * property asked again while it is being read (`o = { ...o, a }`, spread into itself) is a cycle.
+   */
   private property(object: Extract<Value, { kind: 'object' }>, name: string): Value {
+    let names = this.activeProperties.get(object.node)
+    if (names?.has(name)) return BOTTOM
+    if (!names) this.activeProperties.set(object.node, (names = new Set()))
+    names.add(name)
+    try {
+      return this.readProperty(object, name)
+    } finally {
+      names.delete(name)
+    }
+  }
+
+  private readProperty(object: Extract<Value, { kind: 'object' }>, name: string): Value {
     const { node, scope, module } = object
     if (object.mutable && (node.type === 'ObjectExpression' || node.type === 'ArrayExpression')) return { kind: 'unknown', reason: `a member of ${describe(object)} that is changed after it is built` }
     if (node.type === 'ArrayExpression') {
