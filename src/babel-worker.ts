@@ -6,7 +6,7 @@
  * (entries are checked against each file's size and mtime).
  */
 import { runAsWorker } from 'synckit'
-import { ModuleCache } from './core/bindings.js'
+import { ModuleCache } from './core/modules.js'
 import { ChaincutError } from './core/errors.js'
 import { transform } from './core/transform.js'
 import type { ChaincutOptions, Finding, ModuleReport, Side } from './types.js'

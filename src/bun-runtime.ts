@@ -7,7 +7,7 @@
  * option checks, the resolved config, the core transform, the import guard.
  */
 import { readFile } from 'node:fs/promises'
-import { ModuleCache, defaultResolve } from './core/bindings.js'
+import { ModuleCache, defaultResolve } from './core/modules.js'
 import { resolveConfig, RESOLVED_CONFIG } from './core/config.js'
 import { validateOptions } from './core/options.js'
 import { transform } from './core/transform.js'

@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs'
 import picomatch from 'picomatch'
-import { codeFrame, displayPath } from './core/errors.js'
+import { displayPath } from './core/errors.js'
+import { codeFrame } from './core/lines.js'
 import { isRegExp } from './core/options.js'
 import type { Resolver, ServerOnlyPattern, Side } from './types.js'
 

@@ -10,7 +10,7 @@
  * Options arrive as JSON (RegExps encoded by `toJsonOptions`).
  */
 import { dirname } from 'node:path'
-import { ModuleCache } from './core/bindings.js'
+import { ModuleCache } from './core/modules.js'
 import { resolveConfig, RESOLVED_CONFIG } from './core/config.js'
 import { ChaincutError } from './core/errors.js'
 import { validateOptions } from './core/options.js'

@@ -176,7 +176,7 @@ export interface TransformOptions extends Omit<ChaincutOptions, 'cache'> {
   /** Reads a file that a cross-module lookup needs (synchronously, or a promise). Default: `fs.readFileSync`. */
   readFile?: (file: string) => string | null | Promise<string | null>
   /** Cache of other modules' analyses, shared by one build. */
-  cache?: import('./core/bindings.js').ModuleCache
+  cache?: import('./core/modules.js').ModuleCache
 }
 
 export interface Finding {

@@ -13,7 +13,7 @@
 import { builtinModules } from 'node:module'
 import type * as t from '@babel/types'
 import type { ChainFamily, ContainerSpec, Resolver, Side, SideRule } from '../types.js'
-import { isFollowable, type FileReader, type ModuleAnalysis, type ModuleCache } from './bindings.js'
+import { isFollowable, type FileReader, type ModuleAnalysis, type ModuleCache } from './modules.js'
 import type { Config } from './config.js'
 import { PLATFORM_GLOBALS } from './globals.js'
 import { canReach, packageName, packageOfFile } from './packages.js'

@@ -8,7 +8,8 @@ import type * as t from '@babel/types'
 import { basename, dirname } from 'node:path'
 import type { ChainFamily, CutRule, Finding, Side, SideRule } from '../types.js'
 import type { ChainSegment, RecognisedChain } from './chains.js'
-import { isLineBreak, listRemovalRanges, type Edit } from './emit.js'
+import type { Edit } from './emit.js'
+import { isLineBreak, listRemovalRanges } from './ranges.js'
 import { unwrap } from './scope.js'
 
 export interface CutResult {

@@ -26,7 +26,7 @@ import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } fro
 import { dirname, join, relative, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChaincutOptions, ModuleReport, Resolver, Side, SourceMapJSON, TransformOptions, TransformResult } from '../types.js'
-import { Suspend, type ModuleCache } from './bindings.js'
+import { Suspend, type ModuleCache } from './modules.js'
 import { resolveFamilies } from './config.js'
 import { isRegExp } from './options.js'
 import { transform, type ReportListener } from './transform.js'

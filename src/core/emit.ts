@@ -1,10 +1,10 @@
 /**
- * Text edits over the original source with magic-string: untouched text stays
- * byte-identical and the source map is exact. In the client build the cut and
+ * Applying the text edits over the original source, with magic-string: untouched text
+ * stays byte-identical and the code and its source map come from the same edits. In the client build the cut and
  * removed ranges are also blanked in the map's `sourcesContent` (README "How it decides", source maps).
  */
 import MagicString from 'magic-string'
-import type * as t from '@babel/types'
+import { lineEnd, pastBreak } from './ranges.js'
 import type { SourceMapJSON } from '../types.js'
 
 export interface Edit {
@@ -12,147 +12,6 @@ export interface Edit {
   end: number
   text: string
   kind: 'cut' | 'desugar' | 'prune'
-}
-
-/**
- * Ranges that remove the flagged items of a comma-separated list (object
- * properties, declarators) and keep the list well-formed. An item owns its
- * comma and a comment on the rest of its line; a kept item keeps its own.
- * `listEnd` is the offset of the closing bracket; `trailingComma` says
- * whether the list may end with a comma (not so for declarators).
- */
-export function listRemovalRanges(
-  code: string,
-  items: ReadonlyArray<t.Node>,
-  remove: boolean[],
-  listEnd: number,
-  trailingComma = true,
-): Array<[number, number]> {
-  const n = items.length
-  const ranges: Array<[number, number]> = []
-  const spaceOrTab = (at: number) => code.charCodeAt(at) === 32 || code.charCodeAt(at) === 9
-  const commaAfter = (k: number) => {
-    let p = items[k].end!
-    while (p < code.length && spaceOrTab(p)) p++
-    return code.charCodeAt(p) === 44 /* , */ ? p : -1
-  }
-  /** The end of item k with its comma and a comment on the rest of its line. */
-  const extentEnd = (k: number) => {
-    const comma = commaAfter(k)
-    const p = comma === -1 ? items[k].end! : comma + 1
-    let q = p
-    while (q < code.length && spaceOrTab(q)) q++
-    if (code.startsWith('//', q)) return lineEnd(code, q)
-    if (code.startsWith('/*', q)) {
-      const close = code.indexOf('*/', q)
-      if (close !== -1 && close < lineEnd(code, q)) return close + 2
-    }
-    return p
-  }
-  const ownLineStart = (pos: number) => {
-    let p = pos
-    while (p > 0 && spaceOrTab(p - 1)) p--
-    return p === 0 || isLineBreak(code.charCodeAt(p - 1)) ? p : -1
-  }
-  const ownLineEnd = (pos: number) => {
-    let p = pos
-    while (p < code.length && spaceOrTab(p)) p++
-    return p >= code.length ? code.length : isLineBreak(code.charCodeAt(p)) ? pastBreak(code, p) : -1
-  }
-  let i = 0
-  while (i < n) {
-    if (!remove[i]) {
-      i++
-      continue
-    }
-    let j = i
-    while (j + 1 < n && remove[j + 1]) j++
-    if (i === 0 && j === n - 1) {
-      ranges.push([items[0].start!, listEnd])
-      break
-    }
-    let start = items[i].start!
-    let end = extentEnd(j)
-    const lineStart = ownLineStart(start)
-    const lineEnd = ownLineEnd(end)
-    if (lineStart !== -1 && lineEnd !== -1) {
-      // the items own their lines: the lines go
-      start = lineStart
-      end = lineEnd
-    } else if (j + 1 < n) {
-      while (end < items[j + 1].start! && spaceOrTab(end)) end++
-    }
-    if (j === n - 1) {
-      // the last items went: so does the comma before them, unless the list ended with one (and may)
-      const comma = commaAfter(i - 1)
-      if (comma !== -1 && (!trailingComma || commaAfter(j) === -1)) {
-        if (code.slice(comma + 1, start).trim() === '') start = comma
-        else ranges.push([comma, comma + 1])
-      }
-    }
-    ranges.push([start, end])
-    i = j + 1
-  }
-  return ranges.sort((a, b) => a[0] - b[0])
-}
-
-/** The comments lying in [from, to), from the module's sorted comment list. */
-export function commentsBetween(comments: ReadonlyArray<t.Comment>, from: number, to: number): t.Comment[] {
-  let lo = 0
-  let hi = comments.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (comments[mid].start! < from) lo = mid + 1
-    else hi = mid
-  }
-  const out: t.Comment[] = []
-  for (let i = lo; i < comments.length && comments[i].end! <= to; i++) out.push(comments[i])
-  return out
-}
-
-const isBlank = (code: number) => code === 32 || code === 9 || code === 11 || code === 12
-/** JavaScript's line terminators: LF, CR, LS, PS (a CR LF pair is one break). */
-export const isLineBreak = (code: number) => code === 10 || code === 13 || code === 0x2028 || code === 0x2029
-const BLANK_LINE = /(?:\r\n|[\n\r\u2028\u2029])[ \t\v\f]*(?:\r\n|[\n\r\u2028\u2029])/
-/** The offset just past the line break at `at` (two characters for CR LF). */
-const pastBreak = (code: string, at: number) => (code.charCodeAt(at) === 13 && code.charCodeAt(at + 1) === 10 ? at + 2 : at + 1)
-/** The first line terminator at or after `from`, or the end. */
-export function lineEnd(code: string, from: number): number {
-  for (let i = from; i < code.length; i++) if (isLineBreak(code.charCodeAt(i))) return i
-  return code.length
-}
-
-/** Comments that configure tools, not describe the code below them: never removed with it. */
-const PRAGMA = /@jsx|@license|@preserve|@refresh|@vite-ignore|@ts-|eslint|biome-ignore|prettier-ignore|istanbul|c8 ignore|#__|^\/\s*<reference|^!/
-
-/**
- * A whole statement's range, widened to its own lines and to the comments
- * directly above it (a JSDoc that may describe server code), but never past a
- * blank line or a pragma, and never past `floor`.
- */
-export function statementRange(code: string, node: t.Node, floor: number, allComments: ReadonlyArray<t.Comment> | null): [number, number] {
-  let start = node.start!
-  if (allComments) {
-    const comments = commentsBetween(allComments, floor, node.start!)
-    for (let k = comments.length - 1; k >= 0; k--) {
-      const comment = comments[k]
-      if (BLANK_LINE.test(code.slice(comment.end!, start)) || PRAGMA.test(comment.value)) break
-      start = comment.start!
-    }
-  }
-  let end = node.end!
-  // swallow the indentation before and the line break after, when the statement owns its lines
-  let s = start
-  while (s > floor && isBlank(code.charCodeAt(s - 1))) s--
-  let e = end
-  while (e < code.length && isBlank(code.charCodeAt(e))) e++
-  const ownsStart = s === 0 || isLineBreak(code.charCodeAt(s - 1))
-  const ownsEnd = e === code.length || isLineBreak(code.charCodeAt(e))
-  if (ownsStart && ownsEnd) {
-    start = s
-    end = e < code.length ? pastBreak(code, e) : e
-  }
-  return [start, end]
 }
 
 /** Drops edits that sit inside a larger removal or cut, so no two edits overlap. */
@@ -181,12 +40,12 @@ export function normalizeEdits(edits: Edit[]): Edit[] {
 }
 
 /** The ranges whose code is gone (cut arguments, removed declarations): blanked in a client map. */
-export function removedRanges(edits: Edit[]): Array<[number, number]> {
+function removedRanges(edits: Edit[]): Array<[number, number]> {
   return edits.filter((e) => e.kind !== 'desugar' && e.end > e.start).map((e) => [e.start, e.end])
 }
 
 /** Replaces every character of the ranges with a space, keeping line breaks so positions stay valid. */
-export function blank(code: string, ranges: Array<[number, number]>): string {
+function blank(code: string, ranges: Array<[number, number]>): string {
   if (!ranges.length) return code
   let out = ''
   let last = 0
@@ -207,38 +66,38 @@ export function blank(code: string, ranges: Array<[number, number]>): string {
   return out + code.slice(last)
 }
 
-export function emit(
-  code: string,
-  id: string,
-  edits: Edit[],
-  redact: boolean,
-): { code: string; map: SourceMapJSON } {
-  // edits are sorted and never overlap: the output is the original slices between them
-  let text = ''
-  let last = 0
+/**
+ * The edited code and its source map, both from one MagicString: what the map says is
+ * what the code is (an insertion at the start of a removal stays before the text that
+ * replaces it in both). The code is built now; the map when a bundler reads it.
+ */
+export function emit(code: string, id: string, edits: Edit[], redact: boolean): { code: string; map: SourceMapJSON } {
+  const s = new MagicString(code)
   for (const edit of edits) {
-    text += code.slice(last, edit.start) + edit.text
-    last = edit.end
+    if (edit.start === edit.end) s.appendLeft(edit.start, edit.text)
+    else if (edit.text) s.overwrite(edit.start, edit.end, edit.text)
+    else s.remove(edit.start, edit.end)
   }
-  text += code.slice(last)
-  const out = { code: text } as { code: string; map: SourceMapJSON }
-  // the map is built when a bundler asks for it: a build without source maps never pays for it
+  return lazyMap({ code: s.toString() }, s, id, redact ? removedRanges(edits) : null)
+}
+
+/**
+ * Defines `map` on `out`, generated from `s` on first read: a build without source maps
+ * never pays for it. Module-level on purpose, so the getter closes over these arguments
+ * only (never a caller's scope), and it lets go of the MagicString once the map exists.
+ */
+function lazyMap(out: { code: string }, s: MagicString | null, id: string, blanked: Array<[number, number]> | null): { code: string; map: SourceMapJSON } {
   let map: SourceMapJSON | undefined
   Object.defineProperty(out, 'map', {
     enumerable: true,
     get() {
       if (!map) {
-        const s = new MagicString(code)
-        for (const edit of edits) {
-          if (edit.start === edit.end) s.appendLeft(edit.start, edit.text)
-          else if (edit.text) s.overwrite(edit.start, edit.end, edit.text)
-          else s.remove(edit.start, edit.end)
-        }
-        map = s.generateMap({ source: id, file: id, includeContent: true, hires: 'boundary' }) as unknown as SourceMapJSON
-        if (redact) map.sourcesContent = [blank(code, removedRanges(edits))]
+        map = s!.generateMap({ source: id, file: id, includeContent: true, hires: 'boundary' }) as unknown as SourceMapJSON
+        if (blanked) map.sourcesContent = [blank(s!.original, blanked)]
+        s = null
       }
       return map
     },
   })
-  return out
+  return out as { code: string; map: SourceMapJSON }
 }

@@ -1,46 +1,5 @@
-import { codeFrameColumns } from '@babel/code-frame'
 import { isAbsolute, relative } from 'node:path'
 import type { Finding } from '../types.js'
-
-/** A position in the user's source: 1-based line, 0-based column (Babel's convention). */
-export interface SourcePosition {
-  line: number
-  column: number
-}
-
-/** Line/column of an offset, computed from a table of line starts built once per module. */
-export class LineIndex {
-  private readonly starts: number[]
-  constructor(private readonly code: string) {
-    const starts = [0]
-    for (let i = code.indexOf('\n'); i !== -1; i = code.indexOf('\n', i + 1)) starts.push(i + 1)
-    this.starts = starts
-  }
-  position(offset: number): SourcePosition {
-    let lo = 0
-    let hi = this.starts.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (this.starts[mid] <= offset) lo = mid
-      else hi = mid - 1
-    }
-    return { line: lo + 1, column: offset - this.starts[lo] }
-  }
-  frame(offset: number, end?: number): string {
-    return codeFrame(this.code, this.position(offset), end === undefined ? undefined : this.position(end))
-  }
-}
-
-export function codeFrame(code: string, start: SourcePosition, end?: SourcePosition): string {
-  return codeFrameColumns(
-    code,
-    {
-      start: { line: start.line, column: start.column + 1 },
-      end: end && end.line === start.line ? { line: end.line, column: end.column + 1 } : undefined,
-    },
-    { highlightCode: false, linesAbove: 2, linesBelow: 2 },
-  )
-}
 
 /**
  * An error that stops the build, carrying the findings that caused it. Its message says

@@ -5,7 +5,7 @@
  * built, and a mistake is a `ChaincutOptionsError` naming the option, the
  * value and, for a near miss, what was meant.
  */
-import { ModuleCache } from './bindings.js'
+import { ModuleCache } from './modules.js'
 
 export class ChaincutOptionsError extends Error {
   /** Where the bad value sits: `serverOnly[1]`, `chains[0].segments.loader.client`. */

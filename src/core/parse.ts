@@ -1,6 +1,7 @@
 import { parse as babelParse, type ParserPlugin } from '@babel/parser'
 import type { File } from '@babel/types'
-import { ChaincutError, codeFrame } from './errors.js'
+import { ChaincutError } from './errors.js'
+import { codeFrame } from './lines.js'
 
 export type Dialect = 'ts' | 'tsx' | 'jsx' | 'js'
 

@@ -4,7 +4,8 @@
  * unused before, except imports of guarded (server-only) modules.
  */
 import type * as t from '@babel/types'
-import { listRemovalRanges, statementRange, type Edit } from './emit.js'
+import type { Edit } from './emit.js'
+import { listRemovalRanges, statementRange } from './ranges.js'
 import type { Binding, Reference, Unit, WalkResult } from './scope.js'
 
 export interface PruneResult {

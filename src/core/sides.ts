@@ -18,7 +18,7 @@
 import type * as t from '@babel/types'
 import { VISITOR_KEYS } from '@babel/types'
 import type { SideCallResult, SideConstant, Side } from '../types.js'
-import type { ModuleAnalysis } from './bindings.js'
+import type { ModuleAnalysis } from './modules.js'
 import type { SideTable } from './config.js'
 import type { Edit } from './emit.js'
 import { memberName, unwrap, type Scope } from './scope.js'

@@ -6,7 +6,7 @@
  */
 import { isAbsolute } from 'node:path'
 import type { UnpluginContextMeta } from 'unplugin'
-import { ModuleCache, defaultResolve } from '../core/bindings.js'
+import { ModuleCache, defaultResolve } from '../core/modules.js'
 import { resolveConfig, RESOLVED_CONFIG, type Config } from '../core/config.js'
 import { ChaincutError, formatFindings } from '../core/errors.js'
 import { validateOptions } from '../core/options.js'

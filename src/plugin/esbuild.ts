@@ -6,7 +6,7 @@
  * resolved again only when a guarded file needs its importer named.
  */
 import type { UnpluginOptions } from 'unplugin'
-import { defaultResolve } from '../core/bindings.js'
+import { defaultResolve } from '../core/modules.js'
 import { GuardError } from '../guard.js'
 import type { Shared } from './context.js'
 import { bundlerResolver, LOOKUP, lookup } from './resolve.js'

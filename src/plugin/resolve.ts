@@ -5,7 +5,7 @@
  */
 import { dirname } from 'node:path'
 import type { UnpluginContextMeta } from 'unplugin'
-import { defaultResolve } from '../core/bindings.js'
+import { defaultResolve } from '../core/modules.js'
 import type { Resolver } from '../types.js'
 import type { BundlerContext, EsbuildLike } from './types.js'
 
