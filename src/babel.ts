@@ -12,6 +12,7 @@
  */
 import { createSyncFn } from 'synckit'
 import { resolveConfig } from './core/config.js'
+import { levelOf } from './core/findings.js'
 import { validateOptions } from './core/options.js'
 import { formatViolation, violationAt } from './guard.js'
 import { runtimeSource } from './guard-imports.js'
@@ -108,7 +109,7 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
       if (!rule) continue
       const violation = violationAt(side, id, source.value, null, rule, [id, source.value], file.code)
       const message = formatViolation({ ...violation, frame: '' }, file.opts?.cwd ?? process.cwd()).replace(/\n\n/, '\n')
-      if (config.onUnsafe === 'warn') {
+      if (levelOf('E_GUARD', side, config.onUnsafe) === 'warn') {
         console.warn(message)
         continue
       }

@@ -10,6 +10,7 @@ import { glob } from 'tinyglobby'
 import { defaultResolve } from './core/modules.js'
 import { resolveConfig } from './core/config.js'
 import { ChaincutError } from './core/errors.js'
+import { describe, type FindingCode, type FindingParams } from './core/findings.js'
 import { parseModule } from './core/parse.js'
 import { transform } from './core/transform.js'
 import { formatViolation, violationAt, type GuardViolation } from './guard.js'
@@ -318,11 +319,11 @@ async function check(patterns: string[], options: CliOptions, paint: Paint, json
     try {
       buffer = readFileSync(file)
     } catch (error) {
-      lines.push({ file, line: 0, column: 0, side: 'both', level: 'error', code: 'E_READ', message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` })
+      lines.push({ file, line: 0, column: 0, side: 'both', level: 'error', ...checkText('E_READ', { reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message }) })
       continue
     }
     if (buffer.includes(0)) {
-      lines.push({ file, line: 0, column: 0, side: 'both', level: 'error', code: 'E_BINARY', message: 'a binary file, not JavaScript or TypeScript' })
+      lines.push({ file, line: 0, column: 0, side: 'both', level: 'error', ...checkText('E_BINARY', {}) })
       continue
     }
     const code = buffer.toString('utf8')
@@ -351,7 +352,7 @@ async function check(patterns: string[], options: CliOptions, paint: Paint, json
       }
       try {
         for (const v of guardImports(output, file, side, options)) {
-          lines.push({ file, line: v.line, column: v.column, side, level: 'error', code: 'E_GUARD', message: `imports ${side === 'client' ? 'server' : 'client'}-only module "${v.source}" (${v.rule})` })
+          lines.push({ file, line: v.line, column: v.column, side, level: 'error', ...checkText('E_GUARD', { side, source: v.source, rule: v.rule }) })
         }
       } catch (error) {
         if (!(error instanceof ChaincutError)) throw error
@@ -393,6 +394,11 @@ async function relaxedOutput(code: string, file: string, side: Side, options: Cl
     if (!(error instanceof ChaincutError)) throw error
     return code
   }
+}
+
+/** A check line's code and message from the findings catalog (the CLI prints no hint). */
+function checkText<C extends FindingCode>(code: C, params: FindingParams<C>): Pick<CheckLine, 'code' | 'message'> {
+  return { code, message: describe(code, params).message }
 }
 
 const fromFinding = (f: Finding, side: Side): CheckLine => ({ file: f.file, line: f.line, column: f.column, side, level: f.level, code: f.code, message: f.message })

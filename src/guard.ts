@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs'
 import picomatch from 'picomatch'
-import { displayPath } from './core/errors.js'
+import { ChaincutBaseError, displayPath } from './core/errors.js'
+import { FINDINGS } from './core/findings.js'
 import { codeFrame } from './core/lines.js'
 import { isRegExp } from './core/options.js'
 import type { Resolver, ServerOnlyPattern, Side } from './types.js'
@@ -100,7 +101,7 @@ export interface GuardViolation {
  * as the message says them) and `frame`. `frameInMessage: false` for the bundlers that
  * print `frame` themselves (Vite, Rollup, Rolldown), so the frame shows once.
  */
-export class GuardError extends Error {
+export class GuardError extends ChaincutBaseError {
   readonly violation: GuardViolation
   readonly id: string
   readonly loc: { file: string; line: number; column: number }
@@ -129,11 +130,7 @@ export function formatViolation(v: GuardViolation, root = process.cwd()): string
   ]
   if (v.frame) lines.push(v.frame)
   if (v.chain.length > 1) lines.push(`  imported through: ${v.chain.map((f) => rel(root, f)).join(' → ')}`)
-  lines.push(
-    v.side === 'client'
-      ? '  hint: use it only inside a server-only segment (.loader, .ctx, .handler, …) so chaincut cuts the import, or move the code that needs it into a `.server.ts` module'
-      : '  hint: use it only inside a client-only segment (.clientLoader, .page, …) so chaincut cuts the import, or move the code that needs it into a `.client.ts` module',
-  )
+  lines.push(`  hint: ${FINDINGS.E_GUARD.hint(v)}`)
   return lines.join('\n')
 }
 

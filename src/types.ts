@@ -95,7 +95,10 @@ export interface ContainerSpec {
   anyChainCalling: string[]
 }
 
-/** One family of builder chains: a preset, or a user-defined `chains` entry. */
+/**
+ * One family of builder chains — "family" is chaincut's one name for it: a built-in preset,
+ * a preset object or a user-defined `chains` entry (docs/ARCHITECTURE.md, "Presets are data").
+ */
 export interface ChainFamily {
   name: string
   heads: HeadSpec[]
@@ -136,6 +139,7 @@ export type SideConstant =
   | { root: SideConstantRoot; path: string[]; call?: false; client?: boolean | string; server?: boolean | string }
   | { root: SideConstantRoot; path: string[]; call: true; client?: SideCallResult; server?: SideCallResult }
 
+/** The same as `ChainFamily` (the name of the `presets` option's objects). */
 export type Preset = ChainFamily
 export type PresetName = 'point0' | 'tailorkit'
 
@@ -143,7 +147,7 @@ export type ServerOnlyPattern = string | RegExp
 
 export interface ChaincutOptions {
   /** Chain families to recognise. Default: both built-ins. */
-  presets?: Array<PresetName | Preset>
+  presets?: Array<PresetName | ChainFamily>
   /** Extra user-defined chain families (README "Your own builder"). */
   chains?: ChainFamily[]
   /** Force a side instead of detecting it. */
@@ -175,8 +179,17 @@ export interface TransformOptions extends Omit<ChaincutOptions, 'cache'> {
   resolve?: Resolver
   /** Reads a file that a cross-module lookup needs (synchronously, or a promise). Default: `fs.readFileSync`. */
   readFile?: (file: string) => string | null | Promise<string | null>
-  /** Cache of other modules' analyses, shared by one build. */
-  cache?: import('./core/modules.js').ModuleCache
+  /** Cache of other modules' analyses, shared by one build: a `ModuleCache`. */
+  cache?: ModuleCacheHandle
+}
+
+/**
+ * What `TransformOptions.cache` takes: a `ModuleCache` (exported beside `transform`), opaque
+ * to its callers. Declared here so these public types need nothing from chaincut's core.
+ */
+export interface ModuleCacheHandle {
+  /** A mark on the type only: `ModuleCache` is what has it. */
+  readonly __chaincutModuleCache?: never
 }
 
 export interface Finding {

@@ -6,9 +6,10 @@
  */
 import type * as t from '@babel/types'
 import { basename, dirname } from 'node:path'
-import type { ChainFamily, CutRule, Finding, Side, SideRule } from '../types.js'
+import type { ChainFamily, CutRule, Side, SideRule } from '../types.js'
 import type { ChainSegment, RecognisedChain } from './chains.js'
 import type { Edit } from './emit.js'
+import { describe, type FindingCode, type FindingParams, type FindingText } from './findings.js'
 import { isLineBreak, listRemovalRanges } from './ranges.js'
 import { unwrap } from './scope.js'
 
@@ -16,7 +17,8 @@ export interface CutResult {
   edits: Edit[]
   cuts: Array<{ method: string; rule: string; start: number; family: string }>
   desugared: Array<{ type: string; name: string; start: number }>
-  findings: Array<Omit<Finding, 'file' | 'line' | 'column' | 'frame'> & { start: number; end: number }>
+  /** Their level is the transform's to decide (`core/findings.ts`, `levelOf`). */
+  findings: Array<FindingText & { start: number; end: number }>
 }
 
 /** The first position at or after `from` that is not whitespace or a comment. */
@@ -160,8 +162,7 @@ export function cutChains(
   serverRenders: (family: ChainFamily) => boolean = declaredServerRendering,
 ): CutResult {
   const result: CutResult = { edits: [], cuts: [], desugared: [], findings: [] }
-  const finding = (code_: string, node: t.Node, message: string, hint: string) =>
-    result.findings.push({ level: 'error', code: code_, message, hint, start: node.start!, end: node.end! })
+  const finding: Report = (code, node, params) => result.findings.push({ ...describe(code, params), start: node.start!, end: node.end! })
 
   for (const chain of chains) {
     for (const entry of chain.segments) {
@@ -169,20 +170,10 @@ export function cutChains(
       const call = segment.call
 
       if (segment.computed) {
-        finding(
-          'E_COMPUTED_SEGMENT',
-          segment.callee.property,
-          `a ${family.name} chain segment is reached through a computed member${segment.name ? ` ([${JSON.stringify(segment.name)}])` : ''}, so chaincut cannot prove what it calls`,
-          segment.name ? `write it as a plain call: .${segment.name}(...)` : 'call the segment by its name (e.g. `.loader(fn)`), not through `chain[name](...)`',
-        )
+        finding('E_COMPUTED_SEGMENT', segment.callee.property, { family: family.name, method: segment.name })
       }
       if (segment.optional) {
-        finding(
-          'E_OPTIONAL_SEGMENT',
-          segment.callee.property,
-          `a ${family.name} chain segment is called optionally (\`?.\`), so chaincut cannot prove it runs as a segment`,
-          `write it as a plain call: .${segment.name ?? 'segment'}(...)`,
-        )
+        finding('E_OPTIONAL_SEGMENT', segment.callee.property, { family: family.name, method: segment.name })
       }
 
       if (entry.opener === 'short' && family.points?.desugar && segment.viaMember && entry.pointType) {
@@ -213,7 +204,7 @@ export function cutChains(
 
       const rule = ruleOf(entry, side, serverRenders(family))
       if (rule === 'keep') continue
-      const applied = applyRule(code, call, rule, (c, n, m, h) => finding(c, n, m, h), family.name, segment.name!)
+      const applied = applyRule(code, call, rule, finding, family.name, segment.name!)
       if (applied.length) {
         for (const edit of applied) result.edits.push(edit)
         result.cuts.push({ method: segment.name!, rule: ruleLabel(rule), start: segment.callee.property.start!, family: family.name })
@@ -223,9 +214,9 @@ export function cutChains(
   return result
 }
 
-type Report = (code: string, node: t.Node, message: string, hint: string) => void
+type Report = <C extends FindingCode>(code: C, node: t.Node, params: FindingParams<C>) => void
 
-function applyRule(code: string, call: t.CallExpression | t.OptionalCallExpression, rule: CutRule, report: Report, family: string, method: string): Edit[] {
+function applyRule(code: string, call: t.CallExpression | t.OptionalCallExpression, rule: Exclude<CutRule, 'keep'>, report: Report, family: string, method: string): Edit[] {
   const args = call.arguments
   const open = openParen(code, call)
   const close = call.end! - 1
@@ -235,8 +226,6 @@ function applyRule(code: string, call: t.CallExpression | t.OptionalCallExpressi
   const all = () => (args.length || inner.trim() ? cut(open + 1, close) : [])
 
   switch (rule) {
-    case 'keep':
-      return []
     case 'args':
       return all()
     case 'argsUnlessBoolean':
@@ -288,41 +277,27 @@ function applyRule(code: string, call: t.CallExpression | t.OptionalCallExpressi
     }
     default: {
       const keys = new Set(rule.keys)
+      const keysArgument = { family, method, keys: [...keys] }
       const edits: Edit[] = []
       for (const arg of args) {
         const value = unwrap(arg)
         if (isLiteral(value)) continue
         if (value.type !== 'ObjectExpression') {
-          report(
-            'E_KEYS_NOT_OBJECT',
-            arg,
-            `.${method}(...) of a ${family} chain must get an object literal so chaincut can drop its ${[...keys].join('/')} part; this argument is not one`,
-            `write the options inline: .${method}({ ${[...keys].map((k) => `${k}: ...`).join(', ')} })`,
-          )
+          report('E_KEYS_NOT_OBJECT', arg, keysArgument)
           continue
         }
         const remove: boolean[] = []
         let unsafe = false
         for (const p of value.properties) {
           if (p.type === 'SpreadElement') {
-            report(
-              'E_KEYS_SPREAD',
-              p,
-              `.${method}({ ...spread }) of a ${family} chain: a spread could hide a ${[...keys].join('/')} key that must be cut`,
-              `list the keys explicitly: .${method}({ ${[...keys].map((k) => `${k}: ...`).join(', ')} })`,
-            )
+            report('E_KEYS_SPREAD', p, keysArgument)
             unsafe = true
             remove.push(false)
             continue
           }
           const key = p.computed ? (p.key.type === 'StringLiteral' ? p.key.value : null) : literalKey(p.key)
           if (key === null) {
-            report(
-              'E_KEYS_COMPUTED',
-              p,
-              `.${method}({ [key]: ... }) of a ${family} chain: a computed key could be ${[...keys].join('/')}`,
-              `write the key literally`,
-            )
+            report('E_KEYS_COMPUTED', p, keysArgument)
             unsafe = true
             remove.push(false)
             continue

@@ -9,7 +9,7 @@
  *    the engine's package (`node_modules`, build output, hidden folders and tests aside).
  *
  * The first of these that has such a call decides; calls that disagree, or one whose options
- * chaincut cannot read (not literals), decide nothing: the caller reports `W_SSR_UNKNOWN`.
+ * chaincut cannot read (not literals), decide nothing: `serverRenderingOf` reports `W_SSR_UNKNOWN`.
  */
 import { readFile, stat } from 'node:fs/promises'
 import { existsSync, readFileSync, statSync } from 'node:fs'
@@ -17,10 +17,13 @@ import { dirname, join, relative } from 'node:path'
 import type * as t from '@babel/types'
 import { VISITOR_KEYS } from '@babel/types'
 import { glob } from 'tinyglobby'
-import type { PointsSpec } from '../types.js'
+import type { ChainFamily, ModuleReport, PointsSpec, Side } from '../types.js'
+import type { RecognisedChain } from './chains.js'
+import { ruleOf } from './cut.js'
 import type { ModuleAnalysis, ModuleCache } from './modules.js'
 import { packageName } from './packages.js'
 import { parseModule } from './parse.js'
+import type { ModuleFindings } from './policy.js'
 import { unwrap } from './scope.js'
 
 export type EngineSpec = NonNullable<PointsSpec['engine']>
@@ -308,4 +311,43 @@ export function detectServerRendering(
   if (scan.skipped) return { ssr: null, reason: scan.skipped, files: scan.files.map((f) => f.file) }
   const found = decide(scan.readings, spec, `the app at ${relative(process.cwd(), root) || '.'}`)
   return { ...(found ?? { ssr: null, reason: `no ${callText(spec)} from ${packages} in the app at ${relative(process.cwd(), root) || '.'}` }), files: scan.files.map((f) => f.file) }
+}
+
+/**
+ * Whether each points family of the module's chains server-renders where its preset does not
+ * say (`points.ssr`): asked of the app's engine only when this side would cut a render method
+ * that server rendering keeps. Never silently unknown: `W_SSR_UNKNOWN`, and point0's own engine
+ * default (no server rendering) — refusing the build would stop every app whose engine chaincut
+ * cannot see. May throw `Suspend` (the app scan).
+ */
+export function serverRenderingOf(
+  chains: RecognisedChain[],
+  side: Side,
+  module: ModuleAnalysis,
+  dependencies: Iterable<string>,
+  lookup: (file: string) => ModuleAnalysis | null,
+  cache: ModuleCache,
+  findings: ModuleFindings,
+): { rendering: Map<ChainFamily, boolean>; serverRendering?: ModuleReport['serverRendering']; engineFiles: Set<string> } {
+  const rendering = new Map<ChainFamily, boolean>()
+  const engineFiles = new Set<string>()
+  let serverRendering: ModuleReport['serverRendering']
+  for (const chain of chains) {
+    for (const entry of chain.segments) {
+      const points = entry.family.points
+      if (!points || points.ssr !== undefined || !points.engine || rendering.has(entry.family)) continue
+      if (!entry.segment.call.arguments.length || ruleOf(entry, side, true) !== 'keep' || ruleOf(entry, side, false) === 'keep') continue
+      const found = detectServerRendering(module, dependencies, points.engine, lookup, cache)
+      for (const f of found.files ?? []) engineFiles.add(f)
+      if (found.ssr !== null) {
+        rendering.set(entry.family, found.ssr)
+        serverRendering = { ssr: found.ssr, from: found.from }
+        continue
+      }
+      rendering.set(entry.family, false)
+      const property = entry.segment.callee.property
+      findings.add('W_SSR_UNKNOWN', { family: entry.family.name, method: entry.segment.name!, reason: found.reason }, property.start!, property.end!)
+    }
+  }
+  return { rendering, serverRendering, engineFiles }
 }

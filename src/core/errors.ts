@@ -1,12 +1,22 @@
 import { isAbsolute, relative } from 'node:path'
 import type { Finding } from '../types.js'
+import { describe } from './findings.js'
+
+/**
+ * What every chaincut error is: an `Error` with a finding code (`core/findings.ts`) —
+ * `ChaincutError` (a module's findings), `ChaincutOptionsError` (`E_OPTIONS`), the import
+ * guard's `GuardError` (`E_GUARD`).
+ */
+export abstract class ChaincutBaseError extends Error {
+  abstract readonly code: string
+}
 
 /**
  * An error that stops the build, carrying the findings that caused it. Its message says
  * each finding's path relative to the working folder and 1-based line:column, as editors
  * show them (`formatFindings`); the plugin says them relative to the bundler's root.
  */
-export class ChaincutError extends Error {
+export class ChaincutError extends ChaincutBaseError {
   readonly findings: Finding[]
   readonly id: string
   /** Rollup/Vite read these to point at the source: the first finding, 1-based line and column as in the message. */
@@ -24,6 +34,28 @@ export class ChaincutError extends Error {
       this.loc = { file: first.file, line: first.line, column: first.column + 1 }
       this.frame = first.frame
     }
+  }
+}
+
+/**
+ * Options never fail open: a misspelt option, an unknown cut rule or a pattern of the
+ * wrong type is this error (`core/options.ts`), naming the option, the value and, for a
+ * near miss, what was meant.
+ */
+export class ChaincutOptionsError extends ChaincutBaseError {
+  /** Where the bad value sits: `serverOnly[1]`, `chains[0].segments.loader.client`. */
+  readonly option: string
+  readonly value: unknown
+  /** The name (or value) that was probably meant. */
+  readonly suggestion?: string
+  readonly code = 'E_OPTIONS'
+  constructor(option: string, value: unknown, problem: string, suggestion?: string) {
+    const { message, hint } = describe('E_OPTIONS', { problem, suggestion })
+    super(`[chaincut] ${message}${hint ? `; ${hint}` : ''}`)
+    this.name = 'ChaincutOptionsError'
+    this.option = option
+    this.value = value
+    if (suggestion !== undefined) this.suggestion = suggestion
   }
 }
 

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { dirname, resolve as resolvePath } from 'node:path'
 import { ResolverFactory } from 'oxc-resolver'
 import type { File } from '@babel/types'
-import type { Resolver } from '../types.js'
+import type { ModuleCacheHandle, Resolver } from '../types.js'
 import type { EngineScan } from './engine.js'
 import { parseModule } from './parse.js'
 import { walk, type WalkOptions, type WalkResult } from './scope.js'
@@ -94,7 +94,9 @@ interface CacheEntry {
  * synchronously once known (a `Suspend` until then), so a module's syntax tree
  * never waits on the bundler.
  */
-export class ModuleCache {
+export class ModuleCache implements ModuleCacheHandle {
+  /** `ModuleCacheHandle`'s mark: a declaration only, nothing at run time. */
+  declare readonly __chaincutModuleCache?: never
   private readonly children = new Map<string, ModuleCache>()
 
   constructor(private readonly entries = new Map<string, CacheEntry>()) {}

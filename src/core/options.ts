@@ -5,23 +5,8 @@
  * built, and a mistake is a `ChaincutOptionsError` naming the option, the
  * value and, for a near miss, what was meant.
  */
+import { ChaincutOptionsError } from './errors.js'
 import { ModuleCache } from './modules.js'
-
-export class ChaincutOptionsError extends Error {
-  /** Where the bad value sits: `serverOnly[1]`, `chains[0].segments.loader.client`. */
-  readonly option: string
-  readonly value: unknown
-  /** The name (or value) that was probably meant. */
-  readonly suggestion?: string
-  readonly code = 'E_OPTIONS'
-  constructor(option: string, value: unknown, problem: string, suggestion?: string) {
-    super(`[chaincut] ${problem}${suggestion !== undefined ? `; did you mean \`${suggestion}\`?` : ''}`)
-    this.name = 'ChaincutOptionsError'
-    this.option = option
-    this.value = value
-    if (suggestion !== undefined) this.suggestion = suggestion
-  }
-}
 
 export const CUT_RULES = ['keep', 'args', 'argsUnlessBoolean', 'afterFirst', 'firstToNoop', 'toEmptyObjectFn', 'lastArg', 'ssrEnabledOnly'] as const
 const PRESET_NAMES = ['point0', 'tailorkit']

@@ -1,6 +1,7 @@
 import { parse as babelParse, type ParserPlugin } from '@babel/parser'
 import type { File } from '@babel/types'
 import { ChaincutError } from './errors.js'
+import { fatal } from './findings.js'
 import { codeFrame } from './lines.js'
 
 export type Dialect = 'ts' | 'tsx' | 'jsx' | 'js'
@@ -45,21 +46,8 @@ export function parseModule(code: string, id: string): File {
   } catch (error) {
     const err = error as Error & { loc?: { line: number; column: number } }
     const loc = err.loc ?? { line: 1, column: 0 }
-    const message =
-      error instanceof RangeError
-        ? 'the code is nested too deeply for the parser (its call stack ran out)'
-        : err.message.replace(/\s*\(\d+:\d+\)$/, '')
-    throw new ChaincutError(cleanId(id), [
-      {
-        level: 'error',
-        code: 'E_PARSE',
-        message: `cannot parse this ${dialect === 'js' ? 'JavaScript' : dialect.toUpperCase()} module: ${message}`,
-        file: cleanId(id),
-        line: loc.line,
-        column: loc.column,
-        frame: codeFrame(code, loc),
-        hint: `chaincut parses .ts/.mts/.cts as TypeScript, .tsx as TypeScript + JSX, .jsx as JSX and .js as plain JavaScript; fix the syntax or give the file the extension of its dialect.`,
-      },
-    ])
+    const parserMessage = error instanceof RangeError ? null : err.message.replace(/\s*\(\d+:\d+\)$/, '')
+    const file = cleanId(id)
+    throw new ChaincutError(file, [fatal('E_PARSE', { dialect, parserMessage }, { file, line: loc.line, column: loc.column, frame: codeFrame(code, loc) })])
   }
 }

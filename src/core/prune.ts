@@ -229,7 +229,7 @@ export function prune(
   for (const statement of statements) {
     const units = byStatement.get(statement)!
     if (statement.type === 'ImportDeclaration') pruneImport(code, statement, units, dies, result, comments)
-    else if (statement.type === 'VariableDeclaration') pruneVariables(code, statement, units, dies, before, result, comments)
+    else if (statement.type === 'VariableDeclaration') pruneVariables(code, statement, units, dies, result, comments)
     else {
       const unit = units[0]
       if (unit.bindings.length && unit.bindings.every((b) => dies(b, statement))) {
@@ -319,7 +319,6 @@ function pruneVariables(
   statement: t.VariableDeclaration,
   units: Unit[],
   dies: (b: Binding, s: t.Node) => boolean,
-  before: Set<Binding>,
   result: PruneResult,
   comments: ReadonlyArray<t.Comment>,
 ) {
