@@ -5,6 +5,7 @@
  * never write a message themselves.
  */
 import type { Finding, Side } from '../types.js'
+import type { Dialect } from './parse.js'
 
 /**
  * How a code's level is decided:
@@ -38,7 +39,7 @@ const moveTo = (side: Side) => (side === 'client' ? '`.server.ts`' : '`.client.t
 
 export const FINDINGS = {
   // the module cannot be analysed
-  E_PARSE: entry<{ dialect: 'ts' | 'tsx' | 'jsx' | 'js'; /** null: the parser's call stack ran out */ parserMessage: string | null }>(
+  E_PARSE: entry<{ dialect: Dialect; /** null: the parser's call stack ran out */ parserMessage: string | null }>(
     'error',
     ({ dialect, parserMessage }) =>
       `cannot parse this ${dialect === 'js' ? 'JavaScript' : dialect.toUpperCase()} module: ${parserMessage ?? 'the code is nested too deeply for the parser (its call stack ran out)'}`,
