@@ -12,6 +12,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { defaultResolve } from '../src/core/modules.js'
 import { cacheDir, cachedTransform, chaincutVersion, DiskCache, openCache, optionsFingerprint, type TransformInputs } from '../src/core/disk-cache.js'
 import { transform } from '../src/core/transform.js'
+import { EDITS } from '../src/core/emit.js'
 import type { ModuleReport, TransformResult } from '../src/types.js'
 import { ROOT, writeEdited } from './helpers.js'
 
@@ -76,7 +77,12 @@ describe('DiskCache', () => {
     disk.set(key, id, code, result, report, inputs, Date.now())
     await disk.flush()
     expect(disk.stats.writes).toBe(1)
-    expect(readdirSync(cacheDir(dir)).filter((f) => f.endsWith('.json'))).toHaveLength(1)
+    const entries = readdirSync(cacheDir(dir)).filter((f) => f.endsWith('.json'))
+    expect(entries).toHaveLength(1)
+    // the entry holds the edits, not the output and its map: a cold build builds no map for it
+    const stored = readFileSync(join(cacheDir(dir), entries[0]), 'utf8')
+    expect(stored).toContain('"edits"')
+    expect(stored).not.toContain('"mappings"')
 
     const fresh = new DiskCache({ dir: cacheDir(dir) }) // another build
     const hit = await fresh.get(key, code, resolve)
@@ -193,9 +199,9 @@ describe('DiskCache', () => {
   describe('a corrupt entry is a miss', () => {    const cases: Array<[string, (text: string) => string]> = [
       ['truncated', (t) => t.slice(0, Math.floor(t.length / 2))],
       ['empty', () => ''],
-      ['a byte of the body changed', (t) => t.replace('listAction', 'listActioN')],
-      ['not JSON under a matching hash', () => `chaincut-cache 1 ${'0'.repeat(64)}\n{`],
-      ['another format', (t) => t.replace(/^chaincut-cache 1 /, 'chaincut-cache 9 ')],
+      ['a byte of the body changed', (t) => t.replace('"edits"', '"editz"')],
+      ['not JSON under a matching hash', () => `chaincut-cache 2 ${'0'.repeat(64)}\n{`],
+      ['another format', (t) => t.replace(/^chaincut-cache 2 /, 'chaincut-cache 9 ')],
       ['binary garbage', () => '\u0000\uffff'.repeat(100)],
     ]
     for (const [name, corrupt] of cases) {
@@ -215,8 +221,8 @@ describe('DiskCache', () => {
     it('a body with a valid hash but the wrong shape', async () => {
       const { key, code, file } = await stored()
       const { createHash } = await import('node:crypto')
-      const body = JSON.stringify({ format: 1, key, codeHash: 'x', files: 'nope' })
-      writeFileSync(file, `chaincut-cache 1 ${createHash('sha256').update(body).digest('hex')}\n${body}`)
+      const body = JSON.stringify({ format: 2, key, codeHash: 'x', files: 'nope' })
+      writeFileSync(file, `chaincut-cache 2 ${createHash('sha256').update(body).digest('hex')}\n${body}`)
       expect(await new DiskCache({ dir: cacheDir(dir) }).get(key, code, resolve)).toBeUndefined()
     })
   })
@@ -256,7 +262,9 @@ describe('DiskCache', () => {
     const report = { id: 'x', side: 'client', cuts: [], desugared: [], removedImports: [], removedDeclarations: [], findings: [], notChains: [], dependencies: [], time: 0 } as ModuleReport
     for (let i = 0; i < 10; i++) {
       const code = 'x'.repeat(3000) + i
-      bounded.set(keyOf(bounded, `/m${i}.ts`, code), `/m${i}.ts`, code, { code, map: undefined as never, report } as TransformResult, report, { files: [], resolutions: [] }, Date.now())
+      // an output is stored as the edits that make it from the module's text
+      const result = { code: 'y'.repeat(1500), map: undefined as never, report, [EDITS]: { edits: [[0, code.length, 'y'.repeat(1500), 'cut']], redact: false } } as unknown as TransformResult
+      bounded.set(keyOf(bounded, `/m${i}.ts`, code), `/m${i}.ts`, code, result, report, { files: [], resolutions: [] }, Date.now())
     }
     await bounded.flush() // it wrote: it prunes
     const sizes = readdirSync(cacheDir(dir)).map((f) => readFileSync(join(cacheDir(dir), f)).length)
@@ -312,6 +320,7 @@ describe('concurrent builds writing one folder', () => {
     const dir = project({ 'dep.ts': 'export const x = 1\n' })
     const script = `
       import { DiskCache } from ${JSON.stringify(pathToFileURL(dist).href)}
+      import { EDITS } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/core/emit.js')).href)}
       const [dir, dep, writer] = process.argv.slice(1)
       const disk = new DiskCache({ dir, version: 'test', maxEntries: 40 })
       const report = { id: 'm', side: 'client', cuts: [], desugared: [], removedImports: [], removedDeclarations: [], findings: [], notChains: [], dependencies: [], time: 0 }
@@ -322,7 +331,8 @@ describe('concurrent builds writing one folder', () => {
           const key = disk.key({ options: 'o', side: 'client', environment: 'client', id, code })
           const hit = await disk.get(key, code, async () => null)
           if (!hit) { misses++ } else if (hit.result.code !== 'cut ' + k + ' '.repeat(5000)) { bad++ } else hits++
-          disk.set(key, id, code, { code: 'cut ' + k + ' '.repeat(5000), map: { version: 3, sources: [], names: [], mappings: 'AAAA' }, report }, report, { files: [dep], resolutions: [] }, Date.now())
+          const out = 'cut ' + k + ' '.repeat(5000)
+          disk.set(key, id, code, { code: out, report, [EDITS]: { edits: [[0, code.length, out, 'cut']], redact: false } }, report, { files: [dep], resolutions: [] }, Date.now())
         }
         await disk.flush()
       }

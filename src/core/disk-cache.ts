@@ -28,11 +28,12 @@ import { fileURLToPath } from 'node:url'
 import type { ChaincutOptions, ModuleReport, Resolver, Side, SourceMapJSON, TransformOptions, TransformResult } from '../types.js'
 import { Suspend, type ModuleCache } from './modules.js'
 import { resolveFamilies } from './config.js'
+import { EDITS, emit, type StoredEdits } from './emit.js'
 import { isRegExp } from './options.js'
 import { transform, type ReportListener } from './transform.js'
 
 /** Bumped when the entry layout changes: older entries are then never read (and pruned by size). */
-const FORMAT = 1
+const FORMAT = 2
 const HEADER = `chaincut-cache ${FORMAT} `
 
 /** What the transform used besides the module's text and the options: `result.inputs`, and for a null result its report's `dependencies` and `resolutions`. */
@@ -85,9 +86,12 @@ interface Entry {
   created: number
   files: StoredFile[]
   resolutions: TransformInputs['resolutions']
-  /** null: the transform returned null. */
-  code: string | null
-  map: Omit<SourceMapJSON, 'toString' | 'toUrl'> | null
+  /**
+   * The output as the edits that make it from the module's text (null: the transform returned
+   * null): a hit applies them again, which is cheap, and the source map is built only if the
+   * bundler asks for one — storing the output and its map would make every cold build build maps.
+   */
+  edits: StoredEdits | null
   report: ModuleReport
 }
 
@@ -135,10 +139,9 @@ export class DiskCache {
     }
     this.stats.hits++
     const report = entry.report
-    if (entry.code === null) return { result: null, report }
-    const result = { code: entry.code, report } as TransformResult
-    if (entry.map) result.map = withMethods(entry.map)
-    return { result, report }
+    if (entry.edits === null) return { result: null, report }
+    const out = emit(code, report.id, entry.edits.edits.map(([start, end, text, kind]) => ({ start, end, text, kind })), entry.edits.redact)
+    return { result: withMap({ code: out.code, report } as TransformResult, out), report }
   }
 
   private async read(key: string, code: string): Promise<Entry | undefined> {
@@ -162,7 +165,7 @@ export class DiskCache {
     } catch {
       return undefined
     }
-    if (!isEntry(entry) || entry.format !== FORMAT || entry.key !== key || entry.codeHash !== sha256(code)) return undefined
+    if (!isEntry(entry, code.length) || entry.format !== FORMAT || entry.key !== key || entry.codeHash !== sha256(code)) return undefined
     return entry
   }
 
@@ -224,7 +227,9 @@ export class DiskCache {
         this.stats.unsafe++
         return
       }
-      const map = result ? plainMap(result.map) : null
+      const edits = result ? ((result as { [EDITS]?: StoredEdits })[EDITS] ?? null) : null
+      // an output without its edits (never from transform()) is not stored
+      if (result && !edits) return
       const entry: Entry = {
         format: FORMAT,
         key,
@@ -233,8 +238,7 @@ export class DiskCache {
         created: Date.now(),
         files: files.map((f) => ({ file: f.file, hash: f.hash })),
         resolutions: inputs.resolutions.map((r) => ({ source: r.source, importer: r.importer, file: normalize(r.file) })),
-        code: result ? result.code : null,
-        map,
+        edits,
         report: { ...report, time: 0 },
       }
       const body = JSON.stringify(entry)
@@ -331,21 +335,13 @@ async function writeAtomic(dir: string, path: string, text: string) {
 
 const normalize = (file: string | null | undefined) => (file ? file.replace(/[?#].*$/, '') : null)
 
-function plainMap(map: SourceMapJSON | undefined): Entry['map'] {
-  if (!map) return null
-  const { version, file, sources, sourcesContent, names, mappings } = map
-  return { version, ...(file !== undefined ? { file } : {}), sources, ...(sourcesContent ? { sourcesContent } : {}), names, mappings }
+/** The hit's map, built from the edits when the bundler asks (a module-level getter: it holds only `out`). */
+function withMap(result: TransformResult, out: { map: SourceMapJSON }): TransformResult {
+  Object.defineProperty(result, 'map', { enumerable: true, get: () => out.map })
+  return result
 }
 
-/** A stored map with the methods of magic-string's `SourceMap`. */
-function withMethods(map: NonNullable<Entry['map']>): SourceMapJSON {
-  const out = { ...map } as SourceMapJSON
-  Object.defineProperty(out, 'toString', { value: () => JSON.stringify(map) })
-  Object.defineProperty(out, 'toUrl', { value: () => `data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}` })
-  return out
-}
-
-function isEntry(value: unknown): value is Entry {
+function isEntry(value: unknown, codeLength: number): value is Entry {
   const e = value as Entry
   return (
     typeof e === 'object' &&
@@ -356,8 +352,11 @@ function isEntry(value: unknown): value is Entry {
     e.files.every((f) => typeof f?.file === 'string' && (typeof f.hash === 'string' || f.hash === null)) &&
     Array.isArray(e.resolutions) &&
     e.resolutions.every((r) => typeof r?.source === 'string' && typeof r.importer === 'string' && (typeof r.file === 'string' || r.file === null)) &&
-    (typeof e.code === 'string' || e.code === null) &&
-    (e.code === null || e.map === null || (typeof e.map === 'object' && typeof e.map.mappings === 'string')) &&
+    (e.edits === null ||
+      (typeof e.edits === 'object' &&
+        typeof e.edits.redact === 'boolean' &&
+        Array.isArray(e.edits.edits) &&
+        e.edits.edits.every((x) => Array.isArray(x) && typeof x[0] === 'number' && typeof x[1] === 'number' && x[0] <= x[1] && x[1] <= codeLength && typeof x[2] === 'string' && typeof x[3] === 'string'))) &&
     typeof e.report === 'object' &&
     e.report !== null &&
     typeof e.report.id === 'string' &&

@@ -71,14 +71,25 @@ function blank(code: string, ranges: Array<[number, number]>): string {
  * what the code is (an insertion at the start of a removal stays before the text that
  * replaces it in both). The code is built now; the map when a bundler reads it.
  */
-export function emit(code: string, id: string, edits: Edit[], redact: boolean): { code: string; map: SourceMapJSON } {
+/** Where an emitted output keeps its edits (a persistent cache stores them, not the output). */
+export const EDITS = Symbol('chaincut.edits')
+
+/** What reproduces an output from its module's text: the edits and whether the map is redacted. */
+export interface StoredEdits {
+  edits: Array<[number, number, string, Edit['kind']]>
+  redact: boolean
+}
+
+export function emit(code: string, id: string, edits: ReadonlyArray<Edit>, redact: boolean): { code: string; map: SourceMapJSON } {
   const s = new MagicString(code)
   for (const edit of edits) {
     if (edit.start === edit.end) s.appendLeft(edit.start, edit.text)
     else if (edit.text) s.overwrite(edit.start, edit.end, edit.text)
     else s.remove(edit.start, edit.end)
   }
-  return lazyMap({ code: s.toString() }, s, id, redact ? removedRanges(edits) : null)
+  const out = lazyMap({ code: s.toString() }, s, id, redact ? removedRanges(edits as Edit[]) : null)
+  Object.defineProperty(out, EDITS, { value: { edits: edits.map((e) => [e.start, e.end, e.text, e.kind]), redact } satisfies StoredEdits })
+  return out
 }
 
 /**

@@ -11,7 +11,7 @@ import { cutChains, declaredServerRendering } from './cut.js'
 import { serverRenderingOf } from './engine.js'
 import { foldSides } from './sides.js'
 import { validateOptions } from './options.js'
-import { emit, normalizeEdits } from './emit.js'
+import { EDITS, emit, normalizeEdits } from './emit.js'
 import { ChaincutError, ChaincutOptionsError } from './errors.js'
 import { fatal } from './findings.js'
 import { LineIndex } from './lines.js'
@@ -165,5 +165,6 @@ function foldSidesOrLeave(code: string, module: ModuleAnalysis, sides: SideTable
 /** The result's map, built when the bundler asks for it. */
 function withMap(result: TransformResult, out: { map: TransformResult['map'] }): TransformResult {
   Object.defineProperty(result, 'map', { enumerable: true, get: () => out.map })
+  Object.defineProperty(result, EDITS, { value: (out as { [EDITS]?: unknown })[EDITS] })
   return result
 }
