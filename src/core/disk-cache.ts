@@ -532,7 +532,13 @@ export function chaincutVersion(): string {
   if (ownVersion !== undefined) return ownVersion
   const here = dirname(fileURLToPath(import.meta.url))
   const code = dirname(here)
-  const pkg = JSON.parse(readFileSync(join(dirname(code), 'package.json'), 'utf8')) as { version?: string }
+  // the version when chaincut runs from its package; the hash of its code below is what tells builds apart
+  let pkg: { version?: string } = {}
+  try {
+    pkg = JSON.parse(readFileSync(join(dirname(code), 'package.json'), 'utf8'))
+  } catch {
+    // a copy of the compiled code without its package.json (a snapshot, a vendored copy)
+  }
   const hash = createHash('sha256')
   const visit = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
@@ -542,5 +548,5 @@ export function chaincutVersion(): string {
     }
   }
   visit(code)
-  return (ownVersion = `${pkg.version}+${hash.digest('hex').slice(0, 16)}`)
+  return (ownVersion = `${pkg.version ?? 'unknown'}+${hash.digest('hex').slice(0, 16)}`)
 }
