@@ -113,6 +113,14 @@ export class DiskCache {
   private readonly hashes = new Map<string, { stamp: string; hash: Promise<string | null> }>()
   private readonly pending = new Set<Promise<unknown>>()
   private wrote = false
+  /**
+   * The entries in the folder, listed once (a miss then costs no file system call: a failed stat
+   * per module was a tenth of a cold build); entries this process writes are added. An entry
+   * another build writes meanwhile is only a miss.
+   */
+  private listed: Set<string> | null = null
+  /** The folder exists (made once, not before every write). */
+  private made: Promise<unknown> | null = null
 
   constructor(options: DiskCacheOptions) {
     this.dir = options.dir
@@ -145,6 +153,14 @@ export class DiskCache {
   }
 
   private async read(key: string, code: string): Promise<Entry | undefined> {
+    if (this.listed === null) {
+      try {
+        this.listed = new Set(readdirSync(this.dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)))
+      } catch {
+        this.listed = new Set() // no folder yet: every lookup is a miss
+      }
+    }
+    if (!this.listed.has(key)) return undefined
     const path = this.entryPath(key)
     let text: string
     try {
@@ -242,7 +258,10 @@ export class DiskCache {
         report: { ...report, time: 0 },
       }
       const body = JSON.stringify(entry)
+      this.made ??= mkdir(this.dir, { recursive: true })
+      await this.made
       await writeAtomic(this.dir, this.entryPath(key), `${HEADER}${sha256(body)}\n${body}`)
+      this.listed?.add(key)
       this.stats.writes++
       this.wrote = true
     } catch {
@@ -322,7 +341,6 @@ async function stamp(file: string): Promise<{ stamp: string; mtimeMs: number; ch
 
 /** A temp file in the same folder, then a rename: readers see the old entry or the new one, never part of one. */
 async function writeAtomic(dir: string, path: string, text: string) {
-  await mkdir(dir, { recursive: true })
   const temp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`)
   try {
     await writeFile(temp, text)
