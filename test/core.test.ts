@@ -42,7 +42,7 @@ describe('the code filter', () => {
   })
 })
 
-describe('output stability (SPEC 9)', () => {
+describe('output stability (README "How it decides", output)', () => {
   it('is deterministic and idempotent, and leaves untouched text byte-identical', async () => {
     const a = await transform(ACTION, '/app/ideas.ts', { side: 'client' })
     const b = await transform(ACTION, '/app/ideas.ts', { side: 'client' })
@@ -92,7 +92,7 @@ describe('scale', () => {
   })
 })
 
-describe('naming a desugared point (SPEC 3.1)', () => {
+describe('naming a desugared point (README "Before and after", the short form)', () => {
   it.each([
     ['ideaPage', 'page', 'idea'],
     ['saveAction', 'action', 'save'],
@@ -135,7 +135,7 @@ describe('the import guard rules', () => {
   })
 })
 
-describe('exported bindings used by cut code (SPEC 7.1)', () => {
+describe('exported bindings used by cut code (E_EXPORTED_IN_CUT)', () => {
   const head = `import { Point0 } from '@point0/core'\nconst root = Point0.lets('root', 'main').root()\n`
   it('keeps exported code that a cut loader uses when keeping it keeps nothing server-only', async () => {
     const result = await transform(head + `export async function loadRows() { return 'ROWS' }\nexport const q = root.lets('query', 'q').loader(() => loadRows()).query()\n`, '/app/q.ts', { side: 'client' })
@@ -172,7 +172,7 @@ describe('the server build never fails on an unprovable cut', () => {
   })
 })
 
-describe('pruning array patterns (SPEC 5)', () => {
+describe('pruning array patterns (README "How it decides", pruning)', () => {
   const head = `import { Point0 } from '@point0/core'\nimport { secret, other } from './secrets.server'\n`
   const cut = async (declaration: string, cutUses: string, keptUses: string) => {
     const code = `${head}${declaration}\nexport const x = Point0.lets('GET', '/x').loader(() => ${cutUses}).action()\nexport const y = () => ${keptUses}\n`

@@ -58,7 +58,7 @@ function oracle(code: string, id: string): Map<string, number[]> {
   return out
 }
 
-/** SPEC 5 counts \`typeof x\` in a type as a use; Babel does not: those are left out of the comparison. */
+/** README "How it decides", pruning counts \`typeof x\` in a type as a use; Babel does not: those are left out of the comparison. */
 function typeQueryRanges(ast: t.File): Array<[number, number]> {
   const ranges: Array<[number, number]> = []
   traverse(ast, { TSTypeQuery(path) { ranges.push([path.node.start!, path.node.end!]) } })

@@ -1,5 +1,5 @@
 /**
- * The cut tables of SPEC 4.1/4.2 and the pruning rule of SPEC 5, written out
+ * The cut tables of README "How it decides" and the pruning rule of README "How it decides", pruning, written out
  * again from the spec (not imported from src/presets), as the model the
  * property tests compare chaincut against.
  */
@@ -38,7 +38,7 @@ export const RENDER_METHODS = [
   'page', 'layout', 'component', 'provider', 'with', 'mapper', 'wrapper', 'head', 'loading', 'error',
   'pageLoading', 'pageError', 'layoutLoading', 'layoutError', 'componentLoading', 'componentError',
 ]
-/** Kept on both sides (SPEC 4.1 last paragraph), plus names the table does not know. */
+/** Kept on both sides (README "How it decides"), plus names the table does not know. */
 export const P0_KEPT = [
   'on', 'tag', 'use', 'sharedInput', 'fetchOptions', 'transformer', 'serverUrl', 'clientUrl',
   'basePath', 'rsc', 'relatedQuery', 'clientOnly', 'onPrefetchPage', 'schemaHelper', 'errorClass',
@@ -61,7 +61,7 @@ export interface PointContext {
   serverRenders: boolean
 }
 
-/** SPEC 4.1 */
+/** README "How it decides" */
 export function point0Rule(method: string, side: Side, ctx: PointContext): Rule {
   if (side === 'client') {
     if (P0_CLIENT_ARGS.includes(method)) return 'args'
@@ -82,7 +82,7 @@ export function point0Rule(method: string, side: Side, ctx: PointContext): Rule 
   return 'keep'
 }
 
-/** SPEC 4.2 */
+/** README "How it decides" */
 export function tailorkitRule(method: string, side: Side, cutSchemas: boolean): Rule {
   if (side === 'server') return 'keep'
   if (method === 'handler') return 'args'
@@ -90,7 +90,7 @@ export function tailorkitRule(method: string, side: Side, cutSchemas: boolean): 
   return 'keep'
 }
 
-/** SPEC 3.1: the name of a desugared point. */
+/** README "Before and after", the short form: the name of a desugared point. */
 export function expectedPointName(variable: string | null, type: string, file: string): string {
   if (variable) {
     const snake = type.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())
@@ -180,7 +180,7 @@ function textThrough(list: ArgList, k: number): string {
   return text
 }
 
-/** What a cut rule leaves of a call's arguments (SPEC 4), computed on the generator's own data. */
+/** What a cut rule leaves of a call's arguments (README "How it decides"), computed on the generator's own data. */
 export function applyRule(rule: Rule, list: ArgList): Applied {
   const args = list.args
   const inner = listText(list)
@@ -266,7 +266,7 @@ export function isSsrOff(args: Arg[]): boolean {
 }
 
 // ---------------------------------------------------------------------------
-// Pruning (SPEC 5)
+// Pruning (README "How it decides", pruning)
 
 export interface BindingModel {
   name: string

@@ -356,7 +356,7 @@ function shapeOf(method: string, tk: boolean): Shape {
   return 'free'
 }
 
-/** A point's state as its chain is read (SPEC 4.1). */
+/** A point's state as its chain is read (README "How it decides"). */
 interface PointState { ssrOff: boolean; clientOnly: boolean }
 
 interface Piece {
@@ -458,7 +458,7 @@ function record(ctx: Ctx, applied: Array<Record<Side, Applied>>) {
 
 const exact = (inner: string): Record<Side, SegExpect> => ({ client: { kind: 'exact', inner }, server: { kind: 'exact', inner } })
 
-/** A point0 opener in one of the notations (SPEC 3.1): head text, expected segment, point type. */
+/** A point0 opener in one of the notations (README "Before and after", the short form): head text, expected segment, point type. */
 /** What sits between `X.lets` and `page` in a short form: whitespace and comments, before or after the dot. */
 function shortGap(gap: number, eol: string): [string, string] {
   if (AVOID.has('desugarGap') && gap % 12 >= 6 && gap % 12 <= 8) return ['', '']
@@ -668,7 +668,7 @@ export function renderModule(g: ModuleGen): RenderedModule {
     type: string,
     parent: PointState,
   ) => {
-    // SPEC 4.1: ssr(false) is point-wide (own chain or a parent's); clientOnly positional (own, or anywhere in a parent)
+    // README "How it decides": ssr(false) is point-wide (own chain or a parent's); clientOnly positional (own, or anywhere in a parent)
     const ssrOff = parent.ssrOff || pieces.some((p) => p.method === 'ssr' && isSsrOff(p.list.args))
     let clientOnly = parent.clientOnly
     const before: boolean[] = []
