@@ -86,8 +86,9 @@ export class BuildReport {
       .map(([m, n]) => `${m} ${n}`)
       .join(', ')
     const rows: Array<[string, string]> = [
-      // a module whose findings stopped the build has no report: it was parsed all the same
-      ['modules parsed', String(s.modules + errors.modules)],
+      // a module whose findings stopped the build has no report: it was parsed all the same; one
+      // from the persistent cache was not parsed (its own row says how many)
+      ['modules parsed', String(s.modules - s.cached + errors.modules)],
       ['modules changed', String(s.transformed)],
       ['segments cut', `${s.segmentsCut}${methods ? ` (${methods})` : ''}`],
       ['imports removed', String(s.importsRemoved)],

@@ -175,3 +175,18 @@ describe('the persistent cache in vite build', () => {
     expect(Object.values((await viteBuild(fresh, { cache: false })).cached).some(Boolean)).toBe(false)
   })
 })
+
+describe('the summary of a build served from the cache', () => {
+  it('counts the modules it parsed apart from those that came from the cache', async () => {
+    const { BuildReport } = await import('../src/report.js')
+    const report = new BuildReport()
+    const module = (id: string, cached: boolean) =>
+      ({ id, side: 'client', cuts: [], desugared: [], removedImports: [], removedDeclarations: [], findings: [], notChains: [], dependencies: [], resolutions: [], time: 1, ...(cached ? { cached: true } : {}) }) as ModuleReport
+    report.add('client', module('/app/a.ts', true))
+    report.add('client', module('/app/b.ts', true))
+    report.add('client', module('/app/c.ts', false))
+    const text = report.format('client', '/app')
+    expect(text).toMatch(/modules parsed\s+1\n/)
+    expect(text).toMatch(/from the cache\s+2 of 3 modules/)
+  })
+})
