@@ -21,8 +21,8 @@
  * source text does not say what it closes over, so it cannot be fingerprinted soundly.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises'
+import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { mkdir, readdir, readFile, stat, unlink, utimes } from 'node:fs/promises'
 import { dirname, join, relative, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChaincutOptions, ModuleReport, Resolver, Side, SourceMapJSON, TransformOptions, TransformResult } from '../types.js'
@@ -131,7 +131,19 @@ export class DiskCache {
   }
 
   key(parts: KeyParts): string {
-    return sha256(JSON.stringify([FORMAT, this.version, parts.options, parts.side, parts.environment, parts.id, sha256(parts.code)]))
+    const codeHash = sha256(parts.code)
+    const key = sha256(JSON.stringify([FORMAT, this.version, parts.options, parts.side, parts.environment, parts.id, codeHash]))
+    // read and write check the entry against the text again: hashed once, here
+    if (this.codeHashes.size > 50_000) this.codeHashes.clear() // a long dev session
+    this.codeHashes.set(key, codeHash)
+    return key
+  }
+
+  /** key → the hash of the module text it was made from (each module's text is hashed once per build). */
+  private readonly codeHashes = new Map<string, string>()
+
+  private codeHash(key: string, code: string): string {
+    return this.codeHashes.get(key) ?? sha256(code)
   }
 
   private entryPath(key: string) {
@@ -181,7 +193,7 @@ export class DiskCache {
     } catch {
       return undefined
     }
-    if (!isEntry(entry, code.length) || entry.format !== FORMAT || entry.key !== key || entry.codeHash !== sha256(code)) return undefined
+    if (!isEntry(entry, code.length) || entry.format !== FORMAT || entry.key !== key || entry.codeHash !== this.codeHash(key, code)) return undefined
     return entry
   }
 
@@ -250,7 +262,7 @@ export class DiskCache {
         format: FORMAT,
         key,
         id,
-        codeHash: sha256(code),
+        codeHash: this.codeHash(key, code),
         created: Date.now(),
         files: files.map((f) => ({ file: f.file, hash: f.hash })),
         resolutions: inputs.resolutions.map((r) => ({ source: r.source, importer: r.importer, file: normalize(r.file) })),
@@ -260,7 +272,7 @@ export class DiskCache {
       const body = JSON.stringify(entry)
       this.made ??= mkdir(this.dir, { recursive: true })
       await this.made
-      await writeAtomic(this.dir, this.entryPath(key), `${HEADER}${sha256(body)}\n${body}`)
+      writeAtomic(this.dir, this.entryPath(key), `${HEADER}${sha256(body)}\n${body}`)
       this.listed?.add(key)
       this.stats.writes++
       this.wrote = true
@@ -299,19 +311,16 @@ export class DiskCache {
     }
     const now = Date.now()
     const entries: Array<{ path: string; size: number; mtimeMs: number }> = []
-    await Promise.all(
-      names.map(async (name) => {
-        const path = join(this.dir, name)
-        try {
-          const info = await stat(path)
-          if (name.endsWith('.tmp')) {
-            if (info.mtimeMs < now - 3600_000) await unlink(path)
-          } else if (name.endsWith('.json')) entries.push({ path, size: info.size, mtimeMs: info.mtimeMs })
-        } catch {
-          // gone meanwhile
-        }
-      }),
-    )
+    // synchronous: a stat is a few microseconds, an asynchronous one a trip through the thread
+    // pool that the bundler's own file reads wait behind (a tenth of a second per build here)
+    for (const name of names) {
+      const path = join(this.dir, name)
+      const info = statSync(path, { throwIfNoEntry: false })
+      if (!info) continue // gone meanwhile
+      if (name.endsWith('.tmp')) {
+        if (info.mtimeMs < now - 3600_000) await unlink(path).catch(() => {})
+      } else if (name.endsWith('.json')) entries.push({ path, size: info.size, mtimeMs: info.mtimeMs })
+    }
     let bytes = entries.reduce((n, e) => n + e.size, 0)
     let count = entries.length
     if (bytes <= this.maxBytes && count <= this.maxEntries) return
@@ -339,14 +348,21 @@ async function stamp(file: string): Promise<{ stamp: string; mtimeMs: number; ch
   }
 }
 
-/** A temp file in the same folder, then a rename: readers see the old entry or the new one, never part of one. */
-async function writeAtomic(dir: string, path: string, text: string) {
+/**
+ * A temp file in the same folder, then a rename: readers see the old entry or the new one, never
+ * part of one. Synchronous: a small write is cheaper than two trips through the thread pool.
+ */
+function writeAtomic(dir: string, path: string, text: string) {
   const temp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`)
   try {
-    await writeFile(temp, text)
-    await rename(temp, path)
+    writeFileSync(temp, text)
+    renameSync(temp, path)
   } catch (error) {
-    await unlink(temp).catch(() => {})
+    try {
+      unlinkSync(temp)
+    } catch {
+      // never written
+    }
     throw error
   }
 }
