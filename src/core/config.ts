@@ -11,6 +11,7 @@ import type { ChainFamily, ChaincutOptions, ContainerSpec, Side, SideConstant, S
 import { packageName } from './packages.js'
 import type { WalkOptions } from './scope.js'
 import { validateOptions } from './options.js'
+import { stableText } from './stable.js'
 
 export interface Config {
   families: ChainFamily[]
@@ -109,21 +110,15 @@ export function resolveConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
 /** How many distinct options keep their tables (a process that builds with many configurations). */
 const MAX_KEYED = 32
 
-/** The options that shape the tables, as text; null when they hold a function (compared by identity only). */
+/** What a `transform()` call adds to the options that does not change the tables. */
+const TRANSIENT = new Set(['side', 'resolve', 'readFile', 'cache', 'onReport', 'report'])
+
+/** The options that shape the tables, as text; null when they hold anything but data (compared by identity only). */
 function optionsKey(options: Omit<ChaincutOptions, 'cache'>): string | null {
+  const relevant: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(options)) if (!TRANSIENT.has(key)) relevant[key] = value
   try {
-    return JSON.stringify(options, function (this: unknown, key: string, value: unknown) {
-      // what a transform() call adds that does not change the tables
-      if (this === options && (key === 'side' || key === 'resolve' || key === 'readFile' || key === 'cache' || key === 'onReport' || key === 'report')) return undefined
-      if (value instanceof RegExp) return `\u0000RegExp ${value.source} ${value.flags}`
-      if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') throw new Error('not data')
-      // only plain objects and arrays are compared as text (a Map or a class instance would print as `{}`)
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        const proto = Object.getPrototypeOf(value)
-        if (proto !== Object.prototype && proto !== null) throw new Error('not data')
-      }
-      return value
-    })
+    return stableText(relevant)
   } catch {
     return null
   }

@@ -28,8 +28,8 @@ import { fileURLToPath } from 'node:url'
 import type { ChaincutOptions, ModuleReport, Resolver, Side, SourceMapJSON, TransformOptions, TransformResult } from '../types.js'
 import { Suspend, type ModuleCache } from './modules.js'
 import { resolveFamilies } from './config.js'
-import { EDITS, emit, type StoredEdits } from './emit.js'
-import { isRegExp } from './options.js'
+import { EDITS, emit, withOutput, type StoredEdits } from './emit.js'
+import { stableText } from './stable.js'
 import { transform, type ReportListener } from './transform.js'
 
 /** Bumped when the entry layout changes: older entries are then never read (and pruned by size). */
@@ -161,7 +161,7 @@ export class DiskCache {
     const report = entry.report
     if (entry.edits === null) return { result: null, report }
     const out = emit(code, report.id, entry.edits.edits.map(([start, end, text, kind]) => ({ start, end, text, kind })), entry.edits.redact)
-    return { result: withMap({ code: out.code, report } as TransformResult, out), report }
+    return { result: withOutput({ code: out.code, report } as TransformResult, out), report }
   }
 
   private async read(key: string, code: string): Promise<Entry | undefined> {
@@ -369,12 +369,6 @@ function writeAtomic(dir: string, path: string, text: string) {
 
 const normalize = (file: string | null | undefined) => (file ? file.replace(/[?#].*$/, '') : null)
 
-/** The hit's map, built from the edits when the bundler asks (a module-level getter: it holds only `out`). */
-function withMap(result: TransformResult, out: { map: SourceMapJSON }): TransformResult {
-  Object.defineProperty(result, 'map', { enumerable: true, get: () => out.map })
-  return result
-}
-
 function isEntry(value: unknown, codeLength: number): value is Entry {
   const e = value as Entry
   return (
@@ -411,34 +405,12 @@ export function optionsFingerprint(options: ChaincutOptions): string | null {
   const relevant: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(options)) if (!IRRELEVANT.has(key)) relevant[key] = value
   try {
-    return sha256(stable({ options: relevant, families: resolveFamilies(options) }, new Set()))
+    return sha256(stableText({ options: relevant, families: resolveFamilies(options) }))
   } catch {
     return null
   }
 }
 
-function stable(value: unknown, stack: Set<object>): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value)
-  if (value === undefined) return 'undefined'
-  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : String(value)
-  if (typeof value !== 'object') throw new TypeError(`not serializable: ${typeof value}`)
-  if (stack.has(value)) throw new TypeError('a cycle')
-  // a form JSON never takes: a RegExp cannot pass for a string or an object
-  if (isRegExp(value)) return `RegExp(${JSON.stringify(value.source)},${JSON.stringify(value.flags)})`
-  stack.add(value)
-  let text: string
-  if (Array.isArray(value)) text = `[${value.map((v) => stable(v, stack)).join(',')}]`
-  else {
-    const proto = Object.getPrototypeOf(value)
-    if (proto !== Object.prototype && proto !== null) throw new TypeError('not a plain object')
-    const keys = Object.keys(value)
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .sort()
-    text = `{${keys.map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k], stack)}`).join(',')}}`
-  }
-  stack.delete(value)
-  return text
-}
 
 /** A cache opened for one plugin instance: its store and the fingerprint of its options. */
 export interface OpenCache {

@@ -112,3 +112,15 @@ function lazyMap(out: { code: string }, s: MagicString | null, id: string, blank
   })
   return out as { code: string; map: SourceMapJSON }
 }
+
+/**
+ * A result that hands on `out`'s code edits and its map, built when the bundler first reads it.
+ * Module-level on purpose: the getter closes over `out` only, never a caller's scope (which
+ * would keep a module's syntax tree alive as long as the result).
+ */
+export function withOutput<R extends object>(result: R, out: { map: SourceMapJSON }): R & { map: SourceMapJSON } {
+  Object.defineProperty(result, 'map', { enumerable: true, get: () => out.map })
+  const edits = (out as { [EDITS]?: StoredEdits })[EDITS]
+  if (edits) Object.defineProperty(result, EDITS, { value: edits })
+  return result as R & { map: SourceMapJSON }
+}

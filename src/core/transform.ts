@@ -11,7 +11,7 @@ import { cutChains, declaredServerRendering } from './cut.js'
 import { serverRenderingOf } from './engine.js'
 import { foldSides } from './sides.js'
 import { validateOptions } from './options.js'
-import { EDITS, emit, normalizeEdits } from './emit.js'
+import { emit, normalizeEdits, withOutput } from './emit.js'
 import { ChaincutError, ChaincutOptionsError } from './errors.js'
 import { fatal } from './findings.js'
 import { LineIndex } from './lines.js'
@@ -137,7 +137,7 @@ function transformNow(
   const out = emit(code, file, edits, side === 'client')
   report.time = now() - started
   options.onReport?.(report)
-  return withMap({ code: out.code, report, inputs: { files: report.dependencies, resolutions: report.resolutions } } as TransformResult, out)
+  return withOutput({ code: out.code, report, inputs: { files: report.dependencies, resolutions: report.resolutions } } as TransformResult, out)
 }
 
 /** The module's chains; following a head through thousands of nested aliases or members is refused (`E_TOO_DEEP`), never a crash. */
@@ -160,11 +160,3 @@ function foldSidesOrLeave(code: string, module: ModuleAnalysis, sides: SideTable
   }
 }
 
-// Made outside `transformNow` on purpose: a closure made inside it would keep its whole scope
-// alive — the syntax tree, the walk, the analysis — for as long as a bundler holds the result.
-/** The result's map, built when the bundler asks for it. */
-function withMap(result: TransformResult, out: { map: TransformResult['map'] }): TransformResult {
-  Object.defineProperty(result, 'map', { enumerable: true, get: () => out.map })
-  Object.defineProperty(result, EDITS, { value: (out as { [EDITS]?: unknown })[EDITS] })
-  return result
-}
