@@ -222,4 +222,15 @@ describe('values that refer to themselves', () => {
     expect(report.notChains.map((n: { method: string; reason: string }) => n.method)).toEqual(['loader'])
     expect(report.notChains[0].reason).toMatch(/object literal/)
   })
+
+  it('a chain kept in such an object is still followed: its loader is cut from the client', async () => {
+    const code = `import { Point0 } from '@point0/core'\nconst root = Point0.lets('root', 'main').root()\nlet points = { idea: root.lets.action('PUT', '/x') }\npoints = { ...points, other: 1 }\nexport const a = points.idea.loader(async () => 'SECRET_TOKEN').action()\n`
+    for (const side of ['client', 'server'] as const) {
+      const out = await transform(code, '/app/points.ts', { side, resolve: () => null })
+      if (side === 'client') {
+        expect(out?.code).toBeDefined()
+        expect(out!.code).not.toContain('SECRET_TOKEN')
+      } else expect(out?.code ?? code).toContain('SECRET_TOKEN')
+    }
+  })
 })
