@@ -105,3 +105,53 @@ describe('vite build (client and SSR) of an app with point0 and TailorKit chains
     expect(clientCuts).toEqual(expect.arrayContaining(['loader', 'ctx', 'body', 'middleware', 'handler', 'action']))
   })
 })
+
+// Vite's build without `build.sourcemap` gets no transform maps from chaincut (nothing reads
+// them); an output that asks for maps anyway (Vite warns, and writes them) still gets them, blanked.
+describe('vite build: source maps asked for by the output, not by build.sourcemap', () => {
+  let dir: string
+  const builds: Record<string, Record<string, string>> = {}
+
+  beforeAll(async () => {
+    dir = writeApp()
+    for (const [name, output] of [['off', {}], ['output', { sourcemap: true }]] as const) {
+      await build({
+        root: dir,
+        configFile: false,
+        logLevel: 'silent',
+        resolve: { alias: appAliases(dir) },
+        plugins: [chaincut({ report: false, cache: false })],
+        build: {
+          outDir: `dist/${name}`,
+          sourcemap: false,
+          minify: false,
+          rolldownOptions: { output },
+          lib: { entry: 'src/entry-client.ts', formats: ['es'], fileName: 'client' },
+        },
+      })
+      builds[name] = readAll(join(dir, `dist/${name}`))
+    }
+  })
+
+  afterAll(() => {
+    if (dir && !process.env.KEEP_TMP) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('writes no map without one asked for, and one when the output asks', () => {
+    expect(Object.keys(builds.off!).filter((f) => f.endsWith('.map'))).toEqual([])
+    expect(Object.keys(builds.output!).some((f) => f.endsWith('.map'))).toBe(true)
+  })
+
+  it('keeps every secret out of both builds, maps included', () => {
+    for (const files of Object.values(builds)) {
+      for (const [file, text] of Object.entries(files)) for (const secret of SECRETS) expect(text, file).not.toContain(secret)
+    }
+  })
+
+  it('builds the same client code either way', async () => {
+    const code = (files: Record<string, string>) => Object.entries(files).find(([f]) => /client\.m?js$/.test(f))![1].replace(/\n\/\/# sourceMappingURL=.*\n?$/, '')
+    expect(code(builds.output!).trim()).toBe(code(builds.off!).trim())
+    const run = await runBundle(Object.keys(builds.off!).find((f) => /client\.m?js$/.test(f))!, 'client')
+    expect(run.calls.length).toBeGreaterThanOrEqual(8)
+  })
+})

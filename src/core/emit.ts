@@ -66,11 +66,6 @@ function blank(code: string, ranges: Array<[number, number]>): string {
   return out + code.slice(last)
 }
 
-/**
- * The edited code and its source map, both from one MagicString: what the map says is
- * what the code is (an insertion at the start of a removal stays before the text that
- * replaces it in both). The code is built now; the map when a bundler reads it.
- */
 /** Where an emitted output keeps its edits (a persistent cache stores them, not the output). */
 export const EDITS = Symbol('chaincut.edits')
 
@@ -80,32 +75,78 @@ export interface StoredEdits {
   redact: boolean
 }
 
+/**
+ * Edits in the order they apply: by start, and at one position an insertion before the range
+ * that starts there (an insertion at the start of a removal stays before the text that replaces
+ * it); otherwise in the order given.
+ */
+function inOrder(edits: ReadonlyArray<Edit>): Edit[] {
+  let sorted = true
+  for (let i = 1; i < edits.length && sorted; i++) sorted = rank(edits[i - 1]!, edits[i]!) <= 0
+  return sorted ? (edits as Edit[]) : [...edits].sort(rank)
+}
+const rank = (a: Edit, b: Edit) => a.start - b.start || (a.start === a.end ? 0 : 1) - (b.start === b.end ? 0 : 1)
+
+/**
+ * The edited code, and its source map when a bundler reads it. The code is the text between the
+ * edits with each edit's text in its place (untouched text is byte-identical); the map comes from a
+ * MagicString given the same edits in the same order, built only on the first read of `map`, so a
+ * build without source maps never pays for one. `test/emit.test.ts` checks that both say the same.
+ */
 export function emit(code: string, id: string, edits: ReadonlyArray<Edit>, redact: boolean): { code: string; map: SourceMapJSON } {
-  const s = new MagicString(code)
-  for (const edit of edits) {
-    if (edit.start === edit.end) s.appendLeft(edit.start, edit.text)
-    else if (edit.text) s.overwrite(edit.start, edit.end, edit.text)
-    else s.remove(edit.start, edit.end)
+  const ordered = inOrder(edits)
+  let text = ''
+  let last = 0
+  for (const edit of ordered) {
+    // an edit inside a range already replaced (normalizeEdits drops these) has nothing left to edit
+    if (edit.start < last) continue
+    text += code.slice(last, edit.start) + edit.text
+    last = edit.end
   }
-  const out = lazyMap({ code: s.toString() }, s, id, redact ? removedRanges(edits as Edit[]) : null)
-  Object.defineProperty(out, EDITS, { value: { edits: edits.map((e) => [e.start, e.end, e.text, e.kind]), redact } satisfies StoredEdits })
+  text += code.slice(last)
+  const out = lazyMap({ code: text }, code, ordered, id, redact)
+  Object.defineProperty(out, EDITS, { value: { edits: ordered.map((e) => [e.start, e.end, e.text, e.kind]), redact } satisfies StoredEdits })
   return out
 }
 
+/** The edits applied by a MagicString: what the source map is made from. */
+function magic(code: string, edits: ReadonlyArray<Edit>): MagicString {
+  const s = new MagicString(code)
+  let last = 0
+  for (const edit of edits) {
+    if (edit.start < last) continue
+    if (edit.start === edit.end) s.appendLeft(edit.start, edit.text)
+    else if (edit.text) s.overwrite(edit.start, edit.end, edit.text)
+    else s.remove(edit.start, edit.end)
+    last = edit.end
+  }
+  return s
+}
+
 /**
- * Defines `map` on `out`, generated from `s` on first read: a build without source maps
- * never pays for it. Module-level on purpose, so the getter closes over these arguments
- * only (never a caller's scope), and it lets go of the MagicString once the map exists.
+ * The module's text as a client map embeds it: the removed code blanked (null when nothing was
+ * removed or the map is not redacted). Positions stay where they were.
  */
-function lazyMap(out: { code: string }, s: MagicString | null, id: string, blanked: Array<[number, number]> | null): { code: string; map: SourceMapJSON } {
+export function redactedSource(code: string, stored: StoredEdits): string | null {
+  if (!stored.redact) return null
+  const ranges = removedRanges(stored.edits.map(([start, end, text, kind]) => ({ start, end, text, kind })))
+  return ranges.length ? blank(code, ranges) : null
+}
+
+/**
+ * Defines `map` on `out`, made on first read: a build without source maps never pays for it.
+ * Module-level on purpose, so the getter closes over these arguments only (never a caller's
+ * scope), and it lets go of the edits once the map exists.
+ */
+function lazyMap(out: { code: string }, code: string, edits: ReadonlyArray<Edit> | null, id: string, redact: boolean): { code: string; map: SourceMapJSON } {
   let map: SourceMapJSON | undefined
   Object.defineProperty(out, 'map', {
     enumerable: true,
     get() {
       if (!map) {
-        map = s!.generateMap({ source: id, file: id, includeContent: true, hires: 'boundary' }) as unknown as SourceMapJSON
-        if (blanked) map.sourcesContent = [blank(s!.original, blanked)]
-        s = null
+        map = magic(code, edits!).generateMap({ source: id, file: id, includeContent: true, hires: 'boundary' }) as unknown as SourceMapJSON
+        if (redact) map.sourcesContent = [blank(code, removedRanges(edits as Edit[]))]
+        edits = null
       }
       return map
     },

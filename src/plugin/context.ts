@@ -10,6 +10,7 @@ import { ModuleCache, defaultResolve } from '../core/modules.js'
 import { resolveConfig, RESOLVED_CONFIG, type Config } from '../core/config.js'
 import { ChaincutError, formatFindings } from '../core/errors.js'
 import { validateOptions } from '../core/options.js'
+import { EDITS, type StoredEdits } from '../core/emit.js'
 import { cachedTransform, openCache, resolveThrough, type OpenCache } from '../core/disk-cache.js'
 import { GuardError, guardPrefilter, importerChain, readImporter, violationAt, writtenImport } from '../guard.js'
 import { BuildReport, type BuildErrors } from '../report.js'
@@ -54,11 +55,25 @@ export interface Shared {
   errorAt(hit: GuardHit & { importer: string }, moduleInfo?: ModuleInfoReader, code?: string): GuardError
   /** Fails the build with `error`, or warns with `onUnsafe: 'warn'`; counted for the summary either way. */
   raise(context: BundlerContext, error: GuardError, environment: string): void
-  transform(context: BundlerContext, code: string, id: string, hookOptions?: { ssr?: boolean }): Promise<{ code: string; map: SourceMapJSON } | null>
+  transform(context: BundlerContext, code: string, id: string, hookOptions?: { ssr?: boolean }): Promise<{ code: string; map: SourceMapJSON | null } | null>
   /** A file changed (no argument: a build starts): the persistent cache hashes it again. */
   forget(file?: string): void
   /** The build ended: the persistent cache's writes, the summary (unless in dev), the JSON report, then everything kept for it is released. */
   finish(environments: string[] | undefined): Promise<void>
+}
+
+/**
+ * Whether the bundler will read a transform's source map. Only a Vite build says it will not:
+ * `build.sourcemap` off and no output asking for one (Vite's dev server always maps). Other
+ * bundlers decide at output time, after the transforms: they always get one.
+ */
+export function usesMaps(context: BundlerContext | undefined): boolean {
+  const environment = context?.environment
+  if (!environment || environment.mode !== 'build') return true
+  const build = environment.config?.build
+  if (!build || build.sourcemap) return true
+  const outputs = build.rolldownOptions?.output ?? build.rollupOptions?.output
+  return [outputs].flat().some((output) => !!(output as { sourcemap?: unknown } | undefined)?.sourcemap)
 }
 
 export function createShared(rawOptions: ChaincutOptions | undefined, meta: UnpluginContextMeta): Shared {
@@ -158,10 +173,12 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
           },
         }, scope)
         if (!result) return null
-        shared.redactions.record(environment, id, code, result.map)
+        shared.redactions.record(environment, id, code, (result as { [EDITS]?: StoredEdits })[EDITS] ?? null)
         if (typeof context.addWatchFile === 'function') {
           for (const dependency of result.report.dependencies) context.addWatchFile(dependency)
         }
+        // a map nothing reads is not made (Vite's own transforms return none then either)
+        if (!usesMaps(context)) return { code: result.code, map: null }
         // webpack names a loader map's sources from absolute paths (as babel-loader writes them);
         // the file-relative name would lose its folder (`webpack:///ideas.ts`)
         if (webpackFamily) return { code: result.code, map: { ...result.map, sources: [id.replace(/[?#].*$/, '')] } }

@@ -3,12 +3,11 @@
  * original text in the bundle's map, not the transform map's `sourcesContent`, which
  * chaincut blanks; so the cut code is blanked again in the written maps.
  *
- * Kept per module id, as plain data (the blanked text and a digest of the original),
- * only for modules whose text chaincut blanked, and released when the bundle closes.
+ * Kept per module id, as plain data (the original text and the edits; the blanked text is
+ * made only for a text a written map holds), only for modules whose text chaincut blanks,
+ * and released when the bundle closes.
  */
-import { createHash } from 'node:crypto'
-
-const digest = (text: string) => createHash('sha256').update(text).digest('base64')
+import { redactedSource, type StoredEdits } from '../core/emit.js'
 
 interface ChunkLike {
   type?: string
@@ -22,9 +21,16 @@ interface AssetLike {
   source?: unknown
 }
 
+/** A module whose text the client map blanks: its original text and the edits; the blanked text once asked. */
+interface Redaction {
+  original: string
+  edits: StoredEdits
+  redacted?: string | null
+}
+
 export class SourceRedactions {
-  /** environment → module id → its original text's length and digest, and the text with the cut code blanked (each side blanks other code) */
-  private readonly environments = new Map<string, Map<string, { length: number; digest: string; redacted: string }>>()
+  /** environment → module id → its original text and the edits that say what is blanked in it */
+  private readonly environments = new Map<string, Map<string, Redaction>>()
   /** Off in Vite dev, where no bundle is written. */
   enabled: boolean
 
@@ -32,13 +38,16 @@ export class SourceRedactions {
     this.enabled = enabled
   }
 
-  record(environment: string, id: string, original: string, map: { sourcesContent?: Array<string | null> } | undefined): void {
-    const redacted = map?.sourcesContent?.[0]
+  /**
+   * A transformed module: kept when its map would blank code (the client's cut code). Nothing is
+   * computed now: most builds write no maps, and a match needs the text only in `generateBundle`.
+   */
+  record(environment: string, id: string, original: string, edits: StoredEdits | null): void {
     let modules = this.environments.get(environment)
-    if (!this.enabled || redacted == null || redacted === original) modules?.delete(id)
+    if (!this.enabled || !edits?.redact || !edits.edits.some(([start, end, , kind]) => kind !== 'desugar' && end > start)) modules?.delete(id)
     else {
       if (!modules) this.environments.set(environment, (modules = new Map()))
-      modules.set(id, { length: original.length, digest: digest(original), redacted })
+      modules.set(id, { original, edits })
     }
   }
 
@@ -50,16 +59,27 @@ export class SourceRedactions {
 
   /** `generateBundle`: each chunk's map, and the map asset or inline map written from it. */
   redact(environment: string, bundle: Record<string, ChunkLike | AssetLike>): void {
-    const modules = [...(this.environments.get(environment)?.values() ?? [])]
-    if (!modules.length) return
-    const lengths = new Set(modules.map((r) => r.length))
-    const byDigest = new Map(modules.map((r) => [r.digest, r.redacted]))
+    const modules = this.environments.get(environment)
+    if (!modules?.size) return
+    // by length, then by the text itself (a string compare reads the text only when the lengths agree)
+    const byLength = new Map<number, Redaction[]>()
+    for (const r of modules.values()) {
+      const same = byLength.get(r.original.length)
+      if (same) same.push(r)
+      else byLength.set(r.original.length, [r])
+    }
+    const redactedOf = (original: string) => {
+      const r = byLength.get(original.length)?.find((m) => m.original === original)
+      if (!r) return null
+      if (r.redacted === undefined) r.redacted = redactedSource(r.original, r.edits)
+      return r.redacted
+    }
     for (const chunk of Object.values(bundle) as ChunkLike[]) {
       const map = chunk?.type === 'chunk' ? chunk.map : null
       if (!map || !Array.isArray(map.sourcesContent)) continue
       let changed = false
       const contents = map.sourcesContent.map((original) => {
-        const redacted = original != null && lengths.has(original.length) ? byDigest.get(digest(original)) : undefined
+        const redacted = original != null ? redactedOf(original) : null
         if (redacted == null || redacted === original) return original
         changed = true
         return redacted

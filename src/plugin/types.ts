@@ -21,7 +21,11 @@ export interface ViteModuleNodeLike {
 export interface ViteEnvironmentLike {
   name?: string
   mode?: string
-  config?: { consumer?: string }
+  config?: {
+    consumer?: string
+    /** whether the build writes source maps (`build.sourcemap`; an output's `sourcemap` overrides it) */
+    build?: { sourcemap?: unknown; rolldownOptions?: { output?: unknown }; rollupOptions?: { output?: unknown } }
+  }
   moduleGraph?: {
     getModuleById?(id: string): ViteModuleNodeLike | undefined
     getModulesByFile?(file: string): Iterable<ViteModuleNodeLike> | undefined
