@@ -57,6 +57,39 @@ export function memberName(member: t.MemberExpression | t.OptionalMemberExpressi
 }
 
 /**
+ * Whether the run of member calls ending in `outer` has a segment worth recording (one named in
+ * `segmentNames`, computed, optional, or via a point member), found without allocating: most
+ * calls are not.
+ */
+export function runMatters(outer: t.Node, segmentNames: Set<string>, pointMembers: Set<string>): boolean {
+  let node: t.Node = outer
+  for (;;) {
+    const current = unwrap(node)
+    if (current.type !== 'CallExpression' && current.type !== 'OptionalCallExpression') break
+    const callee = unwrap(current.callee)
+    if (callee.type !== 'MemberExpression' && callee.type !== 'OptionalMemberExpression') break
+    if (callee.computed || (current.type === 'OptionalCallExpression' && current.optional) || (callee.type === 'OptionalMemberExpression' && callee.optional)) return true
+    const name = memberName(callee)
+    if (name === null || segmentNames.has(name)) return true
+    const object = unwrap(callee.object)
+    if (object.type === 'MemberExpression' || object.type === 'OptionalMemberExpression') {
+      const member = memberName(object)
+      if (member !== null && pointMembers.has(member)) return true
+    }
+    node = callee.object
+  }
+  return false
+}
+
+/** Whether `node` is a method call (`x.m()`): as the object of another method call, it is an inner call of that run. */
+export function isMethodCall(node: t.Node): boolean {
+  const current = unwrap(node)
+  if (current.type !== 'CallExpression' && current.type !== 'OptionalCallExpression') return false
+  const callee = unwrap(current.callee)
+  return callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression'
+}
+
+/**
  * Unwinds a run of member calls from its outermost call: the segments in
  * source order and what the first one is called on. `X.lets.page(...)` is one
  * segment (`page`, via `lets`) on `X`. With `inner`, the inner calls are

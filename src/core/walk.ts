@@ -15,7 +15,7 @@
 import type * as t from '@babel/types'
 import { VISITOR_KEYS } from '@babel/types'
 import { declaresLexically, hoistVars } from './hoisting.js'
-import { memberName, unwindRun, unwrap, type CallRun } from './runs.js'
+import { isMethodCall, memberName, runMatters, unwindRun, unwrap, type CallRun } from './runs.js'
 import { Scope, type Access, type AccessStep, type Binding, type BindingKind, type ExportTarget, type Reference, type Unit } from './scope.js'
 
 export interface WalkResult {
@@ -69,6 +69,12 @@ const EXPR = 0
 const TYPE = 1
 /** An assignment target: identifiers are (write) references, object keys are not. */
 const TARGET = 2
+/**
+ * An expression that is a method call and the object of another method call (`a.b()` in
+ * `a.b().c()`): an inner call of the run recorded from the outer call, never a run (or a
+ * container call) of its own. Otherwise an expression.
+ */
+const INNER = 3
 
 /** Keys of Babel nodes that hold TypeScript types, never runtime values. */
 const TYPE_KEYS = new Set([
@@ -459,6 +465,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
 
   /** A call not already part of a longer run: unwind the run of member calls beneath it. */
   const recordRun = (outer: t.CallExpression | t.OptionalCallExpression, scope: Scope) => {
+    if (!runMatters(outer, options.segmentNames, options.pointMembers)) return
     const { segments, base } = unwindRun(outer, options.pointMembers, innerCalls)
     let interesting = false
     for (const s of segments) {
@@ -625,7 +632,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         continue
       case 'CallExpression':
       case 'OptionalCallExpression': {
-        if (!innerCalls.has(node)) {
+        if (mode !== INNER && !innerCalls.has(node)) {
           recordRun(node, scope)
           const callee = unwrap(node.callee)
           if (options.containerNames.size > 0) {
@@ -654,7 +661,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
           }
           // a method call is not a read of the method
           if (callee.computed) push(callee.property, scope, owner, EXPR)
-          push(callee.object, scope, owner, EXPR)
+          push(callee.object, scope, owner, isMethodCall(callee.object) ? INNER : EXPR)
         } else {
           const bare = unwrap(callee)
           if (bare.type === 'Identifier') calls.set(bare.start!, node)
