@@ -10,7 +10,7 @@ import type { File } from '@babel/types'
 import type { ModuleCacheHandle, Resolver } from '../types.js'
 import type { EngineScan } from './engine.js'
 import { parseModule } from './parse.js'
-import { walk, type WalkOptions, type WalkResult } from './scope.js'
+import { walk, type CallIndex, type WalkOptions, type WalkResult } from './scope.js'
 
 export interface ModuleAnalysis extends WalkResult {
   id: string
@@ -18,6 +18,8 @@ export interface ModuleAnalysis extends WalkResult {
   ast: File
   /** The names the module changes after building them (`core/chains.ts`), computed when first asked. */
   mutations?: unknown
+  /** Its calls indexed (`callIndexOf`), built when first asked. */
+  callIndex?: CallIndex
 }
 
 export function analyzeModule(code: string, id: string, options: WalkOptions): ModuleAnalysis {

@@ -34,20 +34,47 @@ export interface WalkResult {
   reads: Array<{ member: t.MemberExpression | t.OptionalMemberExpression; scope: Scope }>
   /** Function → the expressions it returns (an arrow's expression body included), with their scopes. */
   returns: Map<t.Node, Array<{ node: t.Node; scope: Scope }>>
-  /** Function → the call it is passed to as an argument (a callback), and at which position. */
-  callbacks: Map<t.Node, { call: t.CallExpression | t.OptionalCallExpression | t.NewExpression; index: number; scope: Scope }>
-  /** Start offset of an identifier callee → its call: tells a call of a function from other uses of its name. */
-  calls: Map<number, t.CallExpression | t.OptionalCallExpression | t.NewExpression>
+  /** Every call and `new`, in walk order, with its scope (`callScopes`): indexed when first asked (`callIndex`). */
+  callSites: Array<t.CallExpression | t.OptionalCallExpression | t.NewExpression>
+  callScopes: Scope[]
   /** `x = value` assignments to plain names (a `let`'s other values). */
   assignments: Array<{ name: string; scope: Scope; value: t.Node }>
   /** Object method → the object literal it belongs to (what `this` is when it is called on it). */
   methodObjects: Map<t.Node, { object: t.ObjectExpression; scope: Scope }>
-  /** Start offset of an identifier passed as an argument → its call and position (a container handed on). */
-  argumentOf: Map<number, { call: t.CallExpression | t.OptionalCallExpression | t.NewExpression; index: number }>
   /** Reads of a member named like the end of a side constant (`x.server`), when `sideNames` is given. */
   sideReads: Array<{ node: t.MemberExpression | t.OptionalMemberExpression; scope: Scope }>
   /** Calls of a method named like the end of a side constant call (`x.define(...)`), when `sideCallNames` is given. */
   sideCalls: Array<{ node: t.CallExpression | t.OptionalCallExpression; scope: Scope }>
+}
+
+type AnyCall = t.CallExpression | t.OptionalCallExpression | t.NewExpression
+
+/** What the analysis asks of a module's calls, built from `callSites` when it first asks (most modules never do). */
+export interface CallIndex {
+  /** Function → the call it is passed to as an argument (a callback), and at which position. */
+  callbacks: Map<t.Node, { call: AnyCall; index: number; scope: Scope }>
+  /** Start offset of an identifier callee → its call: tells a call of a function from other uses of its name. */
+  calls: Map<number, AnyCall>
+  /** Start offset of an identifier passed as an argument → its call and position (a container handed on). */
+  argumentOf: Map<number, { call: AnyCall; index: number }>
+}
+
+/** The module's call index, built once (kept on the module as `callIndex`). */
+export function callIndexOf(module: Pick<WalkResult, 'callSites' | 'callScopes'> & { callIndex?: CallIndex }): CallIndex {
+  if (module.callIndex) return module.callIndex
+  const index: CallIndex = { callbacks: new Map(), calls: new Map(), argumentOf: new Map() }
+  for (let c = 0; c < module.callSites.length; c++) {
+    const node = module.callSites[c]!
+    const scope = module.callScopes[c]!
+    for (let i = 0; i < node.arguments.length; i++) {
+      const arg = unwrap(node.arguments[i]!)
+      if (arg.type === 'ArrowFunctionExpression' || arg.type === 'FunctionExpression') index.callbacks.set(arg, { call: node, index: i, scope })
+      else if (arg.type === 'Identifier') index.argumentOf.set(arg.start!, { call: node, index: i })
+    }
+    const callee = node.type === 'NewExpression' ? node.callee : unwrap(node.callee)
+    if (callee.type === 'Identifier') index.calls.set(callee.start!, node)
+  }
+  return (module.callIndex = index)
 }
 
 export interface WalkOptions {
@@ -123,11 +150,10 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
   const exportedLocals: string[] = []
   const reads: WalkResult['reads'] = []
   const returns: WalkResult['returns'] = new Map()
-  const callbacks: WalkResult['callbacks'] = new Map()
-  const calls: WalkResult['calls'] = new Map()
+  const callSites: WalkResult['callSites'] = []
+  const callScopes: Scope[] = []
   const assignments: WalkResult['assignments'] = []
   const methodObjects: WalkResult['methodObjects'] = new Map()
-  const argumentOf: WalkResult['argumentOf'] = new Map()
   const sideReads: WalkResult['sideReads'] = []
   const sideCalls: WalkResult['sideCalls'] = []
   const cutNames = options.cutNames
@@ -620,12 +646,8 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         }
         continue
       case 'NewExpression':
-        for (let i = 0; i < node.arguments.length; i++) {
-          const arg = unwrap(node.arguments[i])
-          if (arg.type === 'ArrowFunctionExpression' || arg.type === 'FunctionExpression') callbacks.set(arg, { call: node, index: i, scope })
-          else if (arg.type === 'Identifier') argumentOf.set(arg.start!, { call: node, index: i })
-        }
-        if (node.callee.type === 'Identifier') calls.set(node.callee.start!, node)
+        callSites.push(node)
+        callScopes.push(scope)
         pushAll(node.arguments, scope, owner, EXPR)
         push(node.callee, scope, owner, EXPR)
         pushTypes(node, scope, owner)
@@ -647,11 +669,8 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
             }
           }
         }
-        for (let i = 0; i < node.arguments.length; i++) {
-          const arg = unwrap(node.arguments[i])
-          if (arg.type === 'ArrowFunctionExpression' || arg.type === 'FunctionExpression') callbacks.set(arg, { call: node, index: i, scope })
-          else if (arg.type === 'Identifier') argumentOf.set(arg.start!, { call: node, index: i })
-        }
+        callSites.push(node)
+        callScopes.push(scope)
         pushAll(node.arguments, scope, owner, EXPR)
         const callee = node.callee
         if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
@@ -662,11 +681,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
           // a method call is not a read of the method
           if (callee.computed) push(callee.property, scope, owner, EXPR)
           push(callee.object, scope, owner, isMethodCall(callee.object) ? INNER : EXPR)
-        } else {
-          const bare = unwrap(callee)
-          if (bare.type === 'Identifier') calls.set(bare.start!, node)
-          push(callee, scope, owner, EXPR)
-        }
+        } else push(callee, scope, owner, EXPR)
         pushTypes(node, scope, owner)
         continue
       }
@@ -842,5 +857,5 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     const binding = module.names?.get(name)
     if (binding) binding.exported = true
   }
-  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations, reads, returns, callbacks, calls, assignments, methodObjects, argumentOf, sideReads, sideCalls }
+  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations, reads, returns, callSites, callScopes, assignments, methodObjects, sideReads, sideCalls }
 }
