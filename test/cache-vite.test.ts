@@ -2,7 +2,8 @@
  * The persistent cache in real `vite build`s of a small app (README "Cache"): a second build reads
  * every module from the cache; a change to a module, to a module a lookup followed (the builder a
  * chain is built on turning into a plain object and back), to the options, or a corrupt entry
- * is a miss, and the secret never reaches the client bundle; `cache: false` writes nothing.
+ * is a miss, and the secret never reaches the client bundle; `cache: false` writes nothing. A
+ * build writes its entries as one pack file; a corrupt pack is a miss.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -73,10 +74,15 @@ async function viteBuild(dir: string, options: ChaincutOptions = {}, alias: Arra
   return { code, modules, cached, ms }
 }
 
-const entries = (dir: string) => {
-  const folder = join(dir, 'node_modules/.cache/chaincut')
-  return existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.json')) : []
-}
+const folderOf = (dir: string) => join(dir, 'node_modules/.cache/chaincut')
+/** The pack files of the app's cache. */
+const packs = (dir: string) => (existsSync(folderOf(dir)) ? readdirSync(folderOf(dir)).filter((f) => f.endsWith('.pack')) : [])
+/** The entries of the app's cache (a key once per pack that holds it). */
+const entries = (dir: string): Array<{ key: string; id: string }> =>
+  packs(dir).flatMap((name) => {
+    const text = readFileSync(join(folderOf(dir), name), 'utf8')
+    return JSON.parse(text.slice(text.indexOf('\n') + 1)).entries
+  })
 
 describe('the persistent cache in vite build', () => {
   let dir: string
@@ -93,6 +99,10 @@ describe('the persistent cache in vite build', () => {
     expect(cold.code).not.toContain(SERVER_ONLY)
     expect(Object.values(cold.cached).some(Boolean)).toBe(false)
     expect(entries(dir).length).toBeGreaterThanOrEqual(2)
+    // one pack for the build's entries, and nothing else in the folder; the warm build wrote nothing
+    expect(packs(dir)).toHaveLength(1)
+    expect(readdirSync(folderOf(dir))).toEqual(packs(dir))
+    expect(entries(dir).map((e) => e.id.slice(e.id.indexOf('/src/') + 5)).sort()).toEqual(['actions.ts', 'builder.ts', 'other.ts'])
     expect(warm.cached).toEqual({ 'actions.ts': true, 'builder.ts': true, 'other.ts': true })
     expect(warm.code).toBe(cold.code)
     // the hit's report is the transform's
@@ -151,17 +161,32 @@ describe('the persistent cache in vite build', () => {
     expect(again.cached).toEqual({ 'actions.ts': true, 'builder.ts': true, 'other.ts': true })
   })
 
-  it('corrupt entries are misses, and the build is right', async () => {
-    const folder = join(dir, 'node_modules/.cache/chaincut')
-    for (const name of entries(dir)) {
-      const file = join(folder, name)
+  it('corrupt packs are misses, and the build is right', async () => {
+    expect(packs(dir).length).toBeGreaterThan(1)
+    for (const name of packs(dir)) {
+      const file = join(folderOf(dir), name)
       const text = readFileSync(file, 'utf8')
       writeFileSync(file, text.slice(0, text.length - 40))
     }
     const built = await viteBuild(dir)
     expect(built.cached).toEqual({ 'actions.ts': false, 'builder.ts': false, 'other.ts': false })
     expect(built.code).toBe(cold.code)
+    expect(built.code).not.toContain(SECRET)
+    expect(built.code).not.toContain(SERVER_ONLY)
     expect((await viteBuild(dir)).cached).toEqual({ 'actions.ts': true, 'builder.ts': true, 'other.ts': true })
+  })
+
+  it('a pack altered in place (the edits dropped, so the secret would stay) no longer matches its hash: a miss', async () => {
+    // the hash covers the body: an entry edited in place (its output made to keep the secret) is not read
+    for (const name of packs(dir)) {
+      const file = join(folderOf(dir), name)
+      const text = readFileSync(file, 'utf8')
+      writeFileSync(file, text.replace(/"edits":\{/g, '"edits":null,"x":{'))
+    }
+    const built = await viteBuild(dir)
+    expect(built.cached['actions.ts']).toBe(false)
+    expect(built.code).not.toContain(SECRET)
+    expect(built.code).toBe(cold.code)
   })
 
   it('cache: false reads and writes nothing', async () => {

@@ -1,13 +1,14 @@
 /**
  * The persistent cache's store (src/core/disk-cache.ts) on real files in temp folders: hits
- * round-trip a real transform's result, every recorded input is checked, corrupt entries are
- * misses, writes are atomic under concurrent builds, and the folder is pruned.
+ * round-trip a real transform's result, every recorded input is checked, corrupt packs are
+ * misses, packs are written atomically under concurrent builds, and the folder is compacted.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { createHash } from 'node:crypto'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { defaultResolve } from '../src/core/modules.js'
 import { cacheDir, cachedTransform, chaincutVersion, DiskCache, openCache, optionsFingerprint, type TransformInputs } from '../src/core/disk-cache.js'
@@ -48,6 +49,19 @@ async function realResult(dir: string): Promise<{ code: string; id: string; resu
   return { code, id, result: result!, report: report!, inputs }
 }
 
+/** The pack files of a cache folder. */
+const packs = (folder: string) => (existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.pack')) : [])
+/** The entries of every pack of a cache folder (a key twice if two packs hold it). */
+const packed = (folder: string): Array<{ key: string; id: string; created: number; used?: number }> =>
+  packs(folder).flatMap((name) => {
+    const text = readFileSync(join(folder, name), 'utf8')
+    return JSON.parse(text.slice(text.indexOf('\n') + 1)).entries
+  })
+/** A pack file as chaincut writes it, from its body. */
+const packText = (body: string) => `chaincut-cache 3 ${createHash('sha256').update(body).digest('hex')}\n${body}`
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
+const nullReport = { id: 'x', side: 'client', cuts: [], desugared: [], removedImports: [], removedDeclarations: [], findings: [], notChains: [], dependencies: [], time: 0 } as unknown as ModuleReport
+
 const resolve = async (source: string, importer: string) => (await defaultResolve(source, importer)) ?? null
 const keyOf = (disk: DiskCache, id: string, code: string, side: 'client' | 'server' = 'client') =>
   disk.key({ options: optionsFingerprint({})!, side, environment: side, id, code })
@@ -60,14 +74,15 @@ describe('DiskCache', () => {
     disk = new DiskCache({ dir: cacheDir(dir) })
   })
 
-  /** A real result stored as a build would: its key and the entry's file. */
+  /** A real result stored as a build would: its key and the pack it was written to. */
   async function stored() {
     const r = await realResult(dir)
     const key = keyOf(disk, r.id, r.code)
     disk.set(key, r.id, r.code, r.result, r.report, r.inputs, Date.now())
     await disk.flush()
     expect(disk.stats.writes).toBe(1)
-    return { ...r, key, file: join(cacheDir(dir), `${key}.json`) }
+    expect(packs(cacheDir(dir))).toHaveLength(1)
+    return { ...r, key, file: join(cacheDir(dir), packs(cacheDir(dir))[0]) }
   }
 
   it('stores a real result and gives it back: code, map with its methods, report', async () => {
@@ -77,10 +92,12 @@ describe('DiskCache', () => {
     disk.set(key, id, code, result, report, inputs, Date.now())
     await disk.flush()
     expect(disk.stats.writes).toBe(1)
-    const entries = readdirSync(cacheDir(dir)).filter((f) => f.endsWith('.json'))
-    expect(entries).toHaveLength(1)
+    // one pack, nothing else
+    expect(readdirSync(cacheDir(dir))).toEqual(packs(cacheDir(dir)))
+    expect(packed(cacheDir(dir)).map((e) => e.key)).toEqual([key])
     // the entry holds the edits, not the output and its map: a cold build builds no map for it
-    const stored = readFileSync(join(cacheDir(dir), entries[0]), 'utf8')
+    const stored = readFileSync(join(cacheDir(dir), packs(cacheDir(dir))[0]), 'utf8')
+    expect(stored).toMatch(/^chaincut-cache 3 [0-9a-f]{64}\n\{/)
     expect(stored).toContain('"edits"')
     expect(stored).not.toContain('"mappings"')
 
@@ -196,12 +213,17 @@ describe('DiskCache', () => {
     expect(await new DiskCache({ dir: cacheDir(dir) }).get(keyOf(disk, id, code), code, resolve)).toBeUndefined()
   })
 
-  describe('a corrupt entry is a miss', () => {    const cases: Array<[string, (text: string) => string]> = [
+  describe('a corrupt pack is a miss', () => {
+    const cases: Array<[string, (text: string) => string]> = [
       ['truncated', (t) => t.slice(0, Math.floor(t.length / 2))],
+      ['the last bytes cut', (t) => t.slice(0, t.length - 2)],
       ['empty', () => ''],
       ['a byte of the body changed', (t) => t.replace('"edits"', '"editz"')],
-      ['not JSON under a matching hash', () => `chaincut-cache 2 ${'0'.repeat(64)}\n{`],
-      ['another format', (t) => t.replace(/^chaincut-cache 2 /, 'chaincut-cache 9 ')],
+      ['a wrong hash', (t) => t.replace(/^chaincut-cache 3 [0-9a-f]/, (m) => m.slice(0, -1) + (m.endsWith('0') ? '1' : '0'))],
+      ['not JSON under a matching hash', () => packText('{')],
+      ['entries that are not a list', () => packText('{"format":3,"entries":{}}')],
+      ['another format', (t) => t.replace(/^chaincut-cache 3 /, 'chaincut-cache 9 ')],
+      ['the old format (one entry per file)', (t) => t.replace(/^chaincut-cache 3 /, 'chaincut-cache 2 ')],
       ['binary garbage', () => '\u0000\uffff'.repeat(100)],
     ]
     for (const [name, corrupt] of cases) {
@@ -218,58 +240,233 @@ describe('DiskCache', () => {
       })
     }
 
-    it('a body with a valid hash but the wrong shape', async () => {
+    it('an entry with a valid hash but the wrong shape', async () => {
       const { key, code, file } = await stored()
-      const { createHash } = await import('node:crypto')
-      const body = JSON.stringify({ format: 2, key, codeHash: 'x', files: 'nope' })
-      writeFileSync(file, `chaincut-cache 2 ${createHash('sha256').update(body).digest('hex')}\n${body}`)
-      expect(await new DiskCache({ dir: cacheDir(dir) }).get(key, code, resolve)).toBeUndefined()
+      const text = readFileSync(file, 'utf8')
+      const entry = JSON.parse(text.slice(text.indexOf('\n') + 1)).entries[0]
+      const variants = [
+        { format: 3, key, codeHash: 'x', files: 'nope' },
+        { ...entry, files: 'nope' },
+        { ...entry, resolutions: [{ source: 1 }] },
+        { ...entry, edits: { redact: false, edits: [[0, code.length + 1, 'x', 'cut']] } }, // past the module's end
+        { ...entry, report: null },
+        { ...entry, format: 2 },
+        { ...entry, codeHash: createHash('sha256').update(code + ' ').digest('hex') },
+        { ...entry, key: 'another' },
+      ]
+      for (const variant of variants) {
+        writeFileSync(file, packText(JSON.stringify({ format: 3, entries: [variant] })))
+        expect(await new DiskCache({ dir: cacheDir(dir) }).get(key, code, resolve)).toBeUndefined()
+      }
+      // the entry as it was, in the same wrapping: a hit
+      writeFileSync(file, packText(JSON.stringify({ format: 3, entries: [entry] })))
+      expect(await new DiskCache({ dir: cacheDir(dir) }).get(key, code, resolve)).toBeDefined()
+    })
+
+    it('a corrupt pack is ignored whole; the entries of the other packs still hit', async () => {
+      const { key, code, file } = await stored()
+      const other = new DiskCache({ dir: cacheDir(dir) })
+      const plainId = join(dir, 'src/plain.ts')
+      const plainCode = 'export const x = 1\n'
+      const plainKey = keyOf(other, plainId, plainCode)
+      await other.get(plainKey, plainCode, resolve)
+      other.set(plainKey, plainId, plainCode, null, nullReport, { files: [], resolutions: [] }, Date.now())
+      await other.flush()
+      expect(packs(cacheDir(dir))).toHaveLength(2)
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"edits"', '"editz"'))
+      const reader = new DiskCache({ dir: cacheDir(dir) })
+      expect(await reader.get(key, code, resolve)).toBeUndefined()
+      expect(await reader.get(plainKey, plainCode, resolve)).toBeDefined()
+      expect(reader.stats).toMatchObject({ hits: 1, misses: 1, errors: 0 })
     })
   })
 
-  it('prunes the least recently used entries past the bound, and old temp files', async () => {
-    const writer = new DiskCache({ dir: cacheDir(dir) })
-    const small = new DiskCache({ dir: cacheDir(dir), maxEntries: 10 })
-    const report = { id: 'x', side: 'client', cuts: [], desugared: [], removedImports: [], removedDeclarations: [], findings: [], notChains: [], dependencies: [], time: 0 } as ModuleReport
+  /** Stores a null result for `/m<i>.ts` (text `i`) and writes it as a pack of its own: its key. */
+  async function storeOne(cache: DiskCache, i: number): Promise<string> {
+    const key = keyOf(cache, `/m${i}.ts`, String(i))
+    await cache.get(key, String(i), resolve) // a build looks up before it stores
+    cache.set(key, `/m${i}.ts`, String(i), null, nullReport, { files: [], resolutions: [] }, Date.now())
+    await cache.flush()
+    await sleep(3) // the next entry is newer
+    return key
+  }
+
+  it('a build writes one pack for all its entries, and the next build reads them', async () => {
     const keys: string[] = []
-    for (let i = 0; i < 12; i++) {
-      const key = keyOf(writer, `/m${i}.ts`, String(i))
+    for (let i = 0; i < 30; i++) {
+      const key = keyOf(disk, `/m${i}.ts`, String(i))
       keys.push(key)
-      writer.set(key, `/m${i}.ts`, String(i), null, report, { files: [], resolutions: [] }, Date.now())
-      await writer.flush()
-      // m0 the least recently used, m11 the most
-      const t = Date.now() / 1000 - 3600 * 2 - (12 - i) * 60
-      utimesSync(join(cacheDir(dir), `${key}.json`), t, t)
+      expect(await disk.get(key, String(i), resolve)).toBeUndefined()
+      disk.set(key, `/m${i}.ts`, String(i), null, nullReport, { files: [], resolutions: [] }, Date.now())
     }
-    writeFileSync(join(cacheDir(dir), '.123-dead.tmp'), 'partial')
-    utimesSync(join(cacheDir(dir), '.123-dead.tmp'), Date.now() / 1000 - 7200, Date.now() / 1000 - 7200)
-    writeFileSync(join(cacheDir(dir), '.456-live.tmp'), 'being written')
-    // a hit refreshes an old entry: m0 becomes the most recently used
-    expect(await small.get(keys[0], '0', resolve)).toBeDefined()
-    await small.prune()
-    const left = readdirSync(cacheDir(dir))
-    const entries = left.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5))
-    expect(entries.length).toBe(8) // pruned to 80% of the bound
-    expect(entries).toContain(keys[0])
-    for (const i of [1, 2, 3, 4]) expect(entries).not.toContain(keys[i])
-    for (const i of [5, 6, 7, 8, 9, 10, 11]) expect(entries).toContain(keys[i])
-    expect(left).not.toContain('.123-dead.tmp')
-    expect(left).toContain('.456-live.tmp')
+    // before the end of the build: nothing on disk, but a lookup in this process finds the entry
+    await sleep(20)
+    expect(packs(cacheDir(dir))).toEqual([])
+    expect(await disk.get(keys[0], '0', resolve)).toBeDefined()
+    await disk.flush()
+    expect(disk.stats).toMatchObject({ writes: 30, errors: 0 })
+    expect(readdirSync(cacheDir(dir))).toHaveLength(1)
+    expect(packed(cacheDir(dir))).toHaveLength(30)
+    const next = new DiskCache({ dir: cacheDir(dir) })
+    for (let i = 0; i < 30; i++) expect(await next.get(keys[i], String(i), resolve)).toBeDefined()
+    expect(next.stats).toMatchObject({ hits: 30, misses: 0 })
+    // a build that only read writes nothing
+    await next.flush()
+    expect(readdirSync(cacheDir(dir))).toHaveLength(1)
   })
 
-  it('prunes by bytes', async () => {
+  it('two builds writing the same folder: a third reads both packs; of one key in two packs, the newer', async () => {
+    const a = new DiskCache({ dir: cacheDir(dir) })
+    const b = new DiskCache({ dir: cacheDir(dir) })
+    const keyA = keyOf(a, '/a.ts', 'a')
+    const keyB = keyOf(b, '/b.ts', 'b')
+    const both = keyOf(a, '/both.ts', 'both')
+    // both list the (empty) folder before either writes
+    expect(await a.get(keyA, 'a', resolve)).toBeUndefined()
+    expect(await b.get(keyB, 'b', resolve)).toBeUndefined()
+    const reportOf = (id: string) => ({ ...nullReport, id })
+    a.set(keyA, '/a.ts', 'a', null, reportOf('/a.ts'), { files: [], resolutions: [] }, Date.now())
+    a.set(both, '/both.ts', 'both', null, reportOf('from a'), { files: [], resolutions: [] }, Date.now())
+    await sleep(5)
+    b.set(keyB, '/b.ts', 'b', null, reportOf('/b.ts'), { files: [], resolutions: [] }, Date.now())
+    b.set(both, '/both.ts', 'both', null, reportOf('from b'), { files: [], resolutions: [] }, Date.now())
+    // the newer entry is written first: the order of the packs is not what decides
+    await b.flush()
+    await a.flush()
+    expect(packs(cacheDir(dir))).toHaveLength(2)
+    const third = new DiskCache({ dir: cacheDir(dir) })
+    expect(await third.get(keyA, 'a', resolve)).toMatchObject({ result: null, report: { id: '/a.ts' } })
+    expect(await third.get(keyB, 'b', resolve)).toMatchObject({ result: null, report: { id: '/b.ts' } })
+    expect(await third.get(both, 'both', resolve)).toMatchObject({ report: { id: 'from b' } })
+  })
+
+  it('a build reads the folder once; after its end, the next build (same process) reads it again', async () => {
+    const watcher = new DiskCache({ dir: cacheDir(dir) })
+    const other = new DiskCache({ dir: cacheDir(dir) })
+    const key = keyOf(watcher, '/w.ts', 'w')
+    expect(await watcher.get(key, 'w', resolve)).toBeUndefined() // lists the folder
+    await other.get(key, 'w', resolve)
+    other.set(key, '/w.ts', 'w', null, nullReport, { files: [], resolutions: [] }, Date.now())
+    await other.flush()
+    // written after this build's listing: a miss in this build
+    expect(await watcher.get(key, 'w', resolve)).toBeUndefined()
+    await watcher.flush()
+    expect(await watcher.get(key, 'w', resolve)).toBeDefined()
+  })
+
+  it('a dev server writes its entries a moment after making them, without waiting for flush', async () => {
+    const dev = new DiskCache({ dir: cacheDir(dir), writeDelay: 50 })
+    const keys = [0, 1, 2].map((i) => keyOf(dev, `/d${i}.ts`, `d${i}`))
+    for (const [i, key] of keys.entries()) {
+      await dev.get(key, `d${i}`, resolve)
+      dev.set(key, `/d${i}.ts`, `d${i}`, null, nullReport, { files: [], resolutions: [] }, Date.now())
+    }
+    for (let waited = 0; !packs(cacheDir(dir)).length && waited < 5000; waited += 20) await sleep(20)
+    expect(packs(cacheDir(dir))).toHaveLength(1)
+    expect(dev.stats.writes).toBe(3)
+    // another process (the dev server killed, started again) reads them
+    const restarted = new DiskCache({ dir: cacheDir(dir) })
+    for (const [i, key] of keys.entries()) expect(await restarted.get(key, `d${i}`, resolve)).toBeDefined()
+    // entries made later go to a later pack; flush writes what is left, nothing twice
+    const later = keyOf(dev, '/d3.ts', 'd3')
+    dev.set(later, '/d3.ts', 'd3', null, nullReport, { files: [], resolutions: [] }, Date.now())
+    await dev.flush()
+    expect(dev.stats.writes).toBe(4)
+    expect(packed(cacheDir(dir))).toHaveLength(4)
+    // the default waits a few seconds: a build that ends sooner writes one pack
+    expect(new DiskCache({ dir: cacheDir(dir) }).writeDelay).toBe(5000)
+  })
+
+  it('compacts past the bound: the most recently used entries (a hit counts) in one pack, under 80% of the bound', async () => {
+    const writer = new DiskCache({ dir: cacheDir(dir) })
+    const keys: string[] = []
+    // m0 the oldest, m11 the newest: one pack each (past 8 packs, the writer merged them)
+    for (let i = 0; i < 12; i++) keys.push(await storeOne(writer, i))
+    expect(packs(cacheDir(dir)).length).toBeLessThanOrEqual(8)
+    expect(packed(cacheDir(dir)).map((e) => e.key).sort()).toEqual([...keys].sort())
+
+    const small = new DiskCache({ dir: cacheDir(dir), maxEntries: 10 })
+    // a hit makes the oldest entry the most recently used
+    expect(await small.get(keys[0], '0', resolve)).toBeDefined()
+    await small.flush()
+    expect(packs(cacheDir(dir))).toHaveLength(1)
+    const left = packed(cacheDir(dir)).map((e) => e.key)
+    expect(left).toHaveLength(8) // 80% of the bound
+    expect(left).toContain(keys[0])
+    for (const i of [1, 2, 3, 4]) expect(left).not.toContain(keys[i])
+    for (const i of [5, 6, 7, 8, 9, 10, 11]) expect(left).toContain(keys[i])
+    // the hit is recorded: m0 outlives the entries made before the hit in the next compaction
+    expect(packed(cacheDir(dir)).find((e) => e.key === keys[0])!.used).toBeGreaterThan(packed(cacheDir(dir)).find((e) => e.key === keys[11])!.created)
+    const reader = new DiskCache({ dir: cacheDir(dir) })
+    for (const i of [0, 5, 11]) expect(await reader.get(keys[i], String(i), resolve)).toBeDefined()
+    expect(await reader.get(keys[1], '1', resolve)).toBeUndefined()
+  })
+
+  it('compacts past 8 packs, keeping every entry under the bounds', async () => {
+    const writer = new DiskCache({ dir: cacheDir(dir) })
+    const keys: string[] = []
+    for (let i = 0; i < 20; i++) keys.push(await storeOne(writer, i))
+    expect(packs(cacheDir(dir)).length).toBeLessThanOrEqual(8)
+    const entries = packed(cacheDir(dir))
+    expect(entries.map((e) => e.key).sort()).toEqual([...keys].sort()) // each once
+  })
+
+  it('compacts by bytes', async () => {
     const bounded = new DiskCache({ dir: cacheDir(dir), maxBytes: 20_000 })
-    const report = { id: 'x', side: 'client', cuts: [], desugared: [], removedImports: [], removedDeclarations: [], findings: [], notChains: [], dependencies: [], time: 0 } as ModuleReport
     for (let i = 0; i < 10; i++) {
       const code = 'x'.repeat(3000) + i
       // an output is stored as the edits that make it from the module's text
-      const result = { code: 'y'.repeat(1500), map: undefined as never, report, [EDITS]: { edits: [[0, code.length, 'y'.repeat(1500), 'cut']], redact: false } } as unknown as TransformResult
-      bounded.set(keyOf(bounded, `/m${i}.ts`, code), `/m${i}.ts`, code, result, report, { files: [], resolutions: [] }, Date.now())
+      const result = { code: 'y'.repeat(3000), map: undefined as never, report: nullReport, [EDITS]: { edits: [[0, code.length, 'y'.repeat(3000), 'cut']], redact: false } } as unknown as TransformResult
+      const key = keyOf(bounded, `/m${i}.ts`, code)
+      await bounded.get(key, code, resolve)
+      bounded.set(key, `/m${i}.ts`, code, result, nullReport, { files: [], resolutions: [] }, Date.now())
     }
-    await bounded.flush() // it wrote: it prunes
+    await bounded.flush() // past the bound: the pack it writes is compacted
     const sizes = readdirSync(cacheDir(dir)).map((f) => readFileSync(join(cacheDir(dir), f)).length)
-    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(16_000)
-    expect(sizes.length).toBeGreaterThan(0)
+    expect(sizes).toHaveLength(1)
+    expect(sizes[0]).toBeLessThanOrEqual(16_000)
+    expect(packed(cacheDir(dir)).length).toBeGreaterThan(0)
+    expect(bounded.stats.writes).toBe(packed(cacheDir(dir)).length)
+  })
+
+  it('a compaction deletes only the packs it read, never one written after its listing', async () => {
+    const writer = new DiskCache({ dir: cacheDir(dir) })
+    const keys: string[] = []
+    for (let i = 0; i < 7; i++) keys.push(await storeOne(writer, i))
+    expect(packs(cacheDir(dir))).toHaveLength(7)
+    const compacting = new DiskCache({ dir: cacheDir(dir), maxEntries: 7 })
+    const mine = keyOf(compacting, '/mine.ts', 'mine')
+    await compacting.get(mine, 'mine', resolve) // lists the 7 packs
+    // another build writes its pack after that listing
+    const other = new DiskCache({ dir: cacheDir(dir) })
+    const theirs = await storeOne(other, 100)
+    expect(packs(cacheDir(dir))).toHaveLength(8)
+    compacting.set(mine, '/mine.ts', 'mine', null, nullReport, { files: [], resolutions: [] }, Date.now())
+    await compacting.flush() // 8 entries past 7: compacts what it read
+    expect(compacting.stats).toMatchObject({ writes: 1, errors: 0 })
+    expect(packs(cacheDir(dir))).toHaveLength(2)
+    const reader = new DiskCache({ dir: cacheDir(dir) })
+    expect(await reader.get(theirs, '100', resolve)).toBeDefined()
+    expect(await reader.get(mine, 'mine', resolve)).toBeDefined()
+    expect(packed(cacheDir(dir))).toHaveLength(6) // theirs, and 5 (80% of 7) of the 8 the compaction knew
+  })
+
+  it('removes the entry files of the old format and old temp files at the end of a build', async () => {
+    const folder = cacheDir(dir)
+    await storeOne(disk, 1)
+    const old = join(folder, `${'a'.repeat(64)}.json`)
+    writeFileSync(old, `chaincut-cache 2 ${'0'.repeat(64)}\n{}`)
+    writeFileSync(join(folder, '.123-dead.tmp'), 'partial')
+    utimesSync(join(folder, '.123-dead.tmp'), Date.now() / 1000 - 7200, Date.now() / 1000 - 7200)
+    writeFileSync(join(folder, '.456-live.tmp'), 'being written')
+    const build = new DiskCache({ dir: folder })
+    expect(await build.get(keyOf(build, '/x.ts', 'x'), 'x', resolve)).toBeUndefined()
+    await build.flush()
+    const left = readdirSync(folder)
+    expect(left).not.toContain(`${'a'.repeat(64)}.json`)
+    expect(left).not.toContain('.123-dead.tmp')
+    expect(left).toContain('.456-live.tmp')
+    expect(packs(folder)).toHaveLength(1)
   })
 
   it('a folder that cannot be written: no entry, no error', async () => {
@@ -314,7 +511,7 @@ describe('options fingerprint', () => {
 })
 
 describe('concurrent builds writing one folder', () => {
-  it('never leave a corrupt entry: every read is a miss or the whole entry', async () => {
+  it('never leave a corrupt pack, and compact without failing each other: every read is a miss or the whole entry', async () => {
     const dist = join(ROOT, 'dist/core/disk-cache.js')
     if (!existsSync(dist)) throw new Error('npm run build first: the writers run dist/core/disk-cache.js')
     const dir = project({ 'dep.ts': 'export const x = 1\n' })

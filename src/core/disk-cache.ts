@@ -17,12 +17,18 @@
  * the transform could otherwise be stored with the hash of its new text beside a result made from
  * the old one.
  *
+ * Entries live in pack files, many entries each: a build reads every pack of the folder once (at
+ * its first lookup) and writes the entries it made as one new pack when it ends, so a build makes
+ * a handful of file system calls, not a few per module. Packs are never changed once written: a
+ * build that finds too many of them, or too many bytes or entries, merges the ones it read into
+ * one and deletes those, never a pack it did not read.
+ *
  * Options that cannot be serialized (a function, a class instance) turn the cache off: a function's
  * source text does not say what it closes over, so it cannot be fingerprinted soundly.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
-import { mkdir, readdir, readFile, stat, unlink, utimes } from 'node:fs/promises'
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
 import { dirname, join, relative, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChaincutOptions, ModuleReport, Resolver, Side, SourceMapJSON, TransformOptions, TransformResult } from '../types.js'
@@ -32,24 +38,31 @@ import { EDITS, emit, withOutput, type StoredEdits } from './emit.js'
 import { stableText } from './stable.js'
 import { transform, type ReportListener } from './transform.js'
 
-/** Bumped when the entry layout changes: older entries are then never read (and pruned by size). */
-const FORMAT = 2
+/** Bumped when the layout changes: packs of another format are never read (and deleted when the folder is compacted). */
+const FORMAT = 3
 const HEADER = `chaincut-cache ${FORMAT} `
+/** Past this many packs in the folder, the end of a build merges them into one. */
+const MAX_PACKS = 8
 
 /** What the transform used besides the module's text and the options: `result.inputs`, and for a null result its report's `dependencies` and `resolutions`. */
 export type TransformInputs = TransformResult['inputs']
 
 export interface DiskCacheOptions {
-  /** The folder of the entries. */
+  /** The folder of the packs. */
   dir: string
   /** chaincut's identity in the keys. Default: its package.json version and the hash of its own code. */
   version?: string
-  /** Past this many bytes of entries, the least recently used are deleted. Default: 100 MB. */
+  /** Past this many bytes of packs, the least recently used entries are dropped. Default: 100 MB. */
   maxBytes?: number
-  /** Past this many entries, the least recently used are deleted. Default: 20,000. */
+  /** Past this many entries, the least recently used are dropped. Default: 20,000. */
   maxEntries?: number
   /** A file modified within this many ms before a transform started makes its result unsafe to store (mtime granularity). Default: 2000. */
   margin?: number
+  /**
+   * Entries not yet written are written this many ms after the first of them, without waiting for
+   * `flush()` (a dev server may run for hours and be killed). Default: 5000; `Infinity`: only `flush()` writes.
+   */
+  writeDelay?: number
 }
 
 /** The parts of a key besides chaincut's version. */
@@ -84,6 +97,8 @@ interface Entry {
   id: string
   codeHash: string
   created: number
+  /** When a build last used it (a hit), for dropping the least recently used; absent: `created`. */
+  used?: number
   files: StoredFile[]
   resolutions: TransformInputs['resolutions']
   /**
@@ -93,6 +108,14 @@ interface Entry {
    */
   edits: StoredEdits | null
   report: ModuleReport
+}
+
+/** A pack of the folder this process knows: read at the listing, or written since. */
+interface Pack {
+  name: string
+  bytes: number
+  /** Entries it holds (0: unreadable). */
+  entries: number
 }
 
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
@@ -106,21 +129,27 @@ export class DiskCache {
   readonly maxBytes: number
   readonly maxEntries: number
   readonly margin: number
-  /** What happened in this process: the tests and the report read it. */
+  readonly writeDelay: number
+  /** What happened in this process: the tests and the report read it (`writes`: entries written). */
   readonly stats = { hits: 0, misses: 0, writes: 0, unsafe: 0, errors: 0 }
 
   /** file → its hash as last read, with the stat it was read under (reused while the stat is the same). */
   private readonly hashes = new Map<string, { stamp: string; hash: Promise<string | null> }>()
   private readonly pending = new Set<Promise<unknown>>()
-  private wrote = false
   /**
-   * The entries in the folder, listed once (a miss then costs no file system call: a failed stat
-   * per module was a tenth of a cold build); entries this process writes are added. An entry
-   * another build writes meanwhile is only a miss.
+   * key → entry: every pack of the folder, read at the first lookup of a build (a lookup is then
+   * a Map lookup), and the entries this process made since. Dropped by `flush()`: the next build
+   * reads the folder again. Packs another build writes meanwhile are only misses.
    */
-  private listed: Set<string> | null = null
-  /** The folder exists (made once, not before every write). */
-  private made: Promise<unknown> | null = null
+  private index: Map<string, Entry> | null = null
+  /** The packs the entries of `index` come from: those a compaction may merge and delete. */
+  private packs: Pack[] = []
+  /** Temp files and entries of the old format (one file per entry) seen at the listing: removed at the end of the build. */
+  private stale: string[] = []
+  /** Entries made and not yet written, as JSON (each serialized once, when it is made). */
+  private fresh: Array<{ key: string; text: string }> = []
+  private freshBytes = 0
+  private timer: ReturnType<typeof setTimeout> | null = null
 
   constructor(options: DiskCacheOptions) {
     this.dir = options.dir
@@ -128,6 +157,7 @@ export class DiskCache {
     this.maxBytes = options.maxBytes ?? 100 * 1024 * 1024
     this.maxEntries = options.maxEntries ?? 20_000
     this.margin = options.margin ?? 2000
+    this.writeDelay = options.writeDelay ?? 5000
   }
 
   key(parts: KeyParts): string {
@@ -146,55 +176,59 @@ export class DiskCache {
     return this.codeHashes.get(key) ?? sha256(code)
   }
 
-  private entryPath(key: string) {
-    return join(this.dir, `${key}.json`)
-  }
-
   /** The stored result for `key` when every input it recorded is unchanged, else undefined (a miss). */
   async get(key: string, code: string, resolve: VerifyResolve): Promise<Hit | undefined> {
-    const entry = await this.read(key, code)
-    if (!entry || !(await this.verify(entry, resolve))) {
+    const entry = this.loaded().get(key)
+    if (
+      !entry ||
+      !isEntry(entry, code.length) ||
+      entry.format !== FORMAT ||
+      entry.key !== key ||
+      entry.codeHash !== this.codeHash(key, code) ||
+      !(await this.verify(entry, resolve))
+    ) {
       this.stats.misses++
       return undefined
     }
     this.stats.hits++
+    // least recently used goes first when the folder is compacted
+    entry.used = Date.now()
     const report = entry.report
     if (entry.edits === null) return { result: null, report }
     const out = emit(code, report.id, entry.edits.edits.map(([start, end, text, kind]) => ({ start, end, text, kind })), entry.edits.redact)
     return { result: withOutput({ code: out.code, report } as TransformResult, out), report }
   }
 
-  private async read(key: string, code: string): Promise<Entry | undefined> {
-    if (this.listed === null) {
-      try {
-        this.listed = new Set(readdirSync(this.dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)))
-      } catch {
-        this.listed = new Set() // no folder yet: every lookup is a miss
-      }
-    }
-    if (!this.listed.has(key)) return undefined
-    const path = this.entryPath(key)
-    let text: string
+  /**
+   * The index, made at the first call of a build: the folder listed once and every pack read
+   * synchronously (a read through the thread pool would wait behind the bundler's own file
+   * reads). A pack whose body does not match its hash is left out whole; of two entries with one
+   * key, the newer.
+   */
+  private loaded(): Map<string, Entry> {
+    if (this.index) return this.index
+    const index = (this.index = new Map<string, Entry>())
+    this.packs = []
+    this.stale = []
+    let names: string[]
     try {
-      const info = await stat(path)
-      text = await readFile(path, 'utf8')
-      // least recently used goes first when pruning: a hit makes an entry recent (at most hourly)
-      const now = Date.now()
-      if (info.mtimeMs < now - 3600_000) this.track(utimes(path, now / 1000, now / 1000).catch(() => {}))
+      names = readdirSync(this.dir)
     } catch {
-      return undefined
+      return index // no folder yet: every lookup is a miss
     }
-    // a partial, truncated or altered entry is a miss: the body's hash is in the header
-    const newline = text.indexOf('\n')
-    if (newline < 0 || !text.startsWith(HEADER) || text.slice(HEADER.length, newline) !== sha256(text.slice(newline + 1))) return undefined
-    let entry: Entry
-    try {
-      entry = JSON.parse(text.slice(newline + 1))
-    } catch {
-      return undefined
+    for (const name of names) {
+      if (name.endsWith('.pack')) {
+        const pack = readPack(join(this.dir, name))
+        if (!pack) continue // gone meanwhile (another build compacted the folder), or not readable
+        this.packs.push({ name, bytes: pack.bytes, entries: pack.entries.length })
+        for (const entry of pack.entries as Entry[]) {
+          if (typeof entry !== 'object' || entry === null || typeof entry.key !== 'string' || typeof entry.created !== 'number') continue
+          const known = index.get(entry.key)
+          if (!known || entry.created > known.created) index.set(entry.key, entry)
+        }
+      } else if (name.endsWith('.tmp') || name.endsWith('.json')) this.stale.push(name)
     }
-    if (!isEntry(entry, code.length) || entry.format !== FORMAT || entry.key !== key || entry.codeHash !== this.codeHash(key, code)) return undefined
-    return entry
+    return index
   }
 
   private async verify(entry: Entry, resolve: VerifyResolve): Promise<boolean> {
@@ -238,14 +272,15 @@ export class DiskCache {
   }
 
   /**
-   * Stores a result (null: the module was analysed and left as it was) with what it used. Written
-   * in the background; `flush()` waits for the writes. `started` is `Date.now()` before the transform.
+   * Stores a result (null: the module was analysed and left as it was) with what it used: in
+   * memory at once (a later lookup in this process finds it), on disk in the pack `flush()` writes,
+   * or `writeDelay` after the first unwritten entry. `started` is `Date.now()` before the transform.
    */
   set(key: string, id: string, code: string, result: TransformResult | null, report: ModuleReport, inputs: TransformInputs, started: number): void {
-    this.track(this.write(key, id, code, result, report, inputs, started))
+    this.track(this.add(key, id, code, result, report, inputs, started))
   }
 
-  private async write(key: string, id: string, code: string, result: TransformResult | null, report: ModuleReport, inputs: TransformInputs, started: number) {
+  private async add(key: string, id: string, code: string, result: TransformResult | null, report: ModuleReport, inputs: TransformInputs, started: number) {
     try {
       const files = await Promise.all(
         [...new Set(inputs.files)].sort().map(async (file) => ({ file, ...(await this.hash(file)) })),
@@ -269,15 +304,20 @@ export class DiskCache {
         edits,
         report: { ...report, time: 0 },
       }
-      const body = JSON.stringify(entry)
-      this.made ??= mkdir(this.dir, { recursive: true })
-      await this.made
-      writeAtomic(this.dir, this.entryPath(key), `${HEADER}${sha256(body)}\n${body}`)
-      this.listed?.add(key)
-      this.stats.writes++
-      this.wrote = true
+      // serialized now, as it is (the one JSON.stringify of it on the way to a pack)
+      const text = JSON.stringify(entry)
+      this.loaded().set(key, entry)
+      this.fresh.push({ key, text })
+      this.freshBytes += text.length + 1
+      if (!this.timer && Number.isFinite(this.writeDelay)) {
+        this.timer = setTimeout(() => {
+          this.timer = null
+          this.save()
+        }, Math.min(this.writeDelay, 2 ** 31 - 1))
+        // a dev server's process exits when it is done, not when its last entries are written
+        this.timer.unref?.()
+      }
     } catch {
-      // a full disk, a read-only folder: the build goes on without the entry
       this.stats.errors++
     }
   }
@@ -287,54 +327,127 @@ export class DiskCache {
     void promise.finally(() => this.pending.delete(promise))
   }
 
-  /** Waits for the writes in flight, then prunes when this process wrote. */
+  /**
+   * The end of a build: waits for the entries being made, writes them as one pack (compacting the
+   * folder when it is past its bounds), removes stale files, and drops the index, so the next
+   * build reads the folder again.
+   */
   async flush(): Promise<void> {
     while (this.pending.size) await Promise.all([...this.pending])
-    if (this.wrote) {
-      this.wrote = false
-      await this.prune()
+    if (this.timer) {
+      clearTimeout(this.timer)
+      this.timer = null
     }
+    if (!this.index) return // no lookup, nothing made: this build never touched the folder
+    this.save()
+    this.removeStale()
+    this.index = null
+    this.packs = []
   }
 
   /**
-   * Keeps the folder under `maxBytes` and `maxEntries`: past either, the least recently used
-   * entries (by mtime, which a hit refreshes) go until both are under 80% of the bound. Temp files
-   * left by a build that died are removed after an hour. Another build deleting or writing at the
-   * same time only costs a miss.
+   * Writes the entries made and not yet written as a new pack. When that would leave the folder
+   * with more than `MAX_PACKS` packs, or past `maxBytes` or `maxEntries`, it compacts instead:
+   * one pack with the most recently used of every entry it knows, under 80% of both bounds, and
+   * the packs those came from deleted (never one another build wrote since the listing: that one
+   * is not among them). A full disk or a read-only folder costs the entries, never the build.
    */
-  async prune(): Promise<void> {
-    let names: string[]
+  private save(): void {
     try {
-      names = await readdir(this.dir)
+      this.write()
     } catch {
+      // never the build's (or a dev server's) failure
+      this.stats.errors++
+    }
+  }
+
+  private write(): void {
+    const index = this.index
+    if (!index) return
+    const fresh = this.fresh
+    const freshBytes = this.freshBytes
+    this.fresh = []
+    this.freshBytes = 0
+    const packs = this.packs.length + (fresh.length ? 1 : 0)
+    const bytes = this.packs.reduce((n, p) => n + p.bytes, 0) + freshBytes
+    const entries = this.packs.reduce((n, p) => n + p.entries, 0) + fresh.length
+    if (packs <= MAX_PACKS && bytes <= this.maxBytes && entries <= this.maxEntries) {
+      if (!fresh.length) return
+      try {
+        this.packs.push({ ...this.writePack(fresh.map((f) => f.text)), entries: fresh.length })
+        this.stats.writes += fresh.length
+      } catch {
+        this.stats.errors++
+      }
       return
     }
-    const now = Date.now()
-    const entries: Array<{ path: string; size: number; mtimeMs: number }> = []
-    // synchronous: a stat is a few microseconds, an asynchronous one a trip through the thread
-    // pool that the bundler's own file reads wait behind (a tenth of a second per build here)
-    for (const name of names) {
-      const path = join(this.dir, name)
-      const info = statSync(path, { throwIfNoEntry: false })
-      if (!info) continue // gone meanwhile
-      if (name.endsWith('.tmp')) {
-        if (info.mtimeMs < now - 3600_000) await unlink(path).catch(() => {})
-      } else if (name.endsWith('.json')) entries.push({ path, size: info.size, mtimeMs: info.mtimeMs })
+    this.compact(index, new Set(fresh.map((f) => f.key)))
+  }
+
+  /** `fresh`: the keys of the entries made since the last pack was written (counted as writes when kept). */
+  private compact(index: Map<string, Entry>, fresh: Set<string>): void {
+    const used = (e: Entry) => (typeof e.used === 'number' ? e.used : e.created)
+    const candidates = [...index.values()].filter((e) => e.format === FORMAT && isEntry(e, Infinity)).sort((a, b) => used(b) - used(a))
+    const kept: Entry[] = []
+    const texts: string[] = []
+    // the header and the body's wrapping
+    let bytes = HEADER.length + 64 + 1 + `{"format":${FORMAT},"entries":[]}`.length
+    let made = 0
+    for (const entry of candidates) {
+      if (kept.length + 1 > this.maxEntries * 0.8) break
+      const text = JSON.stringify(entry)
+      const size = Buffer.byteLength(text) + 1
+      if (bytes + size > this.maxBytes * 0.8) break
+      kept.push(entry)
+      texts.push(text)
+      bytes += size
+      if (fresh.has(entry.key)) made++
     }
-    let bytes = entries.reduce((n, e) => n + e.size, 0)
-    let count = entries.length
-    if (bytes <= this.maxBytes && count <= this.maxEntries) return
-    entries.sort((a, b) => a.mtimeMs - b.mtimeMs)
-    for (const entry of entries) {
-      if (bytes <= this.maxBytes * 0.8 && count <= this.maxEntries * 0.8) break
+    let written: Pack | null = null
+    if (texts.length) {
       try {
-        await unlink(entry.path)
+        written = { ...this.writePack(texts), entries: texts.length }
+        this.stats.writes += made
       } catch {
-        // another build pruned it
+        // nothing is deleted: the packs stay as they were (the new entries are lost)
+        this.stats.errors++
+        return
       }
-      bytes -= entry.size
-      count--
     }
+    for (const pack of this.packs) {
+      try {
+        unlinkSync(join(this.dir, pack.name))
+      } catch {
+        // deleted by another build's compaction
+      }
+    }
+    this.packs = written ? [written] : []
+    this.index = new Map(kept.map((e) => [e.key, e]))
+  }
+
+  /** One pack of these entries (each a JSON text), written atomically: its name and size. */
+  private writePack(texts: string[]): { name: string; bytes: number } {
+    const body = `{"format":${FORMAT},"entries":[${texts.join(',')}]}`
+    const text = `${HEADER}${sha256(body)}\n${body}`
+    mkdirSync(this.dir, { recursive: true })
+    const name = `${Date.now().toString(36)}-${process.pid}-${randomBytes(6).toString('hex')}.pack`
+    writeAtomic(this.dir, join(this.dir, name), text)
+    return { name, bytes: Buffer.byteLength(text) }
+  }
+
+  /** Temp files left by a build that died (after an hour), and the entry files of the old format (one per entry). */
+  private removeStale(): void {
+    const now = Date.now()
+    for (const name of this.stale) {
+      const path = join(this.dir, name)
+      try {
+        if (name.endsWith('.tmp') && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? now) >= now - 3600_000) continue
+        unlinkSync(path)
+      } catch {
+        // gone meanwhile
+      }
+    }
+    this.stale = []
   }
 }
 
@@ -349,8 +462,8 @@ async function stamp(file: string): Promise<{ stamp: string; mtimeMs: number; ch
 }
 
 /**
- * A temp file in the same folder, then a rename: readers see the old entry or the new one, never
- * part of one. Synchronous: a small write is cheaper than two trips through the thread pool.
+ * A temp file in the same folder, then a rename: readers see the whole pack or none of it.
+ * Synchronous: one write is cheaper than two trips through the thread pool.
  */
 function writeAtomic(dir: string, path: string, text: string) {
   const temp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`)
@@ -365,6 +478,30 @@ function writeAtomic(dir: string, path: string, text: string) {
     }
     throw error
   }
+}
+
+/**
+ * A pack's entries (not checked one by one yet), and its size; no entry when its header or its
+ * body's hash does not match (truncated, altered, another format); undefined when it cannot be
+ * read (deleted meanwhile).
+ */
+function readPack(path: string): { bytes: number; entries: unknown[] } | undefined {
+  let data: Buffer
+  try {
+    data = readFileSync(path)
+  } catch {
+    return undefined
+  }
+  const unreadable = { bytes: data.length, entries: [] }
+  const newline = data.indexOf(10)
+  if (newline < 0 || data.toString('latin1', 0, HEADER.length) !== HEADER || data.toString('latin1', HEADER.length, newline) !== sha256(data.subarray(newline + 1))) return unreadable
+  try {
+    const body = JSON.parse(data.toString('utf8', newline + 1)) as { format?: unknown; entries?: unknown }
+    if (body?.format === FORMAT && Array.isArray(body.entries)) return { bytes: data.length, entries: body.entries }
+  } catch {
+    // not JSON under a matching hash
+  }
+  return unreadable
 }
 
 const normalize = (file: string | null | undefined) => (file ? file.replace(/[?#].*$/, '') : null)
