@@ -115,15 +115,18 @@ const TYPE_KEYS = new Set([
   'predicate',
 ])
 
-const KEYS: Record<string, { expr: string[]; type: string[] }> = {}
+/** `<div>` is an intrinsic element, `<Card>` a reference. */
+const isLowerAscii = (code: number) => code >= 97 && code <= 122
+
+const KEYS = new Map<string, { expr: string[]; type: string[] }>()
 function keysOf(type: string) {
-  let keys = KEYS[type]
+  let keys = KEYS.get(type)
   if (!keys) {
     const all = VISITOR_KEYS[type] ?? []
-    keys = KEYS[type] = {
+    KEYS.set(type, (keys = {
       expr: all.filter((k) => !TYPE_KEYS.has(k)),
       type: all.filter((k) => TYPE_KEYS.has(k)),
-    }
+    }))
   }
   return keys
 }
@@ -344,7 +347,10 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       if (exported) markExported(id)
       if (init) {
         const inner = unwrap(init)
-        if (id.type === 'Identifier') assignedNames.set(inner, id.name)
+        // only a call can be the outer call of a run
+        if (id.type === 'Identifier') {
+          if (inner.type === 'CallExpression' || inner.type === 'OptionalCallExpression') assignedNames.set(inner, id.name)
+        }
         else if (id.type === 'ObjectPattern' && (inner.type === 'CallExpression' || inner.type === 'Identifier' || inner.type === 'MemberExpression')) {
           destructured.push({ pattern: id, init, scope })
         }
@@ -815,7 +821,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         if (name.type === 'JSXMemberExpression') {
           while (name.type === 'JSXMemberExpression') name = name.object
           if (name.type === 'JSXIdentifier') reference(name, scope, owner)
-        } else if (name.type === 'JSXIdentifier' && !/^[a-z]/.test(name.name) && name.name !== 'this') {
+        } else if (name.type === 'JSXIdentifier' && !isLowerAscii(name.name.charCodeAt(0)) && name.name !== 'this') {
           reference(name, scope, owner)
         }
         pushAll(node.attributes, scope, owner, EXPR)
