@@ -104,9 +104,7 @@ export function emit(code: string, id: string, edits: ReadonlyArray<Edit>, redac
     last = edit.end
   }
   text += code.slice(last)
-  const out = lazyMap({ code: text }, code, ordered, id, redact)
-  Object.defineProperty(out, EDITS, { value: { edits: ordered.map((e) => [e.start, e.end, e.text, e.kind]), redact } satisfies StoredEdits })
-  return out
+  return new Emitted(text, code, ordered, id, redact)
 }
 
 /** The edits applied by a MagicString: what the source map is made from. */
@@ -134,24 +132,35 @@ export function redactedSource(code: string, stored: StoredEdits): string | null
 }
 
 /**
- * Defines `map` on `out`, made on first read: a build without source maps never pays for it.
- * Module-level on purpose, so the getter closes over these arguments only (never a caller's
- * scope), and it lets go of the edits once the map exists.
+ * An output: its code, its edits, and its map made on first read of `map` (a build without
+ * source maps never pays for it). It holds the module's text and the edits only, never a
+ * caller's scope, and lets go of the edits once the map exists.
  */
-function lazyMap(out: { code: string }, code: string, edits: ReadonlyArray<Edit> | null, id: string, redact: boolean): { code: string; map: SourceMapJSON } {
-  let map: SourceMapJSON | undefined
-  Object.defineProperty(out, 'map', {
-    enumerable: true,
-    get() {
-      if (!map) {
-        map = magic(code, edits!).generateMap({ source: id, file: id, includeContent: true, hires: 'boundary' }) as unknown as SourceMapJSON
-        if (redact) map.sourcesContent = [blank(code, removedRanges(edits as Edit[]))]
-        edits = null
-      }
-      return map
-    },
-  })
-  return out as { code: string; map: SourceMapJSON }
+class Emitted {
+  readonly [EDITS]: StoredEdits
+  private edits: ReadonlyArray<Edit> | null
+  private made: SourceMapJSON | undefined
+
+  constructor(
+    readonly code: string,
+    private readonly original: string,
+    edits: ReadonlyArray<Edit>,
+    private readonly id: string,
+    private readonly redact: boolean,
+  ) {
+    this.edits = edits
+    this[EDITS] = { edits: edits.map((e) => [e.start, e.end, e.text, e.kind]), redact }
+  }
+
+  get map(): SourceMapJSON {
+    if (!this.made) {
+      const map = magic(this.original, this.edits!).generateMap({ source: this.id, file: this.id, includeContent: true, hires: 'boundary' }) as unknown as SourceMapJSON
+      if (this.redact) map.sourcesContent = [blank(this.original, removedRanges(this.edits as Edit[]))]
+      this.made = map
+      this.edits = null
+    }
+    return this.made
+  }
 }
 
 /**
