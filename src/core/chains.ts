@@ -17,7 +17,7 @@ import { isFollowable, type FileReader, type ModuleAnalysis, type ModuleCache } 
 import type { Config } from './config.js'
 import { PLATFORM_GLOBALS } from './globals.js'
 import { canReach, packageName, packageOfFile } from './packages.js'
-import { callIndexOf, memberName, unwindRun, unwrap, type Access, type Binding, type CallRun, type Scope, type Segment } from './scope.js'
+import { callIndexOf, memberName, returnsOf, unwindRun, unwrap, type Access, type Binding, type CallRun, type Scope, type Segment } from './scope.js'
 
 /** The state of a point as its chain is read: flags that change how it is cut. */
 export interface PointState {
@@ -948,7 +948,7 @@ export class Classifier {
     if (depth > MAX_CALL_DEPTH) return { kind: 'unknown', reason: 'helpers nested too deeply to follow' }
     const node = fn.node as t.Function
     if (node.generator) return { kind: 'unknown', reason: "a generator's values" }
-    const returns = fn.module.returns.get(node)
+    const returns = returnsOf(fn.module).get(node)
     if (!returns?.length) return { kind: 'not', reason: 'a function that returns nothing' }
     // the arguments' values, then one evaluation per function and kind of arguments
     const values: Array<Value | null> = []

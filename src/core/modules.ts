@@ -6,11 +6,11 @@
 import { readFileSync, statSync } from 'node:fs'
 import { dirname, resolve as resolvePath } from 'node:path'
 import { ResolverFactory } from 'oxc-resolver'
-import type { File } from '@babel/types'
+import type { File, Node } from '@babel/types'
 import type { ModuleCacheHandle, Resolver } from '../types.js'
 import type { EngineScan } from './engine.js'
 import { parseModule } from './parse.js'
-import { walk, type CallIndex, type WalkOptions, type WalkResult } from './scope.js'
+import { walk, type CallIndex, type Scope, type WalkOptions, type WalkResult } from './scope.js'
 
 export interface ModuleAnalysis extends WalkResult {
   id: string
@@ -20,6 +20,8 @@ export interface ModuleAnalysis extends WalkResult {
   mutations?: unknown
   /** Its calls indexed (`callIndexOf`), built when first asked. */
   callIndex?: CallIndex
+  /** What its functions return (`returnsOf`), built when first asked. */
+  returnIndex?: Map<Node, Array<{ node: Node; scope: Scope }>>
 }
 
 export function analyzeModule(code: string, id: string, options: WalkOptions): ModuleAnalysis {

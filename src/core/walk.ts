@@ -32,8 +32,8 @@ export interface WalkResult {
   importDeclarations: t.ImportDeclaration[]
   /** Reads of a cut method name that are not calls (`const load = p.loader`), for the soundness check. */
   reads: Array<{ member: t.MemberExpression | t.OptionalMemberExpression; scope: Scope }>
-  /** Function → the expressions it returns (an arrow's expression body included), with their scopes. */
-  returns: Map<t.Node, Array<{ node: t.Node; scope: Scope }>>
+  /** Every returned expression (an arrow's expression body included), its function and its scope, in walk order: indexed when first asked (`returnsOf`). */
+  returned: { fns: t.Node[]; nodes: t.Node[]; scopes: Scope[] }
   /** Every call and `new`, in walk order, with its scope (`callScopes`): indexed when first asked (`callIndex`). */
   callSites: Array<t.CallExpression | t.OptionalCallExpression | t.NewExpression>
   callScopes: Scope[]
@@ -57,6 +57,19 @@ export interface CallIndex {
   calls: Map<number, AnyCall>
   /** Start offset of an identifier passed as an argument → its call and position (a container handed on). */
   argumentOf: Map<number, { call: AnyCall; index: number }>
+}
+
+/** Function → the expressions it returns, with their scopes: built once (kept on the module as `returnIndex`). */
+export function returnsOf(module: Pick<WalkResult, 'returned'> & { returnIndex?: Map<t.Node, Array<{ node: t.Node; scope: Scope }>> }): Map<t.Node, Array<{ node: t.Node; scope: Scope }>> {
+  if (module.returnIndex) return module.returnIndex
+  const index = new Map<t.Node, Array<{ node: t.Node; scope: Scope }>>()
+  const { fns, nodes, scopes } = module.returned
+  for (let i = 0; i < fns.length; i++) {
+    let list = index.get(fns[i]!)
+    if (!list) index.set(fns[i]!, (list = []))
+    list.push({ node: nodes[i]!, scope: scopes[i]! })
+  }
+  return (module.returnIndex = index)
 }
 
 /** The module's call index, built once (kept on the module as `callIndex`). */
@@ -152,7 +165,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
   const importDeclarations: t.ImportDeclaration[] = []
   const exportedLocals: string[] = []
   const reads: WalkResult['reads'] = []
-  const returns: WalkResult['returns'] = new Map()
+  const returned: WalkResult['returned'] = { fns: [], nodes: [], scopes: [] }
   const callSites: WalkResult['callSites'] = []
   const callScopes: Scope[] = []
   const assignments: WalkResult['assignments'] = []
@@ -164,10 +177,11 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
   const sideCallNames = options.sideCallNames
   const addReturn = (fn: t.Node | null, node: t.Node, scope: Scope) => {
     if (!fn) return
-    let list = returns.get(fn)
-    if (!list) returns.set(fn, (list = []))
-    list.push({ node, scope })
+    returned.fns.push(fn)
+    returned.nodes.push(node)
+    returned.scopes.push(scope)
   }
+
 
   // the explicit stack: four parallel arrays
   const nodes: t.Node[] = []
@@ -845,6 +859,39 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       case 'ParenthesizedExpression':
         push(node.expression, scope, owner, mode)
         continue
+      // the most common nodes with expression children only, in the generic order (last key pushed first)
+      case 'ExpressionStatement':
+      case 'JSXExpressionContainer':
+        push(node.expression, scope, owner, EXPR)
+        continue
+      case 'BinaryExpression':
+      case 'LogicalExpression':
+        push(node.right, scope, owner, EXPR)
+        push(node.left, scope, owner, EXPR)
+        continue
+      case 'ConditionalExpression':
+      case 'IfStatement':
+        push(node.alternate, scope, owner, EXPR)
+        push(node.consequent, scope, owner, EXPR)
+        push(node.test, scope, owner, EXPR)
+        continue
+      case 'TemplateLiteral':
+        // its quasis are text
+        pushAll(node.expressions, scope, owner, EXPR)
+        continue
+      case 'ArrayExpression':
+        pushAll(node.elements, scope, owner, EXPR)
+        continue
+      case 'SpreadElement':
+      case 'AwaitExpression':
+      case 'UnaryExpression':
+      case 'JSXSpreadAttribute':
+      case 'ThrowStatement':
+        push(node.argument, scope, owner, EXPR)
+        continue
+      case 'JSXFragment':
+        pushAll(node.children, scope, owner, EXPR)
+        continue
       default:
         if (declaration(node, scope, owner, false, false)) continue
     }
@@ -863,5 +910,5 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     const binding = module.names?.get(name)
     if (binding) binding.exported = true
   }
-  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations, reads, returns, callSites, callScopes, assignments, methodObjects, sideReads, sideCalls }
+  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations, reads, returned, callSites, callScopes, assignments, methodObjects, sideReads, sideCalls }
 }
