@@ -134,30 +134,33 @@ export function redactedSource(code: string, stored: StoredEdits): string | null
 /**
  * An output: its code, its edits, and its map made on first read of `map` (a build without
  * source maps never pays for it). It holds the module's text and the edits only, never a
- * caller's scope, and lets go of the edits once the map exists.
+ * caller's scope. Plain fields only: a computed (symbol) field per instance costs more than
+ * the rest of the output; the stored form of the edits is made when first asked.
  */
 class Emitted {
-  readonly [EDITS]: StoredEdits
-  private edits: ReadonlyArray<Edit> | null
-  private made: SourceMapJSON | undefined
+  declare private stored: StoredEdits | undefined
+  declare private made: SourceMapJSON | undefined
 
   constructor(
     readonly code: string,
     private readonly original: string,
-    edits: ReadonlyArray<Edit>,
+    private readonly edits: ReadonlyArray<Edit>,
     private readonly id: string,
     private readonly redact: boolean,
   ) {
-    this.edits = edits
-    this[EDITS] = { edits: edits.map((e) => [e.start, e.end, e.text, e.kind]), redact }
+    this.stored = undefined
+    this.made = undefined
+  }
+
+  get [EDITS](): StoredEdits {
+    return (this.stored ??= { edits: this.edits.map((e) => [e.start, e.end, e.text, e.kind]), redact: this.redact })
   }
 
   get map(): SourceMapJSON {
     if (!this.made) {
-      const map = magic(this.original, this.edits!).generateMap({ source: this.id, file: this.id, includeContent: true, hires: 'boundary' }) as unknown as SourceMapJSON
+      const map = magic(this.original, this.edits).generateMap({ source: this.id, file: this.id, includeContent: true, hires: 'boundary' }) as unknown as SourceMapJSON
       if (this.redact) map.sourcesContent = [blank(this.original, removedRanges(this.edits as Edit[]))]
       this.made = map
-      this.edits = null
     }
     return this.made
   }
@@ -170,7 +173,6 @@ class Emitted {
  */
 export function withOutput<R extends object>(result: R, out: { map: SourceMapJSON }): R & { map: SourceMapJSON } {
   Object.defineProperty(result, 'map', { enumerable: true, get: () => out.map })
-  const edits = (out as { [EDITS]?: StoredEdits })[EDITS]
-  if (edits) Object.defineProperty(result, EDITS, { value: edits })
+  if (EDITS in out) Object.defineProperty(result, EDITS, { get: () => (out as { [EDITS]: StoredEdits })[EDITS] })
   return result as R & { map: SourceMapJSON }
 }
