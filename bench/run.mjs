@@ -474,7 +474,7 @@ function budgetRows(r) {
       ])
       rows.push([
         v.persistentCache ? '`vite build` with a warm persistent cache: time added over no plugin' : '`vite build`, second chaincut build (no persistent cache found in this dist): time added over no plugin',
-        v.persistentCache ? `cache populated by the previous chaincut build (${V['chaincut-warm'].cache.before.files} files, ${fmt(V['chaincut-warm'].cache.before.bytes / 2 ** 20, 1)} MB)` : 'nothing in `node_modules/.cache/chaincut` after a chaincut build',
+        v.persistentCache ? `cache populated by the previous chaincut build (${V['chaincut-warm'].cache.before.files} file${V['chaincut-warm'].cache.before.files === 1 ? '' : 's'} in its folder, ${fmt(V['chaincut-warm'].cache.before.bytes / 2 ** 20, 1)} MB)` : 'nothing in `node_modules/.cache/chaincut` after a chaincut build',
         `${v.warmAdded >= 0 ? '+' : ''}${pct(v.warmAdded)} (${secs(V.without.medianMs)} → ${secs(V['chaincut-warm'].medianMs)})`,
         '≤ 10%',
         ok(v.warmAdded <= 0.1),
