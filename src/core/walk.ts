@@ -128,6 +128,9 @@ const TYPE_KEYS = new Set([
   'predicate',
 ])
 
+/** The access one step further into a destructured value (null: not traced). */
+const stepInto = (access: Access | null, step: AccessStep): Access | null => (access ? { from: access.from, steps: [...access.steps, step] } : null)
+
 /** `<div>` is an intrinsic element, `<Card>` a reference. */
 const isLowerAscii = (code: number) => code >= 97 && code <= 122
 
@@ -253,7 +256,6 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     access: Access | null = null,
   ) => {
     if (!pattern) return
-    const step = (s: AccessStep): Access | null => (access ? { from: access.from, steps: [...access.steps, s] } : null)
     switch (pattern.type) {
       case 'Identifier': {
         const binding: Binding = {
@@ -276,11 +278,11 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       case 'ObjectPattern':
         for (const property of pattern.properties) {
           if (property.type === 'RestElement') {
-            declarePattern(property.argument, target, kind, unit, exprScope, owner, null, step(null))
+            declarePattern(property.argument, target, kind, unit, exprScope, owner, null, stepInto(access, null))
           } else {
             if (property.computed) push(property.key, exprScope, owner, EXPR)
             const key = property.computed ? (property.key.type === 'StringLiteral' ? property.key.value : null) : property.key.type === 'Identifier' ? property.key.name : property.key.type === 'StringLiteral' ? property.key.value : property.key.type === 'NumericLiteral' ? property.key.value : null
-            declarePattern(property.value, target, kind, unit, exprScope, owner, null, step(key))
+            declarePattern(property.value, target, kind, unit, exprScope, owner, null, stepInto(access, key))
           }
         }
         if (pattern.typeAnnotation) push(pattern.typeAnnotation, exprScope, owner, TYPE)
@@ -288,7 +290,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       case 'ArrayPattern':
         for (let i = 0; i < pattern.elements.length; i++) {
           const element = pattern.elements[i]
-          declarePattern(element, target, kind, unit, exprScope, owner, null, element?.type === 'RestElement' ? step(null) : step(i))
+          declarePattern(element, target, kind, unit, exprScope, owner, null, stepInto(access, element?.type === 'RestElement' ? null : i))
         }
         if (pattern.typeAnnotation) push(pattern.typeAnnotation, exprScope, owner, TYPE)
         return
