@@ -236,6 +236,8 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     references.push({ name: id.name, scope, start: id.start!, end: id.end!, owner })
   }
   const pushTypes = (node: t.Node, scope: Scope, owner: Unit | null) => {
+    // without type queries nothing in a type is walked (as `push` does with TYPE)
+    if (!typeQueries) return
     const keys = keysOf(node.type).type
     for (let i = 0; i < keys.length; i++) {
       const child = (node as any)[keys[i]]
@@ -739,11 +741,18 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         push(node.value, scope, owner, EXPR)
         continue
       case 'ObjectExpression':
-        for (let i = 0; i < node.properties.length; i++) {
-          const p = node.properties[i]
+        // last property first, as `pushAll`; a plain property's parts are pushed as its own visit
+        // would push them (the computed key below its value), without a visit of its own
+        for (let i = node.properties.length - 1; i >= 0; i--) {
+          const p = node.properties[i]!
+          if (p.type === 'ObjectProperty') {
+            if (p.computed) push(p.key, scope, owner, EXPR)
+            push(p.value, scope, owner, EXPR)
+            continue
+          }
           if (p.type === 'ObjectMethod') methodObjects.set(p, { object: node, scope })
+          push(p, scope, owner, EXPR)
         }
-        pushAll(node.properties, scope, owner, EXPR)
         continue
       case 'ObjectMethod':
         if (node.computed) push(node.key, scope, owner, EXPR)
