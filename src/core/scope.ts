@@ -81,7 +81,7 @@ export type AccessStep = string | number | null
 
 export interface Access {
   from: { kind: 'param'; fn: t.Node; index: number } | { kind: 'init'; init: t.Node }
-  steps: AccessStep[]
+  readonly steps: readonly AccessStep[]
 }
 
 /** A top-level declaration that pruning may remove (README "Pruning"). */

@@ -128,6 +128,9 @@ const TYPE_KEYS = new Set([
   'predicate',
 ])
 
+/** The path of a whole value: shared, never changed (a step further is a new array). */
+const NO_STEPS: readonly AccessStep[] = []
+
 /** The access one step further into a destructured value (null: not traced). */
 const stepInto = (access: Access | null, step: AccessStep): Access | null => (access ? { from: access.from, steps: [...access.steps, step] } : null)
 
@@ -329,7 +332,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       declarePattern((fn as t.FunctionExpression).id!, inner, 'function', null, inner, owner, null)
     }
     for (let i = 0; i < fn.params.length; i++) {
-      declarePattern(fn.params[i], inner, 'param', null, inner, owner, null, { from: { kind: 'param', fn, index: i }, steps: [] })
+      declarePattern(fn.params[i], inner, 'param', null, inner, owner, null, { from: { kind: 'param', fn, index: i }, steps: NO_STEPS })
     }
     pushTypes(fn, inner, owner)
     const body = (fn as t.Function).body
@@ -361,7 +364,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         const existing = target.names?.get(id.name)
         if (existing && !existing.hoisted) assignments.push({ name: id.name, scope, value: init })
       }
-      declarePattern(id, target, kind, unit, scope, declOwner, id.type === 'Identifier' ? init : null, id.type !== 'Identifier' && init ? { from: { kind: 'init', init }, steps: [] } : null)
+      declarePattern(id, target, kind, unit, scope, declOwner, id.type === 'Identifier' ? init : null, id.type !== 'Identifier' && init ? { from: { kind: 'init', init }, steps: NO_STEPS } : null)
       if (exported) markExported(id)
       if (init) {
         const inner = unwrap(init)
