@@ -17,7 +17,7 @@ import { isFollowable, type FileReader, type ModuleAnalysis, type ModuleCache } 
 import type { Config } from './config.js'
 import { PLATFORM_GLOBALS } from './globals.js'
 import { canReach, packageName, packageOfFile } from './packages.js'
-import { callIndexOf, memberName, returnsOf, unwindRun, unwrap, type Access, type Binding, type CallRun, type Scope, type Segment } from './scope.js'
+import { argumentsOf, callbacksOf, callsOf, memberName, returnsOf, unwindRun, unwrap, type Access, type Binding, type CallRun, type Scope, type Segment } from './scope.js'
 
 /** The state of a point as its chain is read: flags that change how it is cut. */
 export interface PointState {
@@ -402,7 +402,7 @@ export class Classifier {
     if (binding.scope.parent !== null) return true
     for (const ref of this.referencesTo(binding.name, module)) {
       if (ref.scope.lookup(ref.name) !== binding) continue
-      const use = callIndexOf(module).argumentOf.get(ref.start)
+      const use = argumentsOf(module).get(ref.start)
       if (!use) continue
       const callee = unwrap(use.call.callee)
       const text = module.code.slice(callee.start!, callee.end!).replace(/\s+/g, '')
@@ -991,7 +991,7 @@ export class Classifier {
 
   /** A parameter's value from every call of its function that chaincut can see. */
   private callersOf(fn: t.Node, index: number, binding: Binding, module: ModuleAnalysis): Value {
-    const callback = callIndexOf(module).callbacks.get(fn)
+    const callback = callbacksOf(module).get(fn)
     if (callback) {
       const call = callback.call
       const callee = unwrap(call.callee)
@@ -1022,7 +1022,7 @@ export class Classifier {
     const values: Value[] = []
     for (const ref of this.referencesTo(owner.name, module)) {
       if (ref.scope.lookup(ref.name) !== owner) continue
-      const call = callIndexOf(module).calls.get(ref.start)
+      const call = callsOf(module).get(ref.start)
       const callee = call && unwrap(call.callee)
       if (!call || callee?.start !== ref.start) return { kind: 'unknown', reason: brief(`\`${binding.name}\` is a parameter of \`${name}\`, which is passed around, not only called`) }
       const arg = call.arguments[index]

@@ -6,7 +6,7 @@
 import type * as t from '@babel/types'
 
 export { memberName, unwindRun, unwrap, type CallRun, type Segment } from './runs.js'
-export { callIndexOf, returnsOf, walk, type CallIndex, type WalkOptions, type WalkResult } from './walk.js'
+export { argumentsOf, callbacksOf, callsOf, returnsOf, walk, type CallIndex, type WalkOptions, type WalkResult } from './walk.js'
 
 export type BindingKind =
   | 'import'

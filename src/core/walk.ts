@@ -49,14 +49,58 @@ export interface WalkResult {
 
 type AnyCall = t.CallExpression | t.OptionalCallExpression | t.NewExpression
 
-/** What the analysis asks of a module's calls, built from `callSites` when it first asks (most modules never do). */
+/** What the analysis asks of a module's calls, each part built from `callSites` when it first asks for it (most modules never do). */
 export interface CallIndex {
   /** Function → the call it is passed to as an argument (a callback), and at which position. */
-  callbacks: Map<t.Node, { call: AnyCall; index: number; scope: Scope }>
+  callbacks?: Map<t.Node, { call: AnyCall; index: number; scope: Scope }>
   /** Start offset of an identifier callee → its call: tells a call of a function from other uses of its name. */
-  calls: Map<number, AnyCall>
+  calls?: Map<number, AnyCall>
   /** Start offset of an identifier passed as an argument → its call and position (a container handed on). */
-  argumentOf: Map<number, { call: AnyCall; index: number }>
+  argumentOf?: Map<number, { call: AnyCall; index: number }>
+}
+
+type Indexed = Pick<WalkResult, 'callSites' | 'callScopes'> & { callIndex?: CallIndex }
+const indexOf = (module: Indexed) => (module.callIndex ??= {})
+
+/** Function → the call it is passed to as an argument, and at which position (built once per module). */
+export function callbacksOf(module: Indexed): NonNullable<CallIndex['callbacks']> {
+  const index = indexOf(module)
+  if (index.callbacks) return index.callbacks
+  const callbacks: NonNullable<CallIndex['callbacks']> = new Map()
+  for (let c = 0; c < module.callSites.length; c++) {
+    const node = module.callSites[c]!
+    for (let i = 0; i < node.arguments.length; i++) {
+      const arg = unwrap(node.arguments[i]!)
+      if (arg.type === 'ArrowFunctionExpression' || arg.type === 'FunctionExpression') callbacks.set(arg, { call: node, index: i, scope: module.callScopes[c]! })
+    }
+  }
+  return (index.callbacks = callbacks)
+}
+
+/** Start offset of an identifier callee → its call (built once per module). */
+export function callsOf(module: Indexed): NonNullable<CallIndex['calls']> {
+  const index = indexOf(module)
+  if (index.calls) return index.calls
+  const calls: NonNullable<CallIndex['calls']> = new Map()
+  for (const node of module.callSites) {
+    const callee = node.type === 'NewExpression' ? node.callee : unwrap(node.callee)
+    if (callee.type === 'Identifier') calls.set(callee.start!, node)
+  }
+  return (index.calls = calls)
+}
+
+/** Start offset of an identifier passed as an argument → its call and position (built once per module). */
+export function argumentsOf(module: Indexed): NonNullable<CallIndex['argumentOf']> {
+  const index = indexOf(module)
+  if (index.argumentOf) return index.argumentOf
+  const argumentOf: NonNullable<CallIndex['argumentOf']> = new Map()
+  for (const node of module.callSites) {
+    for (let i = 0; i < node.arguments.length; i++) {
+      const arg = unwrap(node.arguments[i]!)
+      if (arg.type === 'Identifier') argumentOf.set(arg.start!, { call: node, index: i })
+    }
+  }
+  return (index.argumentOf = argumentOf)
 }
 
 /** Function → the expressions it returns, with their scopes: built once (kept on the module as `returnIndex`). */
@@ -70,24 +114,6 @@ export function returnsOf(module: Pick<WalkResult, 'returned'> & { returnIndex?:
     list.push({ node: nodes[i]!, scope: scopes[i]! })
   }
   return (module.returnIndex = index)
-}
-
-/** The module's call index, built once (kept on the module as `callIndex`). */
-export function callIndexOf(module: Pick<WalkResult, 'callSites' | 'callScopes'> & { callIndex?: CallIndex }): CallIndex {
-  if (module.callIndex) return module.callIndex
-  const index: CallIndex = { callbacks: new Map(), calls: new Map(), argumentOf: new Map() }
-  for (let c = 0; c < module.callSites.length; c++) {
-    const node = module.callSites[c]!
-    const scope = module.callScopes[c]!
-    for (let i = 0; i < node.arguments.length; i++) {
-      const arg = unwrap(node.arguments[i]!)
-      if (arg.type === 'ArrowFunctionExpression' || arg.type === 'FunctionExpression') index.callbacks.set(arg, { call: node, index: i, scope })
-      else if (arg.type === 'Identifier') index.argumentOf.set(arg.start!, { call: node, index: i })
-    }
-    const callee = node.type === 'NewExpression' ? node.callee : unwrap(node.callee)
-    if (callee.type === 'Identifier') index.calls.set(callee.start!, node)
-  }
-  return (module.callIndex = index)
 }
 
 export interface WalkOptions {
