@@ -6,9 +6,11 @@
  */
 import { join } from 'node:path'
 import webpack, { type Configuration } from 'webpack'
-import { describe, expect, it } from 'vitest'
+import { rmSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import chaincut from '../dist/webpack.js'
-import { bundlerAliases, describeAppBuild } from './bundler-app.js'
+import { ALIASED_SECRETS, bundlerAliases, describeAppBuild, readAll, runBundle, writeBundlerApp } from './bundler-app.js'
+import { SECRETS } from './app-fixture.js'
 
 const LOADER = join(import.meta.dirname, 'support/esbuild-ts-loader.cjs')
 
@@ -59,4 +61,34 @@ describeAppBuild('webpack', async (dir) => {
     clientReport: join(dir, 'report-client.json'),
     serverReport: join(dir, 'report-server.json'),
   }
+})
+
+// without `devtool` the loader context says no source map is made: chaincut makes none either
+describe('webpack: a client build without source maps', () => {
+  let dir: string
+  let client: Record<string, string>
+
+  beforeAll(async () => {
+    dir = writeBundlerApp()
+    await runWebpack(
+      webpackConfig(dir, join(dir, 'src/bundle-client.ts'), join(dir, 'dist/client'), {
+        entry: { 'bundle-client': join(dir, 'src/bundle-client.ts') },
+        target: 'web',
+        devtool: false,
+        plugins: [chaincut({ report: false, cache: false })],
+      }),
+    )
+    client = readAll(join(dir, 'dist/client'))
+  })
+
+  afterAll(() => {
+    if (dir && !process.env.KEEP_TMP) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('writes no map and keeps every secret out, and every chain still constructs', async () => {
+    expect(Object.keys(client).filter((f) => f.endsWith('.map'))).toEqual([])
+    for (const [file, text] of Object.entries(client)) for (const secret of [...SECRETS, ...ALIASED_SECRETS]) expect(text, file).not.toContain(secret)
+    const run = await runBundle(join(dir, 'dist/client/bundle-client.mjs'), 'client')
+    expect(run.calls.length).toBeGreaterThanOrEqual(8)
+  })
 })

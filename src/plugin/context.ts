@@ -63,11 +63,13 @@ export interface Shared {
 }
 
 /**
- * Whether the bundler will read a transform's source map. Only a Vite build says it will not:
- * `build.sourcemap` off and no output asking for one (Vite's dev server always maps). Other
- * bundlers decide at output time, after the transforms: they always get one.
+ * Whether the bundler will read a transform's source map. A Vite build says it will not with
+ * `build.sourcemap` off and no output asking for one (Vite's dev server always maps); webpack
+ * and Rspack with a loader context whose `sourceMap` is false (no `devtool`). Rollup, Rolldown
+ * and esbuild decide at output time, after the transforms: they always get one.
  */
 export function usesMaps(context: BundlerContext | undefined): boolean {
+  if (context?.getNativeBuildContext?.()?.loaderContext?.sourceMap === false) return false
   const environment = context?.environment
   if (!environment || environment.mode !== 'build') return true
   const build = environment.config?.build

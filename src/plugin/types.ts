@@ -67,6 +67,8 @@ export type ResolveCallback = (error: unknown, result?: unknown) => void
 
 export interface LoaderContextLike {
   getResolve?(options: object): (context: string, request: string, callback: ResolveCallback) => void
+  /** whether the compilation makes source maps (webpack's and Rspack's `devtool`) */
+  sourceMap?: boolean
   _module?: WebpackModuleLike
 }
 
