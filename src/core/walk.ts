@@ -60,48 +60,50 @@ export interface CallIndex {
 }
 
 type Indexed = Pick<WalkResult, 'callSites' | 'callScopes'> & { callIndex?: CallIndex }
-const indexOf = (module: Indexed) => (module.callIndex ??= {})
+
+/** One part of a module's call index, built by `build` the first time it is asked for. */
+function indexPart<K extends keyof CallIndex>(module: Indexed, part: K, build: () => NonNullable<CallIndex[K]>): NonNullable<CallIndex[K]> {
+  const index = (module.callIndex ??= {})
+  return (index[part] ??= build()) as NonNullable<CallIndex[K]>
+}
 
 /** Function → the call it is passed to as an argument, and at which position (built once per module). */
-export function callbacksOf(module: Indexed): NonNullable<CallIndex['callbacks']> {
-  const index = indexOf(module)
-  if (index.callbacks) return index.callbacks
-  const callbacks: NonNullable<CallIndex['callbacks']> = new Map()
-  for (let c = 0; c < module.callSites.length; c++) {
-    const node = module.callSites[c]!
-    for (let i = 0; i < node.arguments.length; i++) {
-      const arg = unwrap(node.arguments[i]!)
-      if (arg.type === 'ArrowFunctionExpression' || arg.type === 'FunctionExpression') callbacks.set(arg, { call: node, index: i, scope: module.callScopes[c]! })
+export const callbacksOf = (module: Indexed) =>
+  indexPart(module, 'callbacks', () => {
+    const callbacks: NonNullable<CallIndex['callbacks']> = new Map()
+    for (let c = 0; c < module.callSites.length; c++) {
+      const node = module.callSites[c]!
+      for (let i = 0; i < node.arguments.length; i++) {
+        const arg = unwrap(node.arguments[i]!)
+        if (arg.type === 'ArrowFunctionExpression' || arg.type === 'FunctionExpression') callbacks.set(arg, { call: node, index: i, scope: module.callScopes[c]! })
+      }
     }
-  }
-  return (index.callbacks = callbacks)
-}
+    return callbacks
+  })
 
 /** Start offset of an identifier callee → its call (built once per module). */
-export function callsOf(module: Indexed): NonNullable<CallIndex['calls']> {
-  const index = indexOf(module)
-  if (index.calls) return index.calls
-  const calls: NonNullable<CallIndex['calls']> = new Map()
-  for (const node of module.callSites) {
-    const callee = node.type === 'NewExpression' ? node.callee : unwrap(node.callee)
-    if (callee.type === 'Identifier') calls.set(callee.start!, node)
-  }
-  return (index.calls = calls)
-}
+export const callsOf = (module: Indexed) =>
+  indexPart(module, 'calls', () => {
+    const calls: NonNullable<CallIndex['calls']> = new Map()
+    for (const node of module.callSites) {
+      const callee = node.type === 'NewExpression' ? node.callee : unwrap(node.callee)
+      if (callee.type === 'Identifier') calls.set(callee.start!, node)
+    }
+    return calls
+  })
 
 /** Start offset of an identifier passed as an argument → its call and position (built once per module). */
-export function argumentsOf(module: Indexed): NonNullable<CallIndex['argumentOf']> {
-  const index = indexOf(module)
-  if (index.argumentOf) return index.argumentOf
-  const argumentOf: NonNullable<CallIndex['argumentOf']> = new Map()
-  for (const node of module.callSites) {
-    for (let i = 0; i < node.arguments.length; i++) {
-      const arg = unwrap(node.arguments[i]!)
-      if (arg.type === 'Identifier') argumentOf.set(arg.start!, { call: node, index: i })
+export const argumentsOf = (module: Indexed) =>
+  indexPart(module, 'argumentOf', () => {
+    const argumentOf: NonNullable<CallIndex['argumentOf']> = new Map()
+    for (const node of module.callSites) {
+      for (let i = 0; i < node.arguments.length; i++) {
+        const arg = unwrap(node.arguments[i]!)
+        if (arg.type === 'Identifier') argumentOf.set(arg.start!, { call: node, index: i })
+      }
     }
-  }
-  return (index.argumentOf = argumentOf)
-}
+    return argumentOf
+  })
 
 /** Function → the expressions it returns, with their scopes: built once (kept on the module as `returnIndex`). */
 export function returnsOf(module: Pick<WalkResult, 'returned'> & { returnIndex?: Map<t.Node, Array<{ node: t.Node; scope: Scope }>> }): Map<t.Node, Array<{ node: t.Node; scope: Scope }>> {
@@ -544,16 +546,9 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
 
   /** A call not already part of a longer run: unwind the run of member calls beneath it. */
   const recordRun = (outer: t.CallExpression | t.OptionalCallExpression, scope: Scope) => {
+    // one of its segments is named in `segmentNames`, computed, optional, or via a point member
     if (!runMatters(outer, options.segmentNames, options.pointMembers)) return
     const { segments, base } = unwindRun(outer, options.pointMembers, innerCalls)
-    let interesting = false
-    for (const s of segments) {
-      if (s.name === null || s.computed || s.optional || s.viaMember || options.segmentNames.has(s.name)) {
-        interesting = true
-        break
-      }
-    }
-    if (!interesting) return
     runs.push({ outer, segments, base, scope, assignedTo: assignedNames.get(outer) ?? null })
   }
 
