@@ -166,13 +166,28 @@ class Emitted {
   }
 }
 
+/** Where a result keeps its output: a symbol, so it is no field a caller sees or copies. */
+const OUTPUT = Symbol('chaincut.output')
+type WithOutput = { [OUTPUT]: { map: SourceMapJSON; [EDITS]?: StoredEdits } }
+
+// The getters are shared functions that read the output off the result. A new closure per
+// result would give every result its own hidden class: V8 allocates each one in the old
+// generation, and a build of a thousand modules made a thousand of them for the collector.
+function readMap(this: WithOutput): SourceMapJSON {
+  return this[OUTPUT].map
+}
+function readEdits(this: WithOutput): StoredEdits {
+  return this[OUTPUT][EDITS]!
+}
+
 /**
  * A result that hands on `out`'s code edits and its map, built when the bundler first reads it.
- * Module-level on purpose: the getter closes over `out` only, never a caller's scope (which
- * would keep a module's syntax tree alive as long as the result).
+ * The result holds `out` only, never a caller's scope (which would keep a module's syntax tree
+ * alive as long as the result).
  */
 export function withOutput<R extends object>(result: R, out: { map: SourceMapJSON }): R & { map: SourceMapJSON } {
-  Object.defineProperty(result, 'map', { enumerable: true, get: () => out.map })
-  if (EDITS in out) Object.defineProperty(result, EDITS, { get: () => (out as { [EDITS]: StoredEdits })[EDITS] })
+  Object.defineProperty(result, OUTPUT, { value: out })
+  Object.defineProperty(result, 'map', { enumerable: true, get: readMap })
+  if (EDITS in out) Object.defineProperty(result, EDITS, { get: readEdits })
   return result as R & { map: SourceMapJSON }
 }

@@ -45,13 +45,22 @@ export class ModuleFindings {
   }
 }
 
-// Made outside any big function on purpose: a closure made inside the transform would keep its
-// whole scope alive — the syntax tree, the walk, the analysis — for as long as a bundler or the
-// report holds the finding.
+/** Where a finding keeps what its code frame is made from (a symbol: no field a caller sees). */
+const FRAME = Symbol('chaincut.frame')
+type FrameSource = { lines: LineIndex; start: number; end: number; frame?: string }
+
+// A shared getter, never a closure: a closure made inside the transform would keep its whole
+// scope alive (the syntax tree, the walk) as long as a bundler or the report holds the finding,
+// and a new getter per finding gives each finding its own hidden class.
+function readFrame(this: { [FRAME]: FrameSource }): string {
+  const source = this[FRAME]
+  return (source.frame ??= source.lines.frame(source.start, source.end))
+}
+
 /** The code frame splits the whole file: built only when someone reads it. */
 function lazyFrame(finding: Finding, lines: LineIndex, start: number, end: number): Finding {
-  let frame: string | undefined
-  Object.defineProperty(finding, 'frame', { enumerable: true, get: () => (frame ??= lines.frame(start, end)) })
+  Object.defineProperty(finding, FRAME, { value: { lines, start, end } satisfies FrameSource })
+  Object.defineProperty(finding, 'frame', { enumerable: true, get: readFrame })
   return finding
 }
 
