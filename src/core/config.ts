@@ -202,6 +202,8 @@ function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
   // side constants: the families' and the bundler's (`import.meta.env.SSR`), per side where they have a value
   const constants = [...families.flatMap((f) => f.sideConstants ?? []), ...BUNDLER_SIDE_CONSTANTS]
   const sideHints: Record<Side, Set<string>> = { client: new Set(), server: new Set() }
+  /** A word each constant's text holds (`side` in `.side.is.server`, `SSR` in `import.meta.env.SSR`): a plain scan for these comes first. */
+  const sideWords: Record<Side, Set<string>> = { client: new Set(), server: new Set() }
   const sideTables = {} as Record<Side, Omit<SideTable, 'walkOptions' | 'mayContain'>>
   for (const side of ['client', 'server'] as const) {
     const table = (sideTables[side] = { reads: new Map(), calls: new Map() })
@@ -216,6 +218,7 @@ function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
       const path = constant.root === 'import.meta' ? ['import', 'meta', ...constant.path] : constant.path.slice(0, 2)
       const text = path.map(escape).join('\\s*\\.\\s*')
       sideHints[side].add(constant.root === 'import.meta' ? `\\b${text}\\b` : `\\.\\s*${text}\\b`)
+      sideWords[side].add(escape(constant.root === 'import.meta' ? path[path.length - 1] : path[0]))
       // in the code filter: behind the one `.` prefix of the method names, or on its own for `import.meta`
       hints[side].add(constant.root === 'import.meta' ? `\\b${text}\\b` : raw(text))
     }
@@ -246,10 +249,12 @@ function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
   for (const side of ['client', 'server'] as const) {
     const { reads, calls } = sideTables[side]
     const hint = sideHints[side].size ? new RegExp([...sideHints[side]].sort().join('|')) : null
+    // a scan for a few plain words is several times faster than the member-path pattern, which only runs where one is found
+    const words = new RegExp([...sideWords[side]].sort().join('|'))
     sides[side] = {
       reads,
       calls,
-      mayContain: hint ? (code) => hint.test(code) : () => false,
+      mayContain: hint ? (code) => words.test(code) && hint.test(code) : () => false,
       walkOptions: { ...walkOptions, sideNames: new Set(reads.keys()), sideCallNames: new Set(calls.keys()) },
     }
   }

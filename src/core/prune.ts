@@ -63,8 +63,8 @@ export function moduleReferences(walk: WalkResult): ModuleReferences {
   const bindings: Binding[] = []
   const byOwner = new Map<Unit | null, number[]>()
   if (!names) return { refs, bindings, byOwner }
+  // the walk records only references to names declared at the top level
   for (const ref of walk.references) {
-    if (!names.has(ref.name)) continue
     const binding = ref.scope.lookup(ref.name)
     if (!binding || binding.scope !== walk.module) continue
     const index = refs.length

@@ -115,13 +115,23 @@ function transformNow(
   const report: ModuleReport = {
     id: file,
     side,
-    cuts: cut.cuts.map((c) => ({ method: c.method, rule: c.rule, family: c.family, ...lines.position(c.start) })),
+    cuts: cut.cuts.map((c) => {
+      const at = lines.position(c.start)
+      return { method: c.method, rule: c.rule, family: c.family, line: at.line, column: at.column }
+    }),
     desugared: cut.desugared.map((d) => ({ type: d.type, name: d.name, line: lines.position(d.start).line })),
     removedImports: pruned.removedImports.map((r) => ({ source: r.source, names: r.names, line: lines.position(r.start).line })),
     removedDeclarations: pruned.removedDeclarations.map((r) => ({ name: r.name, line: lines.position(r.start).line })),
     findings: findings.list,
     notChains,
-    ...(fold?.folded.length ? { folded: fold.folded.map((f) => ({ expression: f.expression, value: f.value, ...lines.position(f.start) })) } : {}),
+    ...(fold?.folded.length
+      ? {
+          folded: fold.folded.map((f) => {
+            const at = lines.position(f.start)
+            return { expression: f.expression, value: f.value, line: at.line, column: at.column }
+          }),
+        }
+      : {}),
     ...(engine.serverRendering ? { serverRendering: engine.serverRendering } : {}),
     dependencies: [...new Set([...classifier.dependencies, ...[...classifier.manifests].map((dir) => join(dir, 'package.json')), ...engine.engineFiles])],
     resolutions: classifier.resolutions,
