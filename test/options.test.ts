@@ -217,3 +217,61 @@ describe('resolved options are shared by equal options', () => {
     expect(resolveConfig({ ...make(), onUnsafe: 'warn' })).not.toBe(a)
   })
 })
+
+describe('the pre-parse test agrees with the code filter', () => {
+  // `transform()` tests a module in two steps (the pattern for `{ ... loader ... } =` runs only
+  // between a `{` and a `} =`); the bundlers' hook filter is one RegExp. A module the filter lets
+  // through and the pre-parse test drops would never be analysed: that must never happen.
+  it('lets through every text the code filter lets through, on generated texts', async () => {
+    const { resolveConfig } = await import('../src/core/config.js')
+    const config = resolveConfig({ side: 'client' })
+    let seed = 11
+    const random = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+      return ((t ^ (t >>> 14)) >>> 0) % n
+    }
+    // no `.` or `[`: only the destructuring pattern can let these texts through; half the
+    // segments are attempts at `{ ... } =`, some spoilt by a brace, an `=` or a long span
+    const inner = [' ', '\n', 'loader', 'Loader', 'xloader', 'loaders', 'handler', 'body', 'page', 'pages', 'clientLoader', 'a', ', ', ': ', 'x'.repeat(100), '=', '{', '}', '\t']
+    const after = [' = ', '=', ' == ', '', ' =>', '\n=']
+    const other = ['{', '}', ' = ', 'const ', 'loader', 'a', '\n', 'x'.repeat(60)]
+    const counts = { filter: 0, both: 0, extra: 0 }
+    for (const side of ['client', 'server'] as const) {
+      for (let round = 0; round < 6000; round++) {
+        let code = ''
+        for (let k = 1 + random(6); k > 0; k--) {
+          if (random(2)) code += '{' + Array.from({ length: random(8) }, () => inner[random(inner.length)]).join('') + '}' + after[random(after.length)]
+          else code += other[random(other.length)]
+        }
+        const filter = config.codeFilter[side].test(code)
+        const pre = config.mayContainChain[side](code)
+        if (filter) counts.filter++
+        if (filter && !pre) throw new Error(`the pre-parse test drops a text the filter lets through: ${JSON.stringify(code)}`)
+        if (filter && pre) counts.both++
+        if (!filter && pre) counts.extra++
+      }
+    }
+    // the generator reaches both answers, and the two tests agree on almost every text
+    expect(counts.filter).toBeGreaterThan(1000)
+    expect(counts.extra).toBeLessThan(counts.filter / 10)
+  })
+
+  it('finds a cut method destructured anywhere in a long module, and nothing in one without', async () => {
+    const { resolveConfig } = await import('../src/core/config.js')
+    const config = resolveConfig({ side: 'client' })
+    const filler = 'const a = { b: 1 }\nexport function f({ x, y }: P) { return x + y }\n'.repeat(400)
+    // the pattern's own limits: up to 240 characters on each side of the name
+    const wide = `const { ${'a'.repeat(237)}, loader, ${'b'.repeat(237)} } = base\n`
+    expect(wide.indexOf('loader') - wide.indexOf('{') - 1).toBe(240)
+    expect(wide.indexOf('}') - wide.indexOf('loader') - 'loader'.length).toBe(240)
+    for (const code of [filler + 'const { loader } = base\n', 'const {\n  loader,\n  x } = base\n' + filler, filler + 'let { a, handler: h } = api\n', filler + wide]) {
+      expect(config.codeFilter.client.test(code)).toBe(true)
+      expect(config.mayContainChain.client(code)).toBe(true)
+    }
+    for (const code of [filler, filler + 'const { loaders } = base\n', filler + '{ loader }\n', filler + 'const { a = loader } = b\n']) {
+      expect(config.mayContainChain.client(code)).toBe(config.codeFilter.client.test(code))
+    }
+  })
+})

@@ -52,6 +52,35 @@ export interface SideTable {
   walkOptions: WalkOptions
 }
 
+/** How far a destructuring pattern's `{` may be from a cut method's name, and the name from its `}` (the code filter's pattern). */
+const DESTRUCTURED_SPAN = 240
+const PATTERN_END = /\}\s*=/g
+
+/**
+ * Whether the text has `{ ... name ... } =` with no `{`, `}` or `=` inside the braces (the code
+ * filter's destructuring pattern): each `} =` is taken back to the nearest `{`, and only that span
+ * is searched for a name. Accepts everything the pattern accepts (a span may be as long as the
+ * pattern's two spans and the longest name; a little more is let through, never less).
+ */
+function destructuresName(code: string, names: RegExp, longest: number): boolean {
+  PATTERN_END.lastIndex = 0
+  for (let m = PATTERN_END.exec(code); m !== null; m = PATTERN_END.exec(code)) {
+    const close = m.index
+    const open = code.lastIndexOf('{', close)
+    if (open === -1 || close - open - 1 > 2 * DESTRUCTURED_SPAN + longest) continue
+    let clean = true
+    for (let i = open + 1; i < close; i++) {
+      const c = code.charCodeAt(i)
+      if (c === 125 /* } */ || c === 61 /* = */) {
+        clean = false
+        break
+      }
+    }
+    if (clean && names.test(code.slice(open + 1, close))) return true
+  }
+  return false
+}
+
 const cache = new WeakMap<object, Config>()
 
 export function resolveFamilies(options: Omit<ChaincutOptions, 'cache'>): ChainFamily[] {
@@ -225,9 +254,10 @@ function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
   }
 
   // a cut method destructured off a value (`const { loader } = base`) is analysed too
+  const destructuredHint = {} as Record<Side, string | null>
   for (const side of ['client', 'server'] as const) {
     const names = [...cutNames[side].keys()].sort().map(escape)
-    if (names.length) hints[side].add(`\\{[^{}=]{0,240}\\b(?:${names.join('|')})\\b[^{}=]{0,240}\\}\\s*=`)
+    destructuredHint[side] = names.length ? `\\{[^{}=]{0,${DESTRUCTURED_SPAN}}\\b(?:${names.join('|')})\\b[^{}=]{0,${DESTRUCTURED_SPAN}}\\}\\s*=` : null
   }
 
   const codeFilter = {} as Record<Side, RegExp>
@@ -238,10 +268,16 @@ function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
     const parts = all.filter((h) => !h.startsWith('\0') && !h.startsWith('\u0001'))
     // a call or read of a method by that name: `.loader`, `?.loader`, `['loader']` (refused later, but seen)
     if (methods.length) parts.unshift(`(?:\\.\\s*|\\[\\s*['"\`])(?:${methods.join('|')})\\b`)
-    // a module with none of these cannot hold a chain worth cutting on this side
-    codeFilter[side] = parts.length ? new RegExp(parts.join('|')) : /(?!)/
-    const re = codeFilter[side]
-    mayContainChain[side] = (code) => re.test(code)
+    const destructured = destructuredHint[side]
+    // a module with none of these cannot hold a chain worth cutting on this side (the bundlers' hook filter)
+    codeFilter[side] = parts.length || destructured ? new RegExp([...parts, ...(destructured ? [destructured] : [])].join('|')) : /(?!)/
+    // the same test, in two steps: at every `{` the destructuring pattern tries each name over the
+    // next 240 characters, most of a module's scan; it runs only between a `{` and a `} =`
+    const others = parts.length ? new RegExp(parts.join('|')) : null
+    const cut = [...cutNames[side].keys()].sort()
+    const names = destructured ? new RegExp(`\\b(?:${cut.map(escape).join('|')})\\b`) : null
+    const longest = Math.max(0, ...cut.map((n) => n.length))
+    mayContainChain[side] = (code) => (others !== null && others.test(code)) || (names !== null && destructuresName(code, names, longest))
   }
 
   const walkOptions: WalkOptions = { segmentNames, pointMembers, containerNames, cutNames: new Set([...cutNames.client.keys(), ...cutNames.server.keys()]) }
@@ -278,3 +314,4 @@ function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
   }
   return config
 }
+
