@@ -98,6 +98,16 @@ describe('syntax errors: a ChaincutError E_PARSE with file, line and column', ()
 })
 
 describe('size', () => {
+  it('a text with 300,000 `} =` and no `{` near them: the pre-parse test stays linear', async () => {
+    // each `} =` is taken back to its `{` over a bounded span: searching the whole text before it
+    // for a `{` would make this quadratic (minutes)
+    const code = 'x} ='.repeat(300_000)
+    for (const side of SIDES) {
+      const r = await guard.run(code, '/app/braces.ts', { side }, SMALL)
+      expect(r.kind, `${side}: ${r.kind}`).toBe('ok')
+      if (r.kind === 'ok') expect(r.code).toBeNull()
+    }
+  })
   it('a 5 MB generated file with chains: both sides correct, idempotent, and well within time', async () => {
     let code = HEAD + `import { z } from 'zod'\n`
     let n = 0

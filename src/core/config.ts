@@ -63,20 +63,23 @@ const PATTERN_END = /\}\s*=/g
  * pattern's two spans and the longest name; a little more is let through, never less).
  */
 function destructuresName(code: string, names: RegExp, longest: number): boolean {
+  const span = 2 * DESTRUCTURED_SPAN + longest
   PATTERN_END.lastIndex = 0
   for (let m = PATTERN_END.exec(code); m !== null; m = PATTERN_END.exec(code)) {
     const close = m.index
-    const open = code.lastIndexOf('{', close)
-    if (open === -1 || close - open - 1 > 2 * DESTRUCTURED_SPAN + longest) continue
-    let clean = true
-    for (let i = open + 1; i < close; i++) {
+    // back to the `{`, at most `span` characters: a `}` or `=` first means no pattern ends here
+    // (bounded, so a text with many `} =` and no `{` near them stays linear)
+    const floor = Math.max(-1, close - span - 2)
+    let open = -1
+    for (let i = close - 1; i > floor; i--) {
       const c = code.charCodeAt(i)
-      if (c === 125 /* } */ || c === 61 /* = */) {
-        clean = false
+      if (c === 123 /* { */) {
+        open = i
         break
       }
+      if (c === 125 /* } */ || c === 61 /* = */) break
     }
-    if (clean && names.test(code.slice(open + 1, close))) return true
+    if (open !== -1 && names.test(code.slice(open + 1, close))) return true
   }
   return false
 }
