@@ -256,13 +256,6 @@ function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
     }
   }
 
-  // a cut method destructured off a value (`const { loader } = base`) is analysed too
-  const destructuredHint = {} as Record<Side, string | null>
-  for (const side of ['client', 'server'] as const) {
-    const names = [...cutNames[side].keys()].sort().map(escape)
-    destructuredHint[side] = names.length ? `\\{[^{}=]{0,${DESTRUCTURED_SPAN}}\\b(?:${names.join('|')})\\b[^{}=]{0,${DESTRUCTURED_SPAN}}\\}\\s*=` : null
-  }
-
   const codeFilter = {} as Record<Side, RegExp>
   const mayContainChain = {} as Config['mayContainChain']
   for (const side of ['client', 'server'] as const) {
@@ -271,16 +264,18 @@ function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
     const parts = all.filter((h) => !h.startsWith('\0') && !h.startsWith('\u0001'))
     // a call or read of a method by that name: `.loader`, `?.loader`, `['loader']` (refused later, but seen)
     if (methods.length) parts.unshift(`(?:\\.\\s*|\\[\\s*['"\`])(?:${methods.join('|')})\\b`)
-    const destructured = destructuredHint[side]
+    const cut = [...cutNames[side].keys()].sort()
+    const names = cut.map(escape).join('|')
+    // a cut method destructured off a value (`const { loader } = base`) is analysed too
+    const destructured = cut.length ? `\\{[^{}=]{0,${DESTRUCTURED_SPAN}}\\b(?:${names})\\b[^{}=]{0,${DESTRUCTURED_SPAN}}\\}\\s*=` : null
     // a module with none of these cannot hold a chain worth cutting on this side (the bundlers' hook filter)
     codeFilter[side] = parts.length || destructured ? new RegExp([...parts, ...(destructured ? [destructured] : [])].join('|')) : /(?!)/
     // the same test, in two steps: at every `{` the destructuring pattern tries each name over the
-    // next 240 characters, most of a module's scan; it runs only between a `{` and a `} =`
+    // next 240 characters, most of a module's scan; it runs only between a `} =` and its `{`
     const others = parts.length ? new RegExp(parts.join('|')) : null
-    const cut = [...cutNames[side].keys()].sort()
-    const names = destructured ? new RegExp(`\\b(?:${cut.map(escape).join('|')})\\b`) : null
+    const name = cut.length ? new RegExp(`\\b(?:${names})\\b`) : null
     const longest = Math.max(0, ...cut.map((n) => n.length))
-    mayContainChain[side] = (code) => (others !== null && others.test(code)) || (names !== null && destructuresName(code, names, longest))
+    mayContainChain[side] = (code) => (others !== null && others.test(code)) || (name !== null && destructuresName(code, name, longest))
   }
 
   const walkOptions: WalkOptions = { segmentNames, pointMembers, containerNames, cutNames: new Set([...cutNames.client.keys(), ...cutNames.server.keys()]) }
@@ -317,4 +312,3 @@ function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
   }
   return config
 }
-
