@@ -1,6 +1,6 @@
 // `npm run bench`: chaincut's performance budgets (bench/README.md), on a generated corpus.
 //
-//   node bench/run.mjs [--quick] [--only=transform,scaling,vite] [--rounds=N] [--builds=N] [--modules=N] [--gc=both|alternate|blocks]
+//   node bench/run.mjs [--quick] [--only=transform,scaling,vite] [--rounds=N] [--builds=N] [--modules=N] [--gc=all|both|alternate|blocks|stream]
 //
 // Contenders run interleaved in one process (warm-up first, then rounds that
 // visit every module in a new order and rotate which contender goes first),
@@ -109,10 +109,19 @@ const pct = (x, digits = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits
 //  - "blocks": each round runs every contender over all modules in turn, so
 //    each pays its own collections, old generation included, as it would in a
 //    build; only the first module of a block inherits another's garbage.
-// The transform figures are measured both ways (--gc=both|alternate|blocks).
+//  - "stream": as a build calls a transform: each round runs every contender
+//    over all modules in turn, each module once (no repetition, so no tight
+//    loop over one module warms caches and branch predictors for the next
+//    call), no forced GC. Single calls are noisier, so it runs three times the
+//    rounds. It is printed for what a build sees; the budgets are judged on the
+//    two schedules above (a module without chains takes a few µs, close to what
+//    one timer read and one await cost, so its stream figure is not a budget figure).
+// The transform figures are measured all three ways (--gc=all|both|alternate|blocks|stream; both = alternate and blocks).
 v8.setFlagsFromString('--expose-gc')
 const collect = vm.runInNewContext('gc')
-const GC_MODES = { both: ['alternate', 'blocks'], alternate: ['alternate'], blocks: ['blocks'] }[value('gc', 'both')] ?? ['alternate', 'blocks']
+const GC_MODES = { all: ['alternate', 'blocks', 'stream'], both: ['alternate', 'blocks'], alternate: ['alternate'], blocks: ['blocks'], stream: ['stream'] }[value('gc', 'all')] ?? ['alternate', 'blocks', 'stream']
+/** The schedules the budgets are judged on (stream only when it is the only one run). */
+const judged = (modes) => (modes.some((m) => m !== 'stream') ? modes.filter((m) => m !== 'stream') : modes)
 
 async function measure(contender, m, reps, minorGC) {
   const { run, sync } = contenders[contender]
@@ -130,6 +139,7 @@ async function measure(contender, m, reps, minorGC) {
  */
 async function interleave(modules, names, rounds, label, mode = 'alternate') {
   const isolate = mode === 'alternate'
+  const once = mode === 'stream'
   const rng = new Rng(99)
   const reps = new Map()
   const t0 = performance.now()
@@ -145,8 +155,8 @@ async function interleave(modules, names, rounds, label, mode = 'alternate') {
   for (let round = 0; round < rounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length])
     const shuffled = rng.shuffle(modules)
-    if (mode === 'blocks') {
-      for (const n of order) for (const m of shuffled) samples.get(m.id)[n].push(await measure(n, m, reps.get(`${m.id}|${n}`), false))
+    if (mode === 'blocks' || once) {
+      for (const n of order) for (const m of shuffled) samples.get(m.id)[n].push(await measure(n, m, once ? 1 : reps.get(`${m.id}|${n}`), false))
     } else {
       for (const m of shuffled) for (const n of order) samples.get(m.id)[n].push(await measure(n, m, reps.get(`${m.id}|${n}`), true))
     }
@@ -222,7 +232,7 @@ function summarizeTransform(rows) {
   const withChains = rows.filter((r) => r.module.chains > 0)
   const noChains = rows.filter((r) => r.module.chains === 0)
   const res = {}
-  res.baselineOverParse = { median: median(withChains.map((r) => r.baseline / r.parse)) }
+  if (withChains.every((r) => r.baseline !== undefined)) res.baselineOverParse = { median: median(withChains.map((r) => r.baseline / r.parse)) }
   if (chaincut) {
     const ratio = withChains.map((r) => r.chaincut / r.parse)
     res.chaincutOverParse = {
@@ -240,8 +250,10 @@ function summarizeTransform(rows) {
       parsedByFilter: noChainRatio.filter((x) => x > 0.1).length, // let through the code filter (text says "handler")
       medianRejected: median(noChainRatio.filter((x) => x <= 0.1)),
     }
-    const speedup = withChains.map((r) => r.baseline / r.chaincut)
-    res.baselineOverChaincut = { median: median(speedup), min: Math.min(...speedup), aggregate: sum(withChains.map((r) => r.baseline)) / sum(withChains.map((r) => r.chaincut)) }
+    if (withChains.every((r) => r.baseline !== undefined)) {
+      const speedup = withChains.map((r) => r.baseline / r.chaincut)
+      res.baselineOverChaincut = { median: median(speedup), min: Math.min(...speedup), aggregate: sum(withChains.map((r) => r.baseline)) / sum(withChains.map((r) => r.chaincut)) }
+    }
   }
   res.perModule = rows.map((r) => ({ id: r.module.id, kind: r.module.kind, bytes: r.module.bytes, chains: r.module.chains, parseMs: r.parse, chaincutMs: r.chaincut ?? null, baselineMs: r.baseline }))
   return res
@@ -266,7 +278,8 @@ async function transformFigures() {
   const timed = corpus.filter((m) => !failed.has(m.id))
   const res = { modules: timed.length, withChains: timed.filter((m) => m.chains).length, noChains: timed.filter((m) => !m.chains).length, rounds: ROUNDS, gcModes: GC_MODES, correctness }
   for (const mode of GC_MODES) {
-    const rows = await interleave(timed, names, ROUNDS, `transform (${mode})`, mode)
+    // the stream schedule is about chaincut against the parse: the baseline (~8× slower) would triple its time
+    const rows = mode === 'stream' ? await interleave(timed, names.filter((n) => n !== 'baseline'), 3 * ROUNDS, `transform (${mode})`, mode) : await interleave(timed, names, ROUNDS, `transform (${mode})`, mode)
     res[mode] = summarizeTransform(rows)
   }
   Object.assign(res, res[GC_MODES[0]]) // the headline figures: the first mode
@@ -439,15 +452,18 @@ function budgetRows(r) {
   if (t) {
     const n = `${t.withChains} modules with chains`
     if (t.chaincutOverParse) {
-      // headline = first GC mode; the other mode in brackets (see the GC note in measure())
-      const other = t.gcModes.length > 1 ? t[t.gcModes[1]] : null
-      const also = (f) => (other ? `; ${t.gcModes[1]}: ${f(other)}` : '')
-      const label = t.gcModes.length > 1 ? `${t.gcModes[0]}: ` : ''
-      rows.push(['chaincut transform ÷ `@babel/parser` parse', `${n}, median`, `${label}${fmt(t.chaincutOverParse.median)}× (p90 ${fmt(t.chaincutOverParse.p90)}×)${also((o) => `${fmt(o.chaincutOverParse.median)}× (p90 ${fmt(o.chaincutOverParse.p90)}×)`)}`, '≤ 1.5×', ok(Math.max(t.chaincutOverParse.median, other?.chaincutOverParse.median ?? 0) <= 1.5)])
-      rows.push(['module without chains ÷ parse', `${t.noChains} modules, median`, `${label}${pct(t.noChainOverParse.median, 2)}${also((o) => pct(o.noChainOverParse.median, 2))}${t.noChainOverParse.parsedByFilter ? ` (${t.noChainOverParse.parsedByFilter} mention "handler" and are parsed)` : ''}`, '≤ 2%', ok(Math.max(t.noChainOverParse.median, other?.noChainOverParse.median ?? 0) <= 0.02)])
-      rows.push(['Babel baseline ÷ chaincut', `${n}, median`, `${label}${fmt(t.baselineOverChaincut.median, 1)}× faster (min ${fmt(t.baselineOverChaincut.min, 1)}×)${also((o) => `${fmt(o.baselineOverChaincut.median, 1)}× (min ${fmt(o.baselineOverChaincut.min, 1)}×)`)}`, '≥ 4×', ok(Math.min(t.baselineOverChaincut.median, other?.baselineOverChaincut.median ?? Infinity) >= 4)])
+      // every schedule, each named (see the GC note in measure()); judged on all but stream
+      const each = (f, has = () => true) =>
+        t.gcModes
+          .filter((m) => has(t[m]))
+          .map((m) => `${t.gcModes.length > 1 ? `${m}${judged(t.gcModes).includes(m) ? '' : ' (not judged)'}: ` : ''}${f(t[m])}`)
+          .join('; ')
+      const worst = (f, pick) => pick(...judged(t.gcModes).map((m) => f(t[m])))
+      rows.push(['chaincut transform ÷ `@babel/parser` parse', `${n}, median`, each((o) => `${fmt(o.chaincutOverParse.median)}× (p90 ${fmt(o.chaincutOverParse.p90)}×, aggregate ${fmt(o.chaincutOverParse.aggregate)}×)`), '≤ 1.5×', ok(worst((o) => o.chaincutOverParse.median, Math.max) <= 1.5)])
+      rows.push(['module without chains ÷ parse', `${t.noChains} modules, median`, `${each((o) => pct(o.noChainOverParse.median, 2))}${t.noChainOverParse.parsedByFilter ? ` (${t.noChainOverParse.parsedByFilter} mention "handler" and are parsed)` : ''}`, '≤ 2%', ok(worst((o) => o.noChainOverParse.median, Math.max) <= 0.02)])
+      if (t.gcModes.some((m) => t[m].baselineOverChaincut)) rows.push(['Babel baseline ÷ chaincut', `${n}, median`, each((o) => `${fmt(o.baselineOverChaincut.median, 1)}× faster (min ${fmt(o.baselineOverChaincut.min, 1)}×)`, (o) => o.baselineOverChaincut), '≥ 4×', ok(worst((o) => o.baselineOverChaincut?.median ?? Infinity, Math.min) >= 4)])
     } else {
-      rows.push(['Babel baseline ÷ parse', `${n}, median`, `${fmt(t.baselineOverParse.median, 1)}×`, '—', ''])
+      rows.push(['Babel baseline ÷ parse', `${n}, median`, `${fmt(t.baselineOverParse?.median, 1)}×`, '—', ''])
     }
   }
   const v = r.vite
