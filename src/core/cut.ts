@@ -7,7 +7,7 @@
 import type * as t from '@babel/types'
 import { basename, dirname } from 'node:path'
 import type { ChainFamily, CutRule, Side, SideRule } from '../types.js'
-import type { ChainSegment, RecognisedChain } from './chains.js'
+import type { ChainSegment, RecognisedChain } from '../chains/index.js'
 import type { Edit } from './emit.js'
 import { describe, type FindingCode, type FindingParams, type FindingText } from './findings.js'
 import { isLineBreak, listRemovalRanges } from './ranges.js'

@@ -6,7 +6,7 @@
  */
 import type * as t from '@babel/types'
 import type { Finding, ModuleReport, Side } from '../types.js'
-import type { Classifier, Decision, RecognisedChain } from './chains.js'
+import type { Classifier, Decision, RecognisedChain } from '../chains/index.js'
 import { ChaincutError } from './errors.js'
 import { describe, levelOf, type FindingCode, type FindingParams, type FindingText } from './findings.js'
 import type { LineIndex } from './lines.js'

@@ -5,7 +5,7 @@
 import type { ModuleReport, Resolver, Side, TransformOptions, TransformResult } from '../types.js'
 import { join } from 'node:path'
 import { analyzeModule, defaultResolve, ModuleCache, Suspend, type ModuleAnalysis } from './modules.js'
-import { Classifier, type RecognisedChain } from './chains.js'
+import { Classifier, recognise, type RecognisedChain } from '../chains/index.js'
 import { resolveConfig, type Config, type SideTable } from './config.js'
 import { cutChains, declaredServerRendering } from './cut.js'
 import { serverRenderingOf } from './engine.js'
@@ -88,7 +88,7 @@ function transformNow(
   const folding = sides.mayContain(code)
   const module = analyzeModule(code, file, folding ? sides.walkOptions : config.walkOptions)
   const classifier = new Classifier({ config, cache, resolve, readFile: options.readFile })
-  const chains = recognise(classifier, module, side)
+  const chains = recogniseOrRefuse(classifier, module, side)
 
   const lines = new LineIndex(code)
   const findings = new ModuleFindings(file, lines, side, config.onUnsafe)
@@ -151,9 +151,9 @@ function transformNow(
 }
 
 /** The module's chains; following a head through thousands of nested aliases or members is refused (`E_TOO_DEEP`), never a crash. */
-function recognise(classifier: Classifier, module: ModuleAnalysis, side: Side): RecognisedChain[] {
+function recogniseOrRefuse(classifier: Classifier, module: ModuleAnalysis, side: Side): RecognisedChain[] {
   try {
-    return classifier.recognise(module, side)
+    return recognise(classifier, module, side)
   } catch (error) {
     if (!(error instanceof RangeError)) throw error
     throw new ChaincutError(module.id, [fatal('E_TOO_DEEP', {}, { file: module.id, line: 1, column: 0, frame: '' })])

@@ -1,86 +1,19 @@
 /**
- * Recognising chains: an analysis of chain values. What each expression
- * evaluates to, chain-wise, followed through aliases, destructuring, helpers
- * that return chains (local, imported, IIFE), conditionals, containers
- * (object and array literals, class fields), TypeScript wrappers, namespaces,
- * other modules of the app and packages that can reach a family's head.
- *
- * The module's every call (and read) of a method that some family cuts on
- * this side is then accounted for: part of a chain (cut), proven not a chain
- * (with the reason, shown in the report), or a finding. Unknown is never "not
- * a chain" (see docs/ARCHITECTURE.md, "Soundness").
+ * The evaluation of chain values: what each expression is, followed through bindings and their
+ * writes, members, calls and their returns, parameters, other modules and packages.
  */
 import { builtinModules } from 'node:module'
 import type * as t from '@babel/types'
-import type { ChainFamily, ContainerSpec, Resolver, Side, SideRule } from '../types.js'
-import { isFollowable, type FileReader, type ModuleAnalysis, type ModuleCache } from './modules.js'
-import type { Config } from './config.js'
-import { PLATFORM_GLOBALS } from './globals.js'
-import { canReach, packageName, packageOfFile } from './packages.js'
-import { argumentsOf, callbacksOf, callsOf, memberName, returnsOf, unwindRun, unwrap, type Access, type Binding, type CallRun, type Scope, type Segment } from './scope.js'
-
-/** The state of a point as its chain is read: flags that change how it is cut. */
-export interface PointState {
-  type: string
-  /** `.ssr(false)` anywhere in its chain or a parent's (point-wide). */
-  ssrOff: boolean
-  /** A `.clientOnly()` has been seen so far (its own chain, or any parent). */
-  clientOnly: boolean
-}
-
-/** What an expression is, as far as chains go. */
-export type Value =
-  /** A function that starts a chain when called (`createActions`, `Point0`). */
-  | { kind: 'head'; family: ChainFamily }
-  | { kind: 'chain'; family: ChainFamily; point: PointState | null }
-  /** `X.lets` read as a value: calling it opens a point. */
-  | { kind: 'lets'; family: ChainFamily; point: PointState | null }
-  | { kind: 'container'; family: ChainFamily; container: ContainerSpec }
-  | { kind: 'pkgNamespace'; source: string }
-  | { kind: 'appNamespace'; file: string }
-  /** An object or array literal, or a class (its static fields), or an instance of a local class. */
-  | { kind: 'object'; node: t.Node; scope: Scope; module: ModuleAnalysis; instance?: boolean; name?: string; mutable?: boolean }
-  | { kind: 'function'; node: t.Node; scope: Scope; module: ModuleAnalysis }
-  /** `fn.call` / `fn.apply` / `fn.bind` of a known function. */
-  | { kind: 'invoke'; fn: Value; mode: 'call' | 'apply' | 'bind' }
-  /** A method read off a chain (`p.loader`). */
-  | { kind: 'method'; name: string; of: Value }
-  /** A chain handed to code chaincut does not know (`wrap(chain)`): what comes back is unknown. */
-  | { kind: 'escaped'; family: ChainFamily; node: t.Node }
-  | { kind: 'not'; reason: string }
-  /** Nothing is known. `external`: it comes from outside the app's code (an unresolvable import, a global, a package that may reach a family). */
-  | { kind: 'unknown'; reason: string; external?: boolean }
-  | { kind: 'union'; values: Value[] }
-  /** A cycle: no information of its own (a join ignores it). */
-  | { kind: 'bottom' }
-
-/** One segment of a recognised chain. */
-export interface ChainSegment {
-  segment: Segment
-  family: ChainFamily
-  /** The point it belongs to (shared by all its segments, so `ssrOff` is point-wide). */
-  point: PointState | null
-  /** Whether a `.clientOnly()` came before it (positional). */
-  clientOnlyBefore: boolean
-  /** This call opens a point (`X.lets(...)`/`X.lets.page(...)`): its arguments define the point, never cut. */
-  opener: 'explicit' | 'short' | null
-  /** For a short-form opener: the point type to write when desugaring. */
-  pointType?: string
-}
-
-/** A call or read of a cut method that is not cut: why, or why it is a finding. */
-export type Decision =
-  | { kind: 'notChain'; method: string; node: t.Node; reason: string }
-  | { kind: 'escaped'; method: string; family: ChainFamily; node: t.Node }
-  | { kind: 'takenOff'; method: string; family: ChainFamily; node: t.Node; destructured: boolean }
-  | { kind: 'untraced'; method: string; node: t.Node; reason: string; families: string[] }
-
-export interface RecognisedChain {
-  run: CallRun
-  segments: ChainSegment[]
-  /** Why the chain was assumed (its receiver could not be traced: cut to fail safe), or null. */
-  assumed: string | null
-}
+import type { ChainFamily } from '../types.js'
+import { isFollowable, type FileReader, type ModuleAnalysis, type ModuleCache } from '../core/modules.js'
+import type { Config } from '../core/config.js'
+import type { Resolver } from '../types.js'
+import { PLATFORM_GLOBALS } from '../core/globals.js'
+import { canReach, packageName, packageOfFile } from '../core/packages.js'
+import { argumentsOf, callbacksOf, callsOf, memberName, returnsOf, unwindRun, unwrap, type Access, type Binding, type Scope, type Segment } from '../core/scope.js'
+import { interpret } from './interpret.js'
+import { BOTTOM, NOT_LITERAL, brief, describe, functionTypes, isChainish, isStringish, join, settle, signature, type ChainSegment, type Decision, type Value } from './values.js'
+import { READ_ONLY_CALLS, handedOn, mutated } from './writes.js'
 
 export interface LookupContext {
   config: Config
@@ -100,188 +33,13 @@ interface Frame {
 
 /** How much evaluation one module's recognition may spend before what is left is unknown (fail closed, never hang). */
 const FUEL = 100_000
-const RUN_FUEL = 20_000
-const READ_FUEL = 200
-const READ_POOL = 20_000
+export const RUN_FUEL = 20_000
+export const READ_FUEL = 200
+export const READ_POOL = 20_000
 
 const MAX_CALL_DEPTH = 8
 const NODE_BUILTINS = new Set(builtinModules)
 const GLOBAL_OBJECTS = new Set(['globalThis', 'window', 'self', 'global'])
-const MUTATING_METHODS = 'push|unshift|splice|set|add|fill|copyWithin|assign|defineProperty|defineProperties|setPrototypeOf'
-
-/**
- * The names a module changes after building what they hold: a member assignment, a mutating
- * method, `Object.assign(name, ...)`; for containers also handing it to a function or touching
- * its prototype. A text scan once per module: a shadowing local only makes chaincut more careful.
- */
-interface Mutations {
-  any: Set<string>
-  container: Set<string>
-  argument: Set<string>
-}
-const ID = '[A-Za-z_$][\\w$]*'
-const MUTATION_ANY = new RegExp(
-  [
-    `(?<![\\w$.])(${ID})\\s*(?:\\??\\.\\s*[\\w$]+|\\[[^\\]\\n]*\\])\\s*(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?!=)`,
-    `(?<![\\w$.])(${ID})\\s*\\.\\s*(?:${MUTATING_METHODS})\\s*\\(`,
-    `(?:Object|Reflect)\\s*\\.\\s*(?:${MUTATING_METHODS})\\s*\\(\\s*(${ID})(?![\\w$])`,
-  ].join('|'),
-  'g',
-)
-const MUTATION_CONTAINER = new RegExp(`(?<![\\w$.])(${ID})\\s*\\.\\s*prototype\\b`, 'g')
-const AS_ARGUMENT = new RegExp(`[(,]\\s*(${ID})\\s*(?=[,)])`, 'g')
-
-/**
- * Kept on the module (never in a WeakMap keyed by it: the young-generation collector keeps such
- * keys alive, and with them every module's syntax tree, until a full collection).
- */
-function mutationsOf(module: { code: string; mutations?: unknown }): Mutations {
-  let found = module.mutations as Mutations | undefined
-  if (!found) {
-    found = { any: new Set(), container: new Set(), argument: new Set() }
-    for (const m of module.code.matchAll(MUTATION_ANY)) found.any.add(m[1] ?? m[2] ?? m[3])
-    for (const m of module.code.matchAll(MUTATION_CONTAINER)) found.container.add(m[1])
-    for (const m of module.code.matchAll(AS_ARGUMENT)) found.argument.add(m[1])
-    module.mutations = found
-  }
-  return found
-}
-
-function mutated(module: { code: string; mutations?: unknown }, name: string, container: boolean): boolean {
-  const found = mutationsOf(module)
-  return found.any.has(name) || (container && found.container.has(name))
-}
-
-/** Whether `name` is ever handed to a call (by the text; see `Classifier.handedToMutator`). */
-function handedOn(module: { code: string; mutations?: unknown }, name: string): boolean {
-  return mutationsOf(module).argument.has(name)
-}
-
-/** Platform functions that read their arguments and never change them. */
-const READ_ONLY_CALLS = /^(?:console\.\w+|JSON\.stringify|Object\.(?:keys|values|entries|freeze|isFrozen|getOwnPropertyNames)|Array\.isArray|String|Number|Boolean|structuredClone)$/
-const NOT_LITERAL: Value = { kind: 'not', reason: 'a literal value' }
-const BOTTOM: Value = { kind: 'bottom' }
-
-const isStringish = (node: t.Node | undefined | null): string | null => {
-  if (!node) return null
-  if (node.type === 'StringLiteral') return node.value
-  if (node.type === 'TemplateLiteral' && node.expressions.length === 0) return node.quasis[0].value.cooked ?? null
-  return null
-}
-
-const isFalseLiteral = (node: t.Node | undefined): boolean => {
-  if (!node) return false
-  const n = unwrap(node)
-  if (n.type === 'BooleanLiteral') return !n.value
-  if (n.type === 'ObjectExpression') {
-    for (const p of n.properties) {
-      if (p.type !== 'ObjectProperty' || p.computed) continue
-      const key = p.key.type === 'Identifier' ? p.key.name : isStringish(p.key)
-      if (key === 'enabled' && unwrap(p.value).type === 'BooleanLiteral') return !(unwrap(p.value) as t.BooleanLiteral).value
-    }
-  }
-  return false
-}
-
-const has = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key)
-
-/** What distinguishes one argument value from another for a helper's result. */
-function signature(v: Value): string {
-  switch (v.kind) {
-    case 'chain':
-    case 'head':
-    case 'lets':
-    case 'escaped':
-      return `${v.kind}:${v.family.name}:${v.kind === 'chain' || v.kind === 'lets' ? JSON.stringify(v.point) : ''}`
-    case 'object':
-    case 'function':
-      return `${v.kind}:${v.module.id}:${v.node.start}:${v.node.end}:${v.kind === 'object' ? (v.instance ?? '') : ''}`
-    case 'union':
-      return `(${v.values.map(signature).join('|')})`
-    case 'pkgNamespace':
-      return `ns:${v.source}`
-    case 'appNamespace':
-      return `ns:${v.file}`
-    case 'method':
-      return `method:${v.name}:${signature(v.of)}`
-    case 'invoke':
-      return `invoke:${v.mode}:${signature(v.fn)}`
-    case 'container':
-      return `container:${v.container.import}`
-    default:
-      return v.kind
-  }
-}
-
-/** Reasons quote other reasons: kept short, so deep flows do not build long strings. */
-const brief = (text: string) => (text.length > 160 ? text.slice(0, 157) + '…' : text)
-
-const isChainish = (v: Value): v is Extract<Value, { family: ChainFamily }> =>
-  v.kind === 'chain' || v.kind === 'head' || v.kind === 'lets' || v.kind === 'escaped'
-
-/** The join of two values: a union, flattened; a bottom adds nothing. */
-export function join(values: Value[]): Value {
-  const out: Value[] = []
-  const add = (v: Value) => {
-    if (v.kind === 'bottom') return
-    if (v.kind === 'union') {
-      for (const x of v.values) add(x)
-      return
-    }
-    // one of each kind of "nothing here" is enough; chains and containers stay distinct
-    for (const o of out) {
-      if (o.kind !== v.kind) continue
-      if (v.kind === 'not' || v.kind === 'unknown') return
-      if ((v.kind === 'chain' || v.kind === 'head' || v.kind === 'lets' || v.kind === 'escaped') && (o as { family: ChainFamily }).family === v.family) return
-      if ((v.kind === 'object' || v.kind === 'function') && (o as { node: t.Node }).node === v.node) return
-    }
-    out.push(v)
-  }
-  for (const v of values) add(v)
-  if (!out.length) return BOTTOM
-  if (out.length === 1) return out[0]
-  if (out.length > 4) return settle({ kind: 'union', values: out })
-  return { kind: 'union', values: out }
-}
-
-/** How a union reads as a receiver: a chain if any branch may be one; else unknown if any is; else not. */
-function settle(v: Value): Value {
-  if (v.kind !== 'union') return v
-  const chain = v.values.find((x) => x.kind === 'chain' || x.kind === 'lets' || x.kind === 'head')
-  if (chain) return chain
-  const escaped = v.values.find((x) => x.kind === 'escaped')
-  if (escaped) return escaped
-  const unknown = v.values.find((x) => x.kind === 'unknown')
-  if (unknown) return unknown
-  const reasons = [...new Set(v.values.map((x) => (x.kind === 'not' ? x.reason : describe(x))))]
-  return { kind: 'not', reason: reasons.join('; or ') }
-}
-
-function describe(v: Value): string {
-  switch (v.kind) {
-    case 'not':
-    case 'unknown':
-      return v.reason
-    case 'object':
-      return v.instance ? 'an instance of a class of this app' : v.node.type === 'ArrayExpression' ? 'an array literal' : v.node.type.startsWith('Class') ? 'a class' : 'an object literal'
-    case 'function':
-      return 'a function'
-    case 'invoke':
-      return 'a function'
-    case 'container':
-      return `${v.container.import}() from ${[v.container.from].flat()[0]}`
-    case 'pkgNamespace':
-      return `the namespace of ${v.source}`
-    case 'appNamespace':
-      return 'a module namespace'
-    case 'bottom':
-      return 'a value that only refers to itself'
-    default:
-      return v.kind
-  }
-}
-
-const functionTypes = new Set(['ArrowFunctionExpression', 'FunctionExpression', 'FunctionDeclaration', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod'])
 
 /** Array methods whose result is one of the elements, or the array itself (approximately). */
 const ELEMENT_METHODS = new Set(['find', 'findLast', 'at', 'pop', 'shift'])
@@ -294,7 +52,8 @@ export class Classifier {
   private readonly exportMemo = new Map<string, Value>()
   private readonly activeExports = new Set<string>()
   private readonly invocations = new Map<t.Node, Map<string, Value | 'active'>>()
-  private fuel = FUEL
+  /** What is left of the budget (the accounting gives each run its share). */
+  fuel = FUEL
   private readonly nodeMemo = new Map<t.Node, Value>()
   private readonly activeProperties = new Map<t.Node, Set<string>>()
   private readonly activeNodes = new Set<t.Node>()
@@ -308,7 +67,7 @@ export class Classifier {
   /** The accounting of the last `recognise`: every cut-method call or read that is not cut. */
   decisions: Decision[] = []
 
-  constructor(private readonly ctx: LookupContext) {}
+  constructor(readonly ctx: LookupContext) {}
 
   // ---------------------------------------------------------------- bindings and modules
 
@@ -1133,209 +892,6 @@ export class Classifier {
     return false
   }
 
-  // ---------------------------------------------------------------- the module
-
-  /** The chains of the module being transformed, and the accounting of every other cut-method call. */
-  recognise(module: ModuleAnalysis, side: Side): RecognisedChain[] {
-    const { config } = this.ctx
-    const cutNames = config.cutNames[side]
-    const chains: RecognisedChain[] = []
-    const decisions: Decision[] = []
-    this.decisions = decisions
-    const claimed = new Set<CallRun>()
-
-    // one run at a time: the cycle check above relies on a single path of evaluation
-    for (let i = 0; i < module.runs.length; i++) {
-      const run = module.runs[i]
-      // a run with nothing to cut, open or desugar here (`cache?.has(key)`) needs no reading
-      if (!run.segments.some((s) => s.viaMember || (s.computed && s.name === null) || (s.name !== null && (cutNames.has(s.name) || config.pointFamilies.has(s.name) || config.memberHeadNames.has(s.name))))) continue
-      // each run gets at most its share of the budget: one tangled run cannot starve the others
-      const budget = this.fuel
-      this.fuel = Math.min(budget, RUN_FUEL)
-      const reading = this.run(run.segments, run.base, run.scope, module, null)
-      this.fuel = budget - (Math.min(budget, RUN_FUEL) - Math.max(this.fuel, 0))
-      let segments = reading.segments
-      let assumed = reading.assumed
-      // every segment of the run that some family cuts here and no chain claimed
-      const inChain = new Set(segments.map((s) => s.segment))
-      for (let k = 0; k < run.segments.length; k++) {
-        const segment = run.segments[k]
-        if (inChain.has(segment) || !segment.name || !cutNames.has(segment.name)) continue
-        const receiver = settle(reading.receivers[k])
-        const method = segment.name
-        const node = segment.callee.property
-        if (receiver.kind === 'escaped') {
-          decisions.push({ kind: 'escaped', method, family: receiver.family, node: run.base })
-          break
-        }
-        if (receiver.kind === 'unknown') {
-          const family = this.evidence(run.segments.slice(k), receiver, side)
-          if (family) {
-            // fail safe: cut the rest of the run as that family's chain, with a warning
-            const rest = run.segments.slice(k).map((s) => ({ segment: s, family, point: null, clientOnlyBefore: false, opener: null }) as ChainSegment)
-            segments = [...segments, ...rest]
-            assumed = receiver.reason
-            break
-          }
-          const lenient = this.onlyConditional(method, side)
-          if (!cutNames.get(method)!.some(({ rule }) => wouldCut(rule, segment.call))) {
-            decisions.push({ kind: 'notChain', method, node, reason: brief(`nothing to cut: a chain's .${method} would keep these arguments as they are`) })
-          } else if (lenient) decisions.push({ kind: 'notChain', method, node, reason: brief(`${lenient}; this receiver shows no such point (${receiver.reason})`) })
-          else if (this.markedNotChain(module, segment.call)) decisions.push({ kind: 'notChain', method, node, reason: 'marked `chaincut-not-a-chain` in a comment' })
-          else decisions.push({ kind: 'untraced', method, node, reason: receiver.reason, families: cutNames.get(method)!.map((f) => f.family.name) })
-          continue
-        }
-        decisions.push({ kind: 'notChain', method, node, reason: receiver.kind === 'not' ? receiver.reason : describe(receiver) })
-      }
-      if (segments.length) {
-        chains.push({ run, segments, assumed })
-        claimed.add(run)
-      }
-    }
-
-    // every builder chain inside a container (`createTailorKit({ actions })`) is cut,
-    // even when its head cannot be traced
-    for (const { call, callee, scope } of module.containerCalls) {
-      const value = this.expression(callee, scope, module, null)
-      if (value?.kind !== 'container') continue
-      const options = call.arguments[0] && unwrap(call.arguments[0])
-      if (!options || options.type !== 'ObjectExpression') continue
-      for (const property of options.properties) {
-        if (property.type !== 'ObjectProperty' || property.computed) continue
-        const key = property.key.type === 'Identifier' ? property.key.name : isStringish(property.key)
-        if (key !== value.container.property) continue
-        // the actions object, and every object of this module it names (`actions`, `{ messages: messageActions }`)
-        const ranges: Array<[number, number]> = []
-        const seen = new Set<t.Node>()
-        const collect = (node: t.Node, at: Scope) => {
-          const n = unwrap(node)
-          if (seen.has(n)) return
-          seen.add(n)
-          if (n.type === 'Identifier') {
-            const binding = at.lookup(n.name)
-            if (binding?.init && binding.kind !== 'import') collect(binding.init, binding.scope)
-            return
-          }
-          if (n.type !== 'ObjectExpression' && n.type !== 'ArrayExpression') return
-          ranges.push([n.start!, n.end!])
-          const values = n.type === 'ObjectExpression' ? n.properties.map((p) => (p.type === 'ObjectProperty' ? p.value : p.type === 'SpreadElement' ? p.argument : null)) : n.elements
-          for (const v of values) if (v && v.type !== 'SpreadElement') collect(v as t.Node, at)
-        }
-        collect(property.value, scope)
-        for (const run of module.runs) {
-          if (claimed.has(run)) continue
-          const at = run.outer.start!
-          if (!ranges.some(([start, end]) => at >= start && at < end)) continue
-          if (!run.segments.some((s) => s.name && value.container.anyChainCalling.includes(s.name))) continue
-          chains.push({
-            run,
-            segments: run.segments.map((segment) => ({ segment, family: value.family, point: null, clientOnlyBefore: false, opener: null })),
-            assumed: null,
-          })
-          claimed.add(run)
-          // the container's chains are cut: drop what the accounting said of their segments
-          for (let d = decisions.length - 1; d >= 0; d--) {
-            const node = decisions[d].node
-            if (node.start! >= run.outer.start! && node.end! <= run.outer.end!) decisions.splice(d, 1)
-          }
-        }
-      }
-    }
-    // methods read off a value rather than called on it (`const load = p.loader`)
-    let readPool = READ_POOL
-    for (const { pattern, init, scope } of module.destructured) {
-      // only a pattern that takes a method some family cuts here
-      if (!pattern.properties.some((p) => p.type === 'ObjectProperty' && !p.computed && p.key.type === 'Identifier' && cutNames.has(p.key.name))) continue
-      if (readPool <= 0) break
-      this.fuel = Math.min(readPool, READ_FUEL)
-      const spent = this.fuel
-      const value = settle(this.expression(init, scope, module, null))
-      readPool -= spent - Math.max(this.fuel, 0)
-      if (!isChainish(value) || value.kind === 'escaped') continue
-      for (const p of pattern.properties) {
-        const name = p.type === 'ObjectProperty' && !p.computed && p.key.type === 'Identifier' ? p.key.name : null
-        if (name === null) continue
-        if (name !== '...' && !cutNames.get(name)?.some((f) => f.family === value.family)) continue
-        decisions.push({ kind: 'takenOff', method: name, family: value.family, node: pattern, destructured: true })
-        break
-      }
-    }
-
-    for (const { member, scope } of module.reads) {
-      const method = memberName(member)!
-      const families = cutNames.get(method)
-      if (!families) continue
-      // a read is a finding only when it is off a chain: a small budget each, from a pool of their own
-      // (last, so what a spent budget leaves unknown cannot change a cut)
-      if (readPool <= 0) break
-      this.fuel = Math.min(readPool, READ_FUEL)
-      const spent = this.fuel
-      const object = settle(this.expression(member.object, scope, module, null))
-      readPool -= spent - Math.max(this.fuel, 0)
-      if (isChainish(object) && object.kind !== 'escaped' && families.some((f) => f.family === object.family)) {
-        decisions.push({ kind: 'takenOff', method, family: object.family, node: member, destructured: false })
-      } else if (object.kind === 'escaped') {
-        decisions.push({ kind: 'escaped', method, family: object.family, node: object.node })
-      } else {
-        const why = object.kind === 'unknown' ? `read as a value, not called here, on a value chaincut cannot trace (${object.reason})` : `read as a value, not called: ${describe(object)}`
-        decisions.push({ kind: 'notChain', method, node: member.property, reason: why })
-      }
-    }
-
-    chains.sort((a, b) => a.run.outer.start! - b.run.outer.start!)
-    return chains
-  }
-
-  /**
-   * Fail-safe evidence for an untraced receiver: it comes from outside the app's code (an
-   * unresolvable import, a global, a package that may reach a family), or the run calls two
-   * or more of one family's methods of which one is cut here. Returns the family to cut as.
-   */
-  private evidence(segments: Segment[], receiver: Extract<Value, { kind: 'unknown' }>, side: Side): ChainFamily | null {
-    const { config } = this.ctx
-    // the family whose table names most of the run's methods (ties: the one that cuts more of them here)
-    let best: ChainFamily | null = null
-    let bestKnown = 0
-    let bestCut = 0
-    for (const family of config.families) {
-      let known = 0
-      let cut = 0
-      for (const s of segments) {
-        if (!s.name) continue
-        if (has(family.segments, s.name) || family.closers?.includes(s.name)) known++
-        if (config.cutNames[side].get(s.name)?.some((f) => f.family === family)) cut++
-      }
-      if (!cut) continue
-      if (known > bestKnown || (known === bestKnown && cut > bestCut)) {
-        best = family
-        bestKnown = known
-        bestCut = cut
-      }
-    }
-    if (!best) return null
-    return receiver.external || bestKnown >= 2 ? best : null
-  }
-
-  /** A method cut only on some point types (point0's `params`/`search` on actions): the condition, or null. */
-  private onlyConditional(method: string, side: Side): string | null {
-    const rules = this.ctx.config.cutNames[side].get(method) ?? []
-    const conditions: string[] = []
-    for (const { family, rule } of rules) {
-      const r = rule as SideRule
-      if (typeof r === 'object' && 'rule' in r && r.pointTypes) conditions.push(`\`.${method}\` is cut only on ${family.name} ${r.pointTypes.join('/')} points`)
-      else if (typeof r === 'object' && 'rule' in r && r.unlessServerRendered && (family.points?.ssr ?? !!family.points?.engine)) conditions.push(`\`.${method}\` is cut only on ${family.name} points that do not server-render`)
-      else return null
-    }
-    return conditions.length ? conditions.join('; ') : null
-  }
-
-  /** `// chaincut-not-a-chain` on the call's line or the line before it. */
-  private markedNotChain(module: ModuleAnalysis, call: t.Node): boolean {
-    const comments = module.ast.comments
-    if (!comments?.length) return false
-    const line = call.loc?.start.line ?? -1
-    return comments.some((c) => c.value.includes('chaincut-not-a-chain') && c.loc && (c.loc.end.line === line || c.loc.end.line === line - 1))
-  }
 }
 
 export interface RunReading {
@@ -1347,106 +903,5 @@ export interface RunReading {
   assumed: string | null
 }
 
-/** Whether a rule would change this call's arguments if it were a segment: if not, what it is called on does not matter. */
-function wouldCut(sideRule: SideRule, call: t.CallExpression | t.OptionalCallExpression): boolean {
-  const rule = typeof sideRule === 'object' && 'rule' in sideRule ? sideRule.rule : sideRule
-  const args = call.arguments
-  if (args.length === 0 || rule === 'keep') return false
-  if (typeof rule === 'object') {
-    const arg = unwrap(args[0] as t.Node)
-    if (arg.type !== 'ObjectExpression' || args.length > 1) return true
-    return arg.properties.some((p) => p.type !== 'ObjectProperty' && p.type !== 'ObjectMethod' ? true : p.computed || rule.keys.includes(p.key.type === 'Identifier' ? p.key.name : (isStringish(p.key) ?? '')))
-  }
-  switch (rule) {
-    case 'argsUnlessBoolean':
-      return !(args.length === 1 && unwrap(args[0] as t.Node).type === 'BooleanLiteral')
-    case 'afterFirst':
-    case 'lastArg':
-      return args.length >= 2
-    case 'ssrEnabledOnly':
-      return unwrap(args[0] as t.Node).type === 'ObjectExpression'
-    default:
-      return true
-  }
-}
-
 const functionOf = (binding: Binding): t.Node => binding.declaration ?? binding.id
 const classOf = (binding: Binding): t.Node => binding.declaration ?? binding.id
-
-interface Interpretation {
-  segments: ChainSegment[]
-  value: Value
-  assumed: boolean
-}
-
-/**
- * Reads a run's segments left to right from what its base is: which family
- * and point each segment belongs to. Points open at `X.lets(...)`: the
- * explicit form whatever `X` is, the short form only when `X` traces to the
- * family (or to something chaincut cannot trace — assumed, to fail safe).
- */
-export function interpret(config: Config, segments: Segment[], base: Value): Interpretation {
-  let family: ChainFamily | null = base.kind === 'head' || base.kind === 'chain' || base.kind === 'lets' ? base.family : null
-  let point: PointState | null = (base.kind === 'chain' || base.kind === 'lets') && base.point ? { ...base.point } : null
-  const unknownBase = base.kind === 'unknown'
-  let assumed = false
-  const out: ChainSegment[] = []
-
-  for (const segment of segments) {
-    let opener: ChainSegment['opener'] = null
-    let pointType: string | undefined
-    const name = segment.name
-
-    if (segment.viaMember && name) {
-      // X.lets.<type>(...)
-      const member = memberName(segment.viaMember)
-      const pointFamily = member === null ? undefined : config.pointFamilies.get(member)
-      if (pointFamily && pointFamily.points!.types.includes(name)) {
-        const traced = family === pointFamily
-        if (traced || unknownBase) {
-          if (!traced) assumed = true
-          family = pointFamily
-          opener = 'short'
-          pointType = name
-        }
-      }
-    } else if (name && !segment.computed) {
-      const pointFamily = config.pointFamilies.get(name)
-      if (pointFamily && (!family || family === pointFamily)) {
-        const first = isStringish(segment.call.arguments[0])
-        const points = pointFamily.points!
-        if (first !== null) {
-          if (points.types.includes(first)) pointType = first
-          else if (points.verbs.some((v) => v.toLowerCase() === first.toLowerCase())) pointType = points.verbType
-        }
-        if (pointType) {
-          family = pointFamily
-          opener = 'explicit'
-        }
-      }
-      if (!opener && !family) {
-        for (const head of config.memberHeads) {
-          if (head.member !== name || head.family.points) continue
-          const first = isStringish(segment.call.arguments[0])
-          if (head.firstArg && (first === null || !head.firstArg.has(first.toLowerCase()))) continue
-          family = head.family
-          opener = 'explicit'
-          break
-        }
-      }
-    }
-
-    if (opener && family?.points && pointType) {
-      point = { type: pointType, ssrOff: point?.ssrOff ?? false, clientOnly: point?.clientOnly ?? false }
-    }
-    if (!family) continue
-    out.push({ segment, family, point, clientOnlyBefore: point?.clientOnly ?? false, opener, pointType })
-    const points = family.points
-    if (points && point && name && !opener) {
-      if (name === points.ssrMethod && isFalseLiteral(segment.call.arguments[0])) point.ssrOff = true
-      if (name === points.clientOnlyMethod) point.clientOnly = true
-    }
-  }
-  const value: Value = family ? { kind: 'chain', family, point } : base
-  return { segments: out, value, assumed }
-}
