@@ -105,6 +105,11 @@ export interface ChainFamily {
   segments: Record<string, SegmentRule>
   /** Methods that finish the builder. Kept on both sides unless `segments` names them. */
   closers?: string[]
+  /**
+   * The runtime API of a finished chain (point0: `fetchServerDetailed`, `connect`, `useQuery`):
+   * what such a call returns is not a chain.
+   */
+  runtime?: string[]
   points?: PointsSpec
   containers?: ContainerSpec[]
   /** Expressions whose value each side knows at build time (point0's `env.side.is.server`): folded, dead branches cut. */
@@ -221,6 +226,10 @@ export interface ModuleReport {
   findings: Finding[]
   /** Calls and reads of cut methods left alone because they are proven not chains, with the reason. */
   notChains: Array<{ method: string; reason: string; line: number; column: number }>
+  /** Calls of cut methods on values chaincut cannot trace, left alone because this side keeps what it cannot prove (the server), with the reason. */
+  unknowns: Array<{ method: string; reason: string; line: number; column: number }>
+  /** The families and whether they count in this module (the app's package reaches them, or the options name them), with why. */
+  families: Array<{ name: string; active: boolean; why: string }>
   /** Side constants replaced by their value on this side (`env.side.is.server` → `false`); dead branches are cut. */
   folded?: Array<{ expression: string; value: string; line: number; column: number }>
   /** How the server build decided that point0 points server-render, when it read the app's engine: the value and where it was read. */

@@ -38,7 +38,7 @@ export interface FixtureCase {
 
 export function loadFixtures(): FixtureCase[] {
   const cases: FixtureCase[] = []
-  for (const family of readdirSync(FIXTURES).sort()) {
+  for (const family of readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
     const familyDir = join(FIXTURES, family)
     for (const name of readdirSync(familyDir).sort()) {
       const dir = join(familyDir, name)

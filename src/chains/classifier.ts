@@ -13,7 +13,7 @@ import { canReach, packageName, packageOfFile } from '../core/packages.js'
 import { argumentsOf, callbacksOf, callsOf, memberName, returnsOf, unwindRun, unwrap, type Access, type Binding, type Scope, type Segment } from '../core/scope.js'
 import { interpret } from './interpret.js'
 import { BOTTOM, NOT_LITERAL, brief, describe, functionTypes, isChainish, isStringish, join, settle, signature, type ChainSegment, type Decision, type Value } from './values.js'
-import { READ_ONLY_CALLS, handedOn, mutated } from './writes.js'
+import { READ_ONLY_CALLS, escapesInText, escapingUse, handedOn, mutated, writesThis } from './writes.js'
 
 export interface LookupContext {
   config: Config
@@ -42,8 +42,14 @@ const NODE_BUILTINS = new Set(builtinModules)
 const GLOBAL_OBJECTS = new Set(['globalThis', 'window', 'self', 'global'])
 
 /** Array methods whose result is one of the elements, or the array itself (approximately). */
-const ELEMENT_METHODS = new Set(['find', 'findLast', 'at', 'pop', 'shift'])
-const SAME_ARRAY_METHODS = new Set(['filter', 'slice', 'concat', 'reverse', 'sort', 'toSorted', 'toReversed', 'flat', 'splice'])
+/** Globals whose static methods are modelled (`Array.from`, `Promise.all`, `Object.values`). */
+const STATIC_BUILTINS = new Set(['Array', 'Promise', 'Object'])
+const NUMBER: Value = { kind: 'not', reason: 'a number' }
+/** Initializers whose value, proven not a chain, may still be an object whose members code can set (a literal cannot). */
+const HAS_MEMBERS = new Set(['CallExpression', 'OptionalCallExpression', 'NewExpression', 'Identifier', 'MemberExpression', 'OptionalMemberExpression', 'AwaitExpression'])
+/** What a callee that is not a chain, given no argument that holds one, passes its callbacks. */
+const PASSED_BY_CALLEE: Value = { kind: 'not', reason: 'an argument a function that is not a chain passes to its callback, given nothing that holds a chain' }
+const UNKNOWN_ERROR: Value = { kind: 'unknown', reason: 'a rejection reason: whatever the code threw' }
 const ITERATING_METHODS = new Set(['map', 'forEach', 'filter', 'find', 'findLast', 'findIndex', 'some', 'every', 'flatMap'])
 
 export class Classifier {
@@ -93,11 +99,34 @@ export class Classifier {
   }
 
   private computeBinding(binding: Binding, module: ModuleAnalysis, env: Frame | null): Value {
+    // `eval` or `with` can change any name in ways no walk sees (an import or a const excepted)
+    if (module.dynamicScope && binding.kind !== 'import' && binding.kind !== 'const') return { kind: 'unknown', reason: 'this module uses `eval` or `with`, which can change any name' }
     const value = this.bindingValue(binding, module, env)
-    if (!binding.defaults?.length) return value
     const values = [value]
-    for (const d of binding.defaults) values.push(this.expression(d.node, d.scope, module, env))
-    return join(values)
+    for (const d of binding.defaults ?? []) values.push(this.expression(d.node, d.scope, module, env))
+    // every other write of the name: `x = v`, `x ??= v`, `({ x } = v)`, `for (x of v)`, ... (a const, import or enum has none)
+    if (binding.kind !== 'const' && binding.kind !== 'import' && binding.kind !== 'using' && binding.kind !== 'enum') {
+      for (const a of this.writesTo(binding, module)) values.push(this.steps(this.expression(a.value, a.scope, module, env), a.steps, binding.id))
+    }
+    return values.length === 1 ? value : join(values)
+  }
+
+  private readonly writeIndex = new Map<ModuleAnalysis, Map<string, ModuleAnalysis['assignments']>>()
+
+  /** The writes of a binding after its declaration, indexed by name once per module. */
+  private writesTo(binding: Binding, module: ModuleAnalysis): ModuleAnalysis['assignments'] {
+    if (!module.assignments.length) return module.assignments
+    let index = this.writeIndex.get(module)
+    if (!index) {
+      index = new Map()
+      for (const a of module.assignments) {
+        let list = index.get(a.name)
+        if (!list) index.set(a.name, (list = []))
+        list.push(a)
+      }
+      this.writeIndex.set(module, index)
+    }
+    return (index.get(binding.name) ?? []).filter((a) => a.scope.lookup(a.name) === binding)
   }
 
   private bindingValue(binding: Binding, module: ModuleAnalysis, env: Frame | null): Value {
@@ -106,19 +135,21 @@ export class Classifier {
         return this.imported(binding.importSource!, binding.imported!, module.id, new Set())
       case 'function': {
         const node = functionOf(binding)
-        return functionTypes.has(node.type) ? { kind: 'function', node, scope: binding.scope, module } : { kind: 'not', reason: 'a function' }
+        if (!functionTypes.has(node.type)) return { kind: 'unknown', reason: 'a function chaincut cannot read' }
+        return this.opened({ kind: 'function', node, scope: binding.scope, module }, binding, module)
       }
       case 'class': {
         const node = classOf(binding)
-        if (!node.type.startsWith('Class')) return { kind: 'not', reason: 'a class' }
-        return { kind: 'object', node, scope: binding.scope, module, name: mutated(module, binding.name, true) ? '' : binding.name }
+        if (!node.type.startsWith('Class')) return { kind: 'unknown', reason: 'a class chaincut cannot read' }
+        return this.opened({ kind: 'object', node, scope: binding.scope, module, name: binding.name }, binding, module)
       }
       case 'catch':
-        return { kind: 'not', reason: 'a caught exception' }
+        // any code the try block calls may throw a chain
+        return { kind: 'unknown', reason: 'a caught exception: whatever the code in the try block threw' }
       case 'enum':
-        return { kind: 'not', reason: 'an enum' }
+        return { kind: 'not', reason: 'an enum (its members are numbers and strings)' }
       case 'namespace':
-        return { kind: 'not', reason: 'a TypeScript namespace' }
+        return { kind: 'unknown', reason: brief(`\`${binding.name}\` is a TypeScript namespace, whose members chaincut does not follow`) }
       case 'param':
         return this.parameter(binding, module, env)
     }
@@ -129,27 +160,127 @@ export class Classifier {
       else value = this.steps(this.expression(source.init, binding.scope, module, env), binding.access.steps, binding.id)
     } else if (binding.init) {
       value = this.expression(binding.init, binding.scope, module, env)
-      // a container or a platform object changed after it is built (`reg.push(chain)`, `o.p = chain`, `fill(o)`)
-      if ((value.kind === 'object' || value.kind === 'not') && (mutated(module, binding.name, value.kind === 'object') || (value.kind === 'object' && handedOn(module, binding.name) && (this.handedToMutator(binding, module))))) {
-        // its members are unknown; what it was built with still counts when it is handed on
-        if (value.kind === 'object') value = { ...value, mutable: true }
-        else return { kind: 'unknown', reason: brief(`\`${binding.name}\` is changed after it is built, and chaincut does not follow changes`) }
+      if (value.kind === 'object' || value.kind === 'function') return this.opened(value, binding, module)
+      // a platform object changed after it is built (`m.set(k, chain)`, `o.p = chain`)
+      if (value.kind === 'not' && !value.open && HAS_MEMBERS.has(unwrap(binding.init).type) && !(unwrap(binding.init).type === 'Identifier' && (unwrap(binding.init) as t.Identifier).name === 'undefined')) {
+        // what it is stays proven; what its members hold does not, once code chaincut does not see may set them
+        const why = mutated(module, binding.name, false) ? `\`${binding.name}\` is changed after it is built` : this.escapes(binding, module)
+        if (why) return { ...value, open: brief(why) }
       }
     } else if (binding.kind === 'var' || binding.kind === 'let') {
       value = { kind: 'not', reason: 'a variable declared without a value' }
     } else {
       return { kind: 'unknown', reason: brief(`\`${binding.name}\` has no value chaincut can read`) }
     }
-    if (binding.kind === 'let' || binding.kind === 'var') {
-      // a variable's other values: every `name = value` that assigns this binding
-      const others: Value[] = []
-      for (const a of module.assignments) {
-        if (a.name !== binding.name || a.scope.lookup(a.name) !== binding) continue
-        others.push(this.expression(a.value, a.scope, module, env))
-      }
-      if (others.length) value = join([value, ...others])
-    }
     return value
+  }
+
+  /**
+   * A container or function bound to a name: its members are what it declares only when every
+   * write to them is seen. Written by name (`o.p = v`, `reg.push(v)`, `Object.assign(o, ...)`),
+   * aliased, returned, exported or handed to code that may change it, it is open: a member is
+   * then what it declares joined with unknown.
+   */
+  private opened<V extends Extract<Value, { kind: 'object' | 'function' }>>(value: V, binding: Binding, module: ModuleAnalysis): V {
+    if (value.open) return value
+    const container = value.kind === 'object'
+    // exported, other modules may add members (a declared one keeps its value: see `property`)
+    if (binding.exported && !value.exported) value = { ...value, exported: true }
+    const why = mutated(module, binding.name, container)
+        ? `\`${binding.name}\` is changed after it is built`
+        : handedOn(module, binding.name) && this.handedToMutator(binding, module)
+          ? `\`${binding.name}\` is handed to code that may change it`
+          : this.writesReaching(value.node, binding, module)
+    return why ? { ...value, open: brief(why) } : value
+  }
+
+  /**
+   * Why a member write of the module may land on the object built at `target` through another
+   * name (`const a = o; a.p = v`, a parameter, a value chaincut cannot name), or null: every
+   * write's root is a name whose value cannot hold it.
+   */
+  private writesReaching(target: t.Node, binding: Binding, module: ModuleAnalysis): string | null {
+    for (const write of module.memberWrites) {
+      if (write.root === 'this' || write.root === binding.name) continue // its own methods (`setsOwnMembers`), its own name (`mutated`)
+      if (write.root === null) return 'a member is written on a value chaincut cannot name'
+      const root = write.scope.lookup(write.root)
+      if (!root) return brief(`a member of the global \`${write.root}\` is written`)
+      if (root === binding) continue
+      if (this.mayHold(this.binding(root, module, null), target, 0)) return brief(`a member of \`${write.root}\` is written, and \`${write.root}\` may be it or hold it`)
+    }
+    return null
+  }
+
+  /** Whether a value may be the object built at `target`, or hold it (a few levels deep). */
+  private mayHold(value: Value, target: t.Node, depth: number): boolean {
+    switch (value.kind) {
+      case 'union':
+        return value.values.some((v) => this.mayHold(v, target, depth))
+      case 'unknown':
+      case 'escaped':
+        return true
+      case 'not':
+        return Boolean(value.open)
+      case 'list':
+        return depth < 3 && this.mayHold(value.element, target, depth + 1)
+      case 'promise':
+        return depth < 3 && this.mayHold(value.value, target, depth + 1)
+      case 'function':
+        return Boolean(value.open)
+      case 'object': {
+        if (value.node === target) return true
+        if (value.open || depth >= 3) return true
+        if (value.node.type !== 'ObjectExpression' && value.node.type !== 'ArrayExpression') return false
+        const parts: t.Node[] = []
+        if (value.node.type === 'ObjectExpression') for (const p of value.node.properties) parts.push(p.type === 'ObjectProperty' ? (p.value as t.Node) : p.type === 'SpreadElement' ? p.argument : p)
+        else for (const e of value.node.elements) if (e) parts.push(e.type === 'SpreadElement' ? e.argument : e)
+        return parts.some((part) => part.type !== 'ObjectMethod' && this.mayHold(this.expression(part, value.scope, value.module, null), target, depth + 1))
+      }
+      default:
+        return false
+    }
+  }
+
+  /**
+   * Why a binding's value may be changed by code chaincut does not see: a use other than reading
+   * or calling through it (`const a = o`, `return o`, `export { o }`, `[o]`, `o as T`). A
+   * module-level name's uses are the walk's references; a local's, a scan of its function's text.
+   */
+  private escapes(binding: Binding, module: ModuleAnalysis, depth = 0): string | null {
+    if (binding.scope.parent === null) {
+      for (const ref of this.referencesTo(binding.name, module)) {
+        if (ref.scope.lookup(ref.name) !== binding) continue
+        const why = escapingUse(module.code, ref.start, ref.end)
+        if (!why) continue
+        // `const alias = o`: an alias of the module that is itself only read is no escape
+        const alias = this.aliasOf(ref.start, module)
+        if (alias && alias !== binding && depth < 8) {
+          const through = alias.exported ? `\`${alias.name}\` is exported` : mutated(module, alias.name, true) ? `\`${alias.name}\` is changed after it is built` : this.escapes(alias, module, depth + 1)
+          if (!through) continue
+          return brief(`\`${binding.name}\` is aliased as \`${alias.name}\`, and ${through}`)
+        }
+        return brief(why)
+      }
+      return null
+    }
+    const fn = binding.scope.fn.node
+    const why = escapesInText(module.code, binding.name, fn?.start ?? 0, fn?.end ?? module.code.length)
+    return why && brief(why)
+  }
+
+  private readonly aliases = new Map<ModuleAnalysis, Map<number, Binding>>()
+
+  /** The module-level const whose initializer is exactly the name at `start` (`const alias = o`). */
+  private aliasOf(start: number, module: ModuleAnalysis): Binding | null {
+    let index = this.aliases.get(module)
+    if (!index) {
+      index = new Map()
+      for (const b of module.module.names?.values() ?? []) {
+        if (b.kind === 'const' && b.init && unwrap(b.init).type === 'Identifier') index.set(unwrap(b.init).start!, b)
+      }
+      this.aliases.set(module, index)
+    }
+    return index.get(start) ?? null
   }
 
   /**
@@ -218,8 +349,8 @@ export class Classifier {
     this.resolutions.push({ source, importer, file })
     if (!file) {
       return /^\0|^virtual:/.test(source)
-        ? { kind: 'unknown', reason: brief(`the virtual module ${source} cannot be read`), external: true }
-        : { kind: 'unknown', reason: brief(`the import ${JSON.stringify(source)} cannot be resolved`), external: true }
+        ? { kind: 'unknown', reason: brief(`the virtual module ${source} cannot be read`) }
+        : { kind: 'unknown', reason: brief(`the import ${JSON.stringify(source)} cannot be resolved`) }
     }
     const pkg = packageOfFile(file)
     if (pkg) {
@@ -228,13 +359,13 @@ export class Classifier {
       const reach = canReach(pkg.dir, config.headPackages, config.headPackagesKey)
       this.manifests.add(pkg.dir)
       if (reach.reaches === false) return { kind: 'not', reason: brief(`it comes from the package ${name0}, which cannot reach any chain family's package`) }
-      if (reach.reaches === 'unknown') return { kind: 'unknown', reason: brief(`it comes from the package ${name0}, and ${reach.why}`), external: true }
-      if (!/\.[cm]?[jt]sx?$/.test(file) || file.endsWith('.d.ts')) return { kind: 'unknown', reason: brief(`the package ${name0} depends on ${reach.via.at(-1)} and its code cannot be read`), external: true }
+      if (reach.reaches === 'unknown') return { kind: 'unknown', reason: brief(`it comes from the package ${name0}, and ${reach.why}`), evidence: brief(`the package ${name0} may depend on a chain family's package`) }
+      if (!/\.[cm]?[jt]sx?$/.test(file) || file.endsWith('.d.ts')) return { kind: 'unknown', reason: brief(`the package ${name0} depends on ${reach.via.at(-1)} and its code cannot be read`), evidence: brief(`the package ${name0} depends on ${reach.via.at(-1)}`) }
       if (name === '*') return { kind: 'appNamespace', file }
       return this.exported(file, name, seen, true)
     }
     if (!isFollowable(file)) {
-      if (/^\0|^virtual:/.test(file)) return { kind: 'unknown', reason: brief(`the virtual module ${source} cannot be read`), external: true }
+      if (/^\0|^virtual:/.test(file)) return { kind: 'unknown', reason: brief(`the virtual module ${source} cannot be read`) }
       return { kind: 'not', reason: brief(`it is imported from ${source}, which is not a script`) }
     }
     if (name === '*') return { kind: 'appNamespace', file }
@@ -262,7 +393,7 @@ export class Classifier {
   private computeExported(file: string, name: string, seen: Set<string>, external: boolean): Value {
     this.dependencies.add(file)
     const module = this.ctx.cache.get(file, this.ctx.config.walkOptions, this.ctx.readFile)
-    if (!module) return { kind: 'unknown', reason: brief(`${file} cannot be read or parsed`), external: true }
+    if (!module) return { kind: 'unknown', reason: brief(`${file} cannot be read or parsed`), evidence: external ? brief(`${file} is in a package that can reach a chain family`) : undefined }
     const target = module.exports.get(name)
     if (target) {
       if (target.kind === 'local') {
@@ -280,7 +411,7 @@ export class Classifier {
     }
     if (values.length) return values[0]
     // a CommonJS module declares no exports chaincut can read
-    if (external && module.exports.size === 0 && module.stars.length === 0) return { kind: 'unknown', reason: brief(`${file} has no ES exports to follow`), external: true }
+    if (external && module.exports.size === 0 && module.stars.length === 0) return { kind: 'unknown', reason: brief(`${file} has no ES exports to follow`), evidence: brief(`${file} is in a package that can reach a chain family`) }
     return { kind: 'not', reason: brief(`${file} exports no \`${name}\``) }
   }
 
@@ -314,7 +445,7 @@ export class Classifier {
         if (binding) return this.binding(binding, module, env)
         if (GLOBAL_OBJECTS.has(n.name)) return { kind: 'unknown', reason: brief(`\`${n.name}\` is the global object, which any module can change`) }
         if (PLATFORM_GLOBALS.has(n.name)) return { kind: 'not', reason: brief(`\`${n.name}\` is a JavaScript or platform global`) }
-        return { kind: 'unknown', reason: brief(`\`${n.name}\` is not declared in this module (a global or an auto-import)`), external: true }
+        return { kind: 'unknown', reason: brief(`\`${n.name}\` is not declared in this module (a global or an auto-import)`) }
       }
       case 'MemberExpression':
       case 'OptionalMemberExpression': {
@@ -323,9 +454,10 @@ export class Classifier {
         if (name === null) {
           // `arr[i]`: any element
           const s = settle(object)
-          if (s.kind === 'object' && s.mutable) return { kind: 'unknown', reason: `a member of ${describe(s)} that is changed after it is built` }
           if (s.kind === 'object' && s.node.type === 'ArrayExpression') return this.elements(s)
-          if (s.kind === 'not') return s
+          if (s.kind === 'list') return s.element
+          if (s.kind === 'object' && (s.open ?? this.setsOwnMembers(s))) return { kind: 'unknown', reason: 'a computed member of an object that code chaincut does not see may change' }
+          if (s.kind === 'not') return s.open ? { kind: 'unknown', reason: brief(`a member of ${s.reason}: ${s.open}`) } : s
           if (s.kind === 'object' && !(this.holdsChain(s))) return { kind: 'not', reason: brief(`a computed member of ${describe(s)} that holds no chain`) }
           return { kind: 'unknown', reason: 'a computed member chaincut cannot read' }
         }
@@ -354,9 +486,12 @@ export class Classifier {
       case 'SequenceExpression':
         return this.expression(n.expressions[n.expressions.length - 1], scope, module, env)
       case 'AssignmentExpression':
-        return n.operator === '=' ? this.expression(n.right, scope, module, env) : { kind: 'not', reason: 'the result of an arithmetic assignment' }
+        if (n.operator === '=') return this.expression(n.right, scope, module, env)
+        // `a ??= b` is `a` or `b`; `a += b` and the other operators give a number, string or bigint
+        if (n.operator === '??=' || n.operator === '||=' || n.operator === '&&=') return join([this.expression(n.left, scope, module, env), this.expression(n.right, scope, module, env)])
+        return { kind: 'not', reason: 'the result of an arithmetic assignment' }
       case 'AwaitExpression':
-        return this.expression(n.argument, scope, module, env)
+        return awaited(this.expression(n.argument, scope, module, env))
       case 'ObjectExpression':
       case 'ArrayExpression':
       case 'ClassExpression':
@@ -382,7 +517,8 @@ export class Classifier {
       case 'JSXFragment':
         return { kind: 'not', reason: 'a JSX element' }
       case 'MetaProperty':
-        return { kind: 'not', reason: brief(`${n.meta.name}.${n.property.name}`) }
+        // a bundler puts modules on it (`import.meta.glob(..., { eager: true })`)
+        return { kind: 'unknown', reason: brief(`${n.meta.name}.${n.property.name}, which a bundler fills`) }
       case 'TaggedTemplateExpression': {
         const tag = settle(this.expression(n.tag, scope, module, env))
         if (tag.kind === 'not') return tag
@@ -420,9 +556,19 @@ export class Classifier {
       }
       case 'object':
         return this.property(object, name)
-      case 'function':
+      case 'function': {
         if (name === 'call' || name === 'apply' || name === 'bind') return { kind: 'invoke', fn: object, mode: name }
-        return { kind: 'not', reason: brief(`a property of a function of this app`) }
+        if (name === 'name' || name === 'length') return { kind: 'not', reason: `the ${name} of a function` }
+        // an expando (`api.list = chain`) is a write chaincut sees by name only: unknown when there is one
+        if (object.open) return { kind: 'unknown', reason: brief(`a property of a function of this app: ${object.open}`) }
+        return { kind: 'not', reason: 'a property of a function of this app that no code sets' }
+      }
+      case 'list':
+        if (/^\d+$/.test(name)) return object.element
+        if (name === 'length') return { kind: 'not', reason: 'the length of an array' }
+        return { kind: 'unknown', reason: brief(`.${name} of an array a built-in returns`) }
+      case 'promise':
+        return { kind: 'unknown', reason: brief(`.${name} of a promise`) }
       case 'method':
         if (name === 'call' || name === 'apply' || name === 'bind') return { kind: 'invoke', fn: object, mode: name }
         return { kind: 'unknown', reason: brief(`a property of .${object.name} read off a chain`) }
@@ -433,7 +579,7 @@ export class Classifier {
       case 'escaped':
         return object
       case 'not':
-        return object
+        return object.open ? { kind: 'unknown', reason: brief(`a member of ${object.reason}: ${object.open}`) } : object
       case 'unknown':
         return object
     }
@@ -449,15 +595,31 @@ export class Classifier {
     if (!names) this.activeProperties.set(object.node, (names = new Set()))
     names.add(name)
     try {
-      return this.readProperty(object, name)
+      const declared = this.readProperty(object, name)
+      // members set by code no declaration shows: by name elsewhere, or onto `this` in its own methods
+      const open = object.open ?? this.setsOwnMembers(object) ?? (object.exported && declared.kind === 'not' && /has no (property|member)/.test(declared.reason) ? 'it is exported, and another module may add it' : null)
+      return open ? join([declared, { kind: 'unknown', reason: brief(`\`${name}\` of ${describe(object)}: ${open}`) }]) : declared
     } finally {
       names.delete(name)
     }
   }
 
+  /** Why an object literal's or a class's own code may set members its declarations do not show, or null. */
+  private setsOwnMembers(object: Extract<Value, { kind: 'object' }>): string | null {
+    const { node, module } = object
+    if (node.type === 'ArrayExpression') return null
+    if (writesThis(module.code, node.start!, node.end!)) return 'its methods set members on `this`'
+    if (object.instance && node.type !== 'ObjectExpression') {
+      // TypeScript parameter properties: `constructor(public base: Base)`
+      for (const member of (node as t.Class).body.body) {
+        if (member.type === 'ClassMethod' && member.kind === 'constructor' && member.params.some((p) => p.type === 'TSParameterProperty')) return 'its constructor declares parameter properties'
+      }
+    }
+    return null
+  }
+
   private readProperty(object: Extract<Value, { kind: 'object' }>, name: string): Value {
     const { node, scope, module } = object
-    if (object.mutable && (node.type === 'ObjectExpression' || node.type === 'ArrayExpression')) return { kind: 'unknown', reason: `a member of ${describe(object)} that is changed after it is built` }
     if (node.type === 'ArrayExpression') {
       if (/^\d+$/.test(name)) {
         const element = node.elements[Number(name)]
@@ -469,6 +631,7 @@ export class Classifier {
       return { kind: 'function', node, scope, module } // an array method, resolved at the call
     }
     if (node.type === 'ObjectExpression') {
+      let proto: t.Node | null = null
       for (let i = node.properties.length - 1; i >= 0; i--) {
         const p = node.properties[i]
         if (p.type === 'SpreadElement') {
@@ -479,6 +642,11 @@ export class Classifier {
         }
         const key = p.computed ? isStringish(p.key) : p.key.type === 'Identifier' ? p.key.name : p.key.type === 'StringLiteral' ? p.key.value : p.key.type === 'NumericLiteral' ? String(p.key.value) : null
         if (key === null) return { kind: 'unknown', reason: 'an object literal with a computed key' }
+        // `{ __proto__: base }` links a prototype: a member it lacks is the prototype's
+        if (key === '__proto__' && !p.computed && p.type === 'ObjectProperty') {
+          proto = p.value as t.Node
+          continue
+        }
         if (key !== name) continue
         if (p.type === 'ObjectMethod') {
           if (p.kind === 'get') return this.invokeFunction({ kind: 'function', node: p, scope, module }, [], scope, module, null)
@@ -486,6 +654,7 @@ export class Classifier {
         }
         return this.expression(p.value as t.Node, scope, module, null)
       }
+      if (proto) return this.member(this.expression(proto, scope, module, null), name, node)
       return { kind: 'not', reason: brief(`an object literal that has no property \`${name}\``) }
     }
     // a class: its static fields and methods, or an instance's fields and methods
@@ -504,11 +673,7 @@ export class Classifier {
       if (object.instance) break
       return { kind: 'not', reason: 'a class field without a value' }
     }
-    // instance members the constructor or a method sets (`this.p = ...`), or statics set from outside
-    if (object.instance && new RegExp(`\\bthis\\s*\\.\\s*${name.replace(/[$]/g, '\\$')}\\s*=(?!=)`).test(module.code.slice(cls.start!, cls.end!))) {
-      return { kind: 'unknown', reason: brief(`\`${name}\` is set on the instance by the class's code`) }
-    }
-    if ((!object.instance && object.name === '') || object.mutable) return { kind: 'unknown', reason: `\`${name}\` is not declared by the class, and the ${object.instance ? 'instance' : 'class'} is changed after it is built` }
+    if (cls.body.body.some((m) => (m.type === 'ClassProperty' || m.type === 'ClassMethod') && m.computed)) return { kind: 'unknown', reason: 'a member of a class with computed member names' }
     if (cls.superClass) {
       const base = settle(this.expression(cls.superClass, scope, module, null))
       if (base.kind === 'not') return base
@@ -519,20 +684,28 @@ export class Classifier {
 
   /** Any element of an array literal. */
   private elements(array: Extract<Value, { kind: 'object' }>): Value {
-    if (array.mutable) return { kind: 'unknown', reason: 'an element of an array that is changed after it is built' }
     const node = array.node as t.ArrayExpression
     const values: Value[] = []
+    if (array.open) values.push({ kind: 'unknown', reason: brief(`an element of an array: ${array.open}`) })
     for (const element of node.elements) {
       if (!element) continue
       if (element.type === 'SpreadElement') {
-        const spread = settle(this.expression(element.argument, array.scope, array.module, null))
-        if (spread.kind === 'object' && spread.node.type === 'ArrayExpression') values.push(this.elements(spread))
-        else values.push(spread.kind === 'not' ? spread : { kind: 'unknown', reason: 'a spread chaincut cannot read' })
+        values.push(this.iterated(this.expression(element.argument, array.scope, array.module, null)))
         continue
       }
       values.push(this.expression(element, array.scope, array.module, null))
     }
     return values.length ? join(values) : { kind: 'not', reason: 'an element of an empty array' }
+  }
+
+  /** Any value iterating `value` gives (`for…of`, a spread): an array's elements. */
+  iterated(value: Value): Value {
+    if (value.kind === 'union') return join(value.values.map((v) => this.iterated(v)))
+    if (value.kind === 'object' && value.node.type === 'ArrayExpression') return this.elements(value)
+    if (value.kind === 'list') return value.element
+    if (value.kind === 'not' || value.kind === 'bottom' || value.kind === 'unknown') return value
+    if (isChainish(value)) return { kind: 'unknown', reason: 'what iterating a chain gives' }
+    return { kind: 'unknown', reason: brief(`what iterating ${describe(value)} gives`) }
   }
 
   /** Whether a container holds a chain (one level of its properties or elements). */
@@ -598,7 +771,7 @@ export class Classifier {
 
   private dynamicImport(arg: t.Node | undefined, module: ModuleAnalysis): Value {
     const source = arg ? isStringish(unwrap(arg)) : null
-    if (source === null) return { kind: 'unknown', reason: 'a dynamic import of a computed specifier', external: true }
+    if (source === null) return { kind: 'unknown', reason: 'a dynamic import of a computed specifier' }
     return this.imported(source, '*', module.id, new Set())
   }
 
@@ -644,14 +817,13 @@ export class Classifier {
         return { kind: 'not', reason: 'the result of calling a class' }
       case 'method':
         return { kind: 'unknown', reason: brief(`the result of .${fn.name} read off a chain`) }
-      case 'not': {
-        const escaped = this.escapingArgument(args, scope, module, env)
-        return escaped ?? fn
-      }
-      case 'unknown': {
-        const escaped = this.escapingArgument(args, scope, module, env)
-        return escaped ?? fn
-      }
+      case 'not':
+      case 'unknown':
+        // a platform or unknown function hands back what its arguments hold, or what its callbacks return
+        return this.escapingArgument(args, scope, module, env) ?? fn
+      case 'list':
+      case 'promise':
+        return { kind: 'unknown', reason: brief(`the result of calling ${describe(fn)}`) }
       case 'container':
       case 'pkgNamespace':
       case 'appNamespace':
@@ -663,16 +835,34 @@ export class Classifier {
     }
   }
 
-  /** A chain handed to unknown code: what comes back may be it. */
+  /**
+   * A chain handed to code chaincut does not model, in an argument or returned by a callback
+   * argument: what comes back may be it (escaped). An unknown argument makes the result unknown.
+   */
   private escapingArgument(args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value | null {
     let unknown: Value | null = null
+    const callbacks: Array<{ arg: t.Node; fn: Extract<Value, { kind: 'function' }> }> = []
     for (const arg of args) {
       if (arg.type === 'ArgumentPlaceholder') continue
       const value = this.expression(arg.type === 'SpreadElement' ? arg.argument : arg, scope, module, env)
+      if (value.kind === 'function' && functionTypes.has(value.node.type)) {
+        callbacks.push({ arg, fn: value })
+        continue
+      }
       const family = this.chainWithin(value, 0)
       if (family) return { kind: 'escaped', family, node: arg }
       // an untraced argument may be a chain, and what comes back may be it
-      if (settle(value).kind === 'unknown') unknown ??= { kind: 'unknown', reason: 'the result of a call given a value chaincut cannot trace' }
+      const s = settle(value)
+      if (s.kind === 'unknown') unknown ??= { kind: 'unknown', reason: 'the result of a call given a value chaincut cannot trace', evidence: s.evidence }
+    }
+    if (unknown) return unknown
+    // no argument holds a chain, so what the callee passes its callbacks holds none: what a callback returns, it may hand back
+    for (const { arg, fn } of callbacks) {
+      const returned = this.invokeWith(fn, (fn.node as t.Function).params.map(() => PASSED_BY_CALLEE), env)
+      const family = this.chainWithin(returned, 0)
+      if (family) return { kind: 'escaped', family, node: arg }
+      const s = settle(returned)
+      if (s.kind === 'unknown') unknown ??= { kind: 'unknown', reason: brief(`the result of a call whose callback returns a value chaincut cannot trace (${s.reason})`), evidence: s.evidence }
     }
     return unknown
   }
@@ -688,7 +878,10 @@ export class Classifier {
       }
       return null
     }
-    if (s.kind !== 'object' || depth > 3 || s.instance) return null
+    if (depth > 3) return null
+    if (s.kind === 'list') return this.chainWithin(s.element, depth + 1)
+    if (s.kind === 'promise') return this.chainWithin(s.value, depth + 1)
+    if (s.kind !== 'object' || s.instance) return null
     const node = s.node
     const parts: t.Node[] = []
     if (node.type === 'ObjectExpression') for (const p of node.properties) parts.push(p.type === 'ObjectProperty' ? (p.value as t.Node) : p.type === 'SpreadElement' ? p.argument : p)
@@ -703,21 +896,25 @@ export class Classifier {
 
   /** The value a function of the app returns when called with `args`. */
   private invokeFunction(fn: Extract<Value, { kind: 'function' }>, args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value {
+    const node = fn.node as t.Function
+    const values: Array<Value | null> = []
+    for (let i = 0; i < args.length && i < node.params.length; i++) {
+      if (args[i].type === 'SpreadElement') break
+      values.push(this.expression(args[i], scope, module, env))
+    }
+    return this.invokeWith(fn, values, env)
+  }
+
+  /** The value a function of the app returns when its parameters hold `values` (one evaluation per function and kind of arguments). */
+  invokeWith(fn: Extract<Value, { kind: 'function' }>, values: ReadonlyArray<Value | null>, env: Frame | null): Value {
     const depth = (env?.depth ?? 0) + 1
     if (depth > MAX_CALL_DEPTH) return { kind: 'unknown', reason: 'helpers nested too deeply to follow' }
     const node = fn.node as t.Function
     if (node.generator) return { kind: 'unknown', reason: "a generator's values" }
     const returns = returnsOf(fn.module).get(node)
-    if (!returns?.length) return { kind: 'not', reason: 'a function that returns nothing' }
-    // the arguments' values, then one evaluation per function and kind of arguments
-    const values: Array<Value | null> = []
+    if (!returns?.length) return node.async ? { kind: 'promise', value: { kind: 'not', reason: 'undefined' } } : { kind: 'not', reason: 'a function that returns nothing' }
     let key = ''
-    for (let i = 0; i < args.length && i < node.params.length; i++) {
-      if (args[i].type === 'SpreadElement') break
-      const v = this.expression(args[i], scope, module, env)
-      values.push(v)
-      key += signature(v) + ';'
-    }
+    for (const v of values) key += (v ? signature(v) : '-') + ';'
     let memo = this.invocations.get(node)
     if (!memo) this.invocations.set(node, (memo = new Map()))
     const found = memo.get(key)
@@ -726,7 +923,8 @@ export class Classifier {
     const frame: Frame = { fn: node, args: values, env: null, depth }
     const results: Value[] = []
     for (const r of returns) results.push(this.expression(r.node, r.scope, fn.module, frame))
-    const result = join(results)
+    // an async function's result is a promise of what it returns (awaited)
+    const result = node.async ? { kind: 'promise', value: awaited(join(results)) } as Value : join(results)
     memo.set(key, result)
     return result
   }
@@ -838,10 +1036,13 @@ export class Classifier {
    */
   run(segments: Segment[], baseNode: t.Node, scope: Scope, module: ModuleAnalysis, env: Frame | null): RunReading {
     const base = this.expression(baseNode, scope, module, env)
-    return this.readRun(segments, base, scope, module, env)
+    // `Array.from(...)`, `Promise.resolve(...)`: a built-in's static method, when the name is the global's
+    const b = unwrap(baseNode)
+    const global = b.type === 'Identifier' && STATIC_BUILTINS.has(b.name) && !scope.lookup(b.name) ? b.name : null
+    return this.readRun(segments, base, scope, module, env, global)
   }
 
-  private readRun(segments: Segment[], base: Value, scope: Scope, module: ModuleAnalysis, env: Frame | null): RunReading {
+  private readRun(segments: Segment[], base: Value, scope: Scope, module: ModuleAnalysis, env: Frame | null, global: string | null = null): RunReading {
     const { config } = this.ctx
     const receivers: Value[] = []
     const out: ChainSegment[] = []
@@ -851,26 +1052,190 @@ export class Classifier {
       receivers.push(value)
       const s = settle(value)
       if (s.kind === 'chain' || (segment.viaMember && (s.kind === 'unknown' || s.kind === 'head' || s.kind === 'lets')) || this.opensPoint(segment)) {
-        // chain mode from here on: the rest of the run is read by the point state machine
+        // chain mode from here on: the rest of the run is read by the point state machine, up to a runtime method
         const start = s.kind === 'head' ? ({ kind: 'chain', family: s.family, point: null } as Value) : s
         const reading = interpret(config, segments.slice(i), start)
-        if (reading.segments.length) {
-          for (let k = 1; k < segments.length - i; k++) receivers.push(reading.value)
-          return { receivers, segments: [...out, ...reading.segments], value: reading.value, assumed: reading.assumed ? describe(s) : null }
+        if (reading.segments.length || reading.read < segments.length - i) {
+          out.push(...reading.segments)
+          for (let k = 1; k < reading.read; k++) receivers.push(reading.value)
+          const assumed = reading.assumed ? describe(s) : null
+          if (i + reading.read >= segments.length) return { receivers, segments: out, value: reading.value, assumed }
+          // a finished point's runtime method (`mutation.fetchServerDetailed()`): what it returns is not a chain
+          value = reading.value
+          i += reading.read - 1
+          continue
         }
       }
       if (segment.name === null) {
         value = { kind: 'unknown', reason: 'a computed method' }
         continue
       }
-      const fn = this.member(value, segment.name, segment.callee)
-      if (s.kind === 'object' && s.node.type === 'ArrayExpression' && fn.kind === 'function' && fn.node === s.node) {
-        value = ELEMENT_METHODS.has(segment.name) ? this.elements(s) : SAME_ARRAY_METHODS.has(segment.name) ? s : (this.holdsChain(s)) ? { kind: 'unknown', reason: brief(`the result of .${segment.name} on an array that holds chains`) } : { kind: 'not', reason: brief(`the result of .${segment.name} on an array`) }
+      const builtin = i === 0 && global ? this.staticCall(global, segment, scope, module, env) : this.builtinCall(s, segment, scope, module, env)
+      if (builtin) {
+        value = builtin
         continue
       }
+      const fn = this.member(value, segment.name, segment.callee)
       value = this.apply(fn, segment.call, segment.call.arguments, scope, module, env)
     }
     return { receivers, segments: out, value, assumed: null }
+  }
+
+  // ---------------------------------------------------------------- built-ins
+
+  /** What a callback argument returns when a built-in calls it with `params` (unknown when it is not a function of the app). */
+  private callbackResult(arg: t.Node | undefined, params: Value[], scope: Scope, module: ModuleAnalysis, env: Frame | null): Value {
+    if (!arg || arg.type === 'SpreadElement') return { kind: 'unknown', reason: 'a callback chaincut cannot read' }
+    const fn = settle(this.expression(arg, scope, module, env))
+    if (fn.kind === 'function' && functionTypes.has(fn.node.type)) return this.invokeWith(fn, params, env)
+    if (fn.kind === 'not') return fn
+    return { kind: 'unknown', reason: brief(`what ${describe(fn)} returns`) }
+  }
+
+  private argument(arg: t.Node | undefined, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value {
+    if (!arg) return { kind: 'not', reason: 'undefined' }
+    if (arg.type === 'SpreadElement') return { kind: 'unknown', reason: 'a spread argument' }
+    return this.expression(arg, scope, module, env)
+  }
+
+  /**
+   * A method of an array (literal or built) or a promise, by the table of what each returns
+   * (`map` gives its callback's returns, `find` an element, `then` a promise of the callback's
+   * return): null when the receiver is neither, or the method is not in the table.
+   */
+  private builtinCall(s: Value, segment: Segment, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value | null {
+    const name = segment.name!
+    const args = segment.call.arguments as t.Node[]
+    const arg = (i: number) => this.argument(args[i], scope, module, env)
+    if (s.kind === 'promise') {
+      if (name === 'then') {
+        const fulfilled = args[0] ? awaited(this.callbackResult(args[0], [s.value], scope, module, env)) : s.value
+        const rejected = args[1] ? awaited(this.callbackResult(args[1], [UNKNOWN_ERROR], scope, module, env)) : BOTTOM
+        return { kind: 'promise', value: join([fulfilled, rejected]) }
+      }
+      if (name === 'catch') return { kind: 'promise', value: join([s.value, awaited(this.callbackResult(args[0], [UNKNOWN_ERROR], scope, module, env))]) }
+      if (name === 'finally') return s
+      return null
+    }
+    const isArray = (s.kind === 'object' && s.node.type === 'ArrayExpression') || s.kind === 'list'
+    // an element called (`[mk][0]()`) is read as a member, not a method of the array
+    if (!isArray || /^\d+$/.test(name)) return null
+    const element = () => (s.kind === 'list' ? s.element : this.elements(s as Extract<Value, { kind: 'object' }>))
+    const list = (v: Value): Value => ({ kind: 'list', element: v })
+    switch (name) {
+      case 'find':
+      case 'findLast':
+      case 'at':
+      case 'pop':
+      case 'shift':
+        return element()
+      case 'filter':
+      case 'slice':
+      case 'reverse':
+      case 'sort':
+      case 'toSorted':
+      case 'toReversed':
+      case 'splice':
+      case 'copyWithin':
+        return list(element())
+      case 'fill':
+        return list(join([element(), arg(0)]))
+      case 'with':
+        return list(join([element(), arg(1)]))
+      case 'toSpliced':
+        return list(join([element(), ...args.slice(2).map((_, k) => arg(k + 2))]))
+      case 'concat':
+        // array arguments are flattened one level, others appended
+        return list(join([element(), ...args.map((_, k) => this.spreadOrValue(arg(k)))]))
+      case 'flat':
+        return list(join([element(), this.spreadOrValue(element())]))
+      case 'map':
+        return list(this.callbackResult(args[0], [element(), NUMBER, s], scope, module, env))
+      case 'flatMap': {
+        const r = this.callbackResult(args[0], [element(), NUMBER, s], scope, module, env)
+        return list(join([r, this.spreadOrValue(r)]))
+      }
+      case 'reduce':
+      case 'reduceRight': {
+        const acc: Value = { kind: 'unknown', reason: 'the accumulator of a reduce' }
+        return join([args.length > 1 ? arg(1) : element(), this.callbackResult(args[0], [acc, element(), NUMBER, s], scope, module, env)])
+      }
+      case 'values':
+        return list(element())
+      case 'entries':
+        return list(list(join([NUMBER, element()])))
+      case 'forEach':
+        return { kind: 'not', reason: 'undefined (what .forEach returns)' }
+      case 'some':
+      case 'every':
+      case 'includes':
+      case 'indexOf':
+      case 'lastIndexOf':
+      case 'findIndex':
+      case 'findLastIndex':
+      case 'join':
+      case 'toString':
+      case 'toLocaleString':
+      case 'push':
+      case 'unshift':
+      case 'keys':
+        return { kind: 'not', reason: brief(`what .${name} of an array returns (a boolean, number, string or index)`) }
+      default:
+        return { kind: 'unknown', reason: brief(`what .${name} of an array returns, which chaincut does not model`) }
+    }
+  }
+
+  /** An array argument's elements (`concat`, `flat`), else the value itself. */
+  private spreadOrValue(v: Value): Value {
+    const s = settle(v)
+    if ((s.kind === 'object' && s.node.type === 'ArrayExpression') || s.kind === 'list') return this.iterated(s)
+    if (v.kind === 'union') return join(v.values.map((x) => this.spreadOrValue(x)))
+    return v
+  }
+
+  /** `Array.from`, `Array.of`, `Promise.resolve`/`all`/`race`/`any`, `Object.values`/`entries`: null for any other. */
+  private staticCall(global: string, segment: Segment, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value | null {
+    const name = segment.name!
+    const args = segment.call.arguments as t.Node[]
+    const arg = (i: number) => this.argument(args[i], scope, module, env)
+    const list = (v: Value): Value => ({ kind: 'list', element: v })
+    if (global === 'Array') {
+      if (name === 'from') {
+        const items = this.iterated(arg(0))
+        return list(args.length > 1 ? this.callbackResult(args[1], [items, NUMBER], scope, module, env) : items)
+      }
+      if (name === 'of') return list(args.length ? join(args.map((_, k) => arg(k))) : { kind: 'not', reason: 'an element of an empty array' })
+      if (name === 'isArray') return { kind: 'not', reason: 'a boolean' }
+      return null
+    }
+    if (global === 'Promise') {
+      if (name === 'resolve') return { kind: 'promise', value: args.length ? awaited(arg(0)) : { kind: 'not', reason: 'undefined' } }
+      if (name === 'all') return { kind: 'promise', value: list(awaited(this.iterated(arg(0)))) }
+      if (name === 'race' || name === 'any') return { kind: 'promise', value: awaited(this.iterated(arg(0))) }
+      return null
+    }
+    if (global === 'Object' && (name === 'values' || name === 'entries')) {
+      const o = settle(arg(0))
+      if (o.kind !== 'object' || o.node.type !== 'ObjectExpression') return null
+      const values = this.propertyValues(o)
+      return list(name === 'values' ? values : list(join([{ kind: 'not', reason: 'a property name' }, values])))
+    }
+    return null
+  }
+
+  /** Any property value of an object literal (its spreads' too). */
+  private propertyValues(o: Extract<Value, { kind: 'object' }>): Value {
+    const node = o.node as t.ObjectExpression
+    const values: Value[] = []
+    if (o.open ?? this.setsOwnMembers(o)) values.push({ kind: 'unknown', reason: brief(`a property of an object: ${o.open ?? 'its methods set members'}`) })
+    for (const p of node.properties) {
+      if (p.type === 'ObjectMethod') values.push({ kind: 'function', node: p, scope: o.scope, module: o.module })
+      else if (p.type === 'SpreadElement') {
+        const spread = settle(this.expression(p.argument, o.scope, o.module, null))
+        values.push(spread.kind === 'object' && spread.node.type === 'ObjectExpression' ? this.propertyValues(spread) : spread.kind === 'not' ? spread : { kind: 'unknown', reason: 'a spread chaincut cannot read' })
+      } else values.push(this.expression(p.value as t.Node, o.scope, o.module, null))
+    }
+    return values.length ? join(values) : { kind: 'not', reason: 'a property of an empty object' }
   }
 
   /** `X.lets('page', ...)` and other syntactic heads: a point opens whatever X is. */
@@ -905,3 +1270,10 @@ export interface RunReading {
 
 const functionOf = (binding: Binding): t.Node => binding.declaration ?? binding.id
 const classOf = (binding: Binding): t.Node => binding.declaration ?? binding.id
+
+/** What `await` gives: a promise's value; anything else as it is. */
+export function awaited(value: Value): Value {
+  if (value.kind === 'promise') return value.value
+  if (value.kind === 'union') return join(value.values.map(awaited))
+  return value
+}

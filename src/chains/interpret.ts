@@ -11,6 +11,8 @@ interface Interpretation {
   segments: ChainSegment[]
   value: Value
   assumed: boolean
+  /** How many segments were read: all of them, or up to a finished point's runtime method. */
+  read: number
 }
 
 /**
@@ -26,7 +28,8 @@ export function interpret(config: Config, segments: Segment[], base: Value): Int
   let assumed = false
   const out: ChainSegment[] = []
 
-  for (const segment of segments) {
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]
     let opener: ChainSegment['opener'] = null
     let pointType: string | undefined
     const name = segment.name
@@ -75,6 +78,10 @@ export function interpret(config: Config, segments: Segment[], base: Value): Int
     }
     if (!family) continue
     out.push({ segment, family, point, clientOnlyBefore: point?.clientOnly ?? false, opener, pointType })
+    // the runtime API of a finished point (`fetchServerDetailed`, `connect`): what it returns is not a chain
+    if (!opener && name && family.runtime?.includes(name)) {
+      return { segments: out, value: { kind: 'not', reason: `the result of ${family.name}'s runtime method .${name}` }, assumed, read: i + 1 }
+    }
     const points = family.points
     if (points && point && name && !opener) {
       if (name === points.ssrMethod && isFalseLiteral(segment.call.arguments[0])) point.ssrOff = true
@@ -82,5 +89,5 @@ export function interpret(config: Config, segments: Segment[], base: Value): Int
     }
   }
   const value: Value = family ? { kind: 'chain', family, point } : base
-  return { segments: out, value, assumed }
+  return { segments: out, value, assumed, read: segments.length }
 }

@@ -8,7 +8,8 @@ import type { Config } from '../core/config.js'
 import type { ModuleAnalysis } from '../core/modules.js'
 import { memberName, unwrap, type CallRun, type Scope, type Segment } from '../core/scope.js'
 import { READ_FUEL, READ_POOL, RUN_FUEL, type Classifier } from './classifier.js'
-import { brief, describe, has, isChainish, isStringish, settle, type ChainSegment, type Decision, type RecognisedChain, type Value } from './values.js'
+import { familiesOf } from './families.js'
+import { brief, describe, isChainish, isStringish, settle, type ChainSegment, type Decision, type RecognisedChain, type Value } from './values.js'
 import { wouldCut } from './would-cut.js'
 
 /** The chains of the module being transformed, and the accounting of every other cut-method call. */
@@ -19,6 +20,9 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
   const decisions: Decision[] = []
   c.decisions = decisions
   const claimed = new Set<CallRun>()
+  const { families: activity } = familiesOf(module.id, config)
+  const active = (family: ChainFamily) => activity.find((a) => a.family === family)?.active ?? true
+  const inactiveWhy = (method: string) => [...new Set(cutNames.get(method)!.map((f) => activity.find((a) => a.family === f.family)?.why ?? ''))].join('; ')
 
   // one run at a time: the cycle check above relies on a single path of evaluation
   for (let i = 0; i < module.runs.length; i++) {
@@ -41,37 +45,50 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
       const method = segment.name
       const node = segment.callee.property
       if (receiver.kind === 'escaped') {
-        decisions.push({ kind: 'escaped', method, family: receiver.family, node: run.base })
+        // the server keeps what it cannot prove a chain; the client cannot cut what escaped
+        if (side === 'server') decisions.push({ kind: 'unknown', method, node, reason: brief(`a ${receiver.family.name} chain handed to code chaincut does not follow: the server build keeps what it cannot prove`) })
+        else decisions.push({ kind: 'escaped', method, family: receiver.family, node: run.base })
         break
       }
       if (receiver.kind === 'unknown') {
-        const family = evidence(c.ctx.config, run.segments.slice(k), receiver, side)
-        if (family) {
-          // fail safe: cut the rest of the run as that family's chain, with a warning
-          const rest = run.segments.slice(k).map((s) => ({ segment: s, family, point: null, clientOnlyBefore: false, opener: null }) as ChainSegment)
-          segments = [...segments, ...rest]
-          assumed = receiver.reason
-          break
+        const families = cutNames.get(method)!.filter((f) => active(f.family))
+        if (!families.length) {
+          decisions.push({ kind: 'notChain', method, node, reason: brief(`no family that cuts .${method} here can be reached from this module's package (${inactiveWhy(method)})`) })
+          continue
         }
-        const lenient = onlyConditional(c.ctx.config, method, side)
-        if (!cutNames.get(method)!.some(({ rule }) => wouldCut(rule, segment.call))) {
+        if (side === 'server') {
+          // shipping client code to the server is harmless, cutting what the server needs is not
+          decisions.push({ kind: 'unknown', method, node, reason: brief(`kept: only proven chains lose client-only segments on the server (${receiver.reason})`) })
+          continue
+        }
+        const lenient = onlyConditional(config, method, side)
+        if (!families.some(({ rule }) => wouldCut(rule, segment.call))) {
           decisions.push({ kind: 'notChain', method, node, reason: brief(`nothing to cut: a chain's .${method} would keep these arguments as they are`) })
         } else if (lenient) decisions.push({ kind: 'notChain', method, node, reason: brief(`${lenient}; this receiver shows no such point (${receiver.reason})`) })
-        else if (markedNotChain(module, segment.call)) decisions.push({ kind: 'notChain', method, node, reason: 'marked `chaincut-not-a-chain` in a comment' })
-        else decisions.push({ kind: 'untraced', method, node, reason: receiver.reason, families: cutNames.get(method)!.map((f) => f.family.name) })
+        else if (receiver.evidence) {
+          // fail safe: evidence of a family (a package that depends on it), so cut the rest of the run as its chain, with a warning
+          const family = families[0].family
+          const rest = run.segments.slice(k).map((s) => ({ segment: s, family, point: null, clientOnlyBefore: false, opener: null }) as ChainSegment)
+          segments = [...segments, ...rest]
+          assumed = brief(`${receiver.reason}; ${receiver.evidence}`)
+          break
+        } else if (markedNotChain(module, segment.call)) decisions.push({ kind: 'notChain', method, node, reason: 'marked `chaincut-not-a-chain` in a comment' })
+        else decisions.push({ kind: 'untraced', method, node, reason: receiver.reason, families: families.map((f) => f.family.name) })
         continue
       }
       decisions.push({ kind: 'notChain', method, node, reason: receiver.kind === 'not' ? receiver.reason : describe(receiver) })
     }
+    // the server cuts only proven chains: an assumed one keeps its openers (desugared) and loses nothing
+    if (side === 'server' && assumed) segments = segments.filter((s) => s.opener)
     if (segments.length) {
-      chains.push({ run, segments, assumed })
+      chains.push({ run, segments, assumed: side === 'server' ? null : assumed })
       claimed.add(run)
     }
   }
 
-  // every builder chain inside a container (`createTailorKit({ actions })`) is cut,
-  // even when its head cannot be traced
-  for (const { call, callee, scope } of module.containerCalls) {
+  // every builder chain inside a container (`createTailorKit({ actions })`) is cut on the client,
+  // even when its head cannot be traced (the server cuts only proven chains)
+  for (const { call, callee, scope } of side === 'client' ? module.containerCalls : []) {
     const value = c.expression(callee, scope, module, null)
     if (value?.kind !== 'container') continue
     const options = call.arguments[0] && unwrap(call.arguments[0])
@@ -152,43 +169,15 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
       decisions.push({ kind: 'takenOff', method, family: object.family, node: member, destructured: false })
     } else if (object.kind === 'escaped') {
       decisions.push({ kind: 'escaped', method, family: object.family, node: object.node })
+    } else if (object.kind === 'unknown') {
+      decisions.push({ kind: 'unknown', method, node: member.property, reason: brief(`read as a value, not called, on a value chaincut cannot trace (${object.reason})`) })
     } else {
-      const why = object.kind === 'unknown' ? `read as a value, not called here, on a value chaincut cannot trace (${object.reason})` : `read as a value, not called: ${describe(object)}`
-      decisions.push({ kind: 'notChain', method, node: member.property, reason: why })
+      decisions.push({ kind: 'notChain', method, node: member.property, reason: brief(`read as a value, not called: ${describe(object)}`) })
     }
   }
 
   chains.sort((a, b) => a.run.outer.start! - b.run.outer.start!)
   return chains
-}
-
-/**
- * Fail-safe evidence for an untraced receiver: it comes from outside the app's code (an
- * unresolvable import, a global, a package that may reach a family), or the run calls two
- * or more of one family's methods of which one is cut here. Returns the family to cut as.
- */
-function evidence(config: Config, segments: Segment[], receiver: Extract<Value, { kind: 'unknown' }>, side: Side): ChainFamily | null {
-  // the family whose table names most of the run's methods (ties: the one that cuts more of them here)
-  let best: ChainFamily | null = null
-  let bestKnown = 0
-  let bestCut = 0
-  for (const family of config.families) {
-    let known = 0
-    let cut = 0
-    for (const s of segments) {
-      if (!s.name) continue
-      if (has(family.segments, s.name) || family.closers?.includes(s.name)) known++
-      if (config.cutNames[side].get(s.name)?.some((f) => f.family === family)) cut++
-    }
-    if (!cut) continue
-    if (known > bestKnown || (known === bestKnown && cut > bestCut)) {
-      best = family
-      bestKnown = known
-      bestCut = cut
-    }
-  }
-  if (!best) return null
-  return receiver.external || bestKnown >= 2 ? best : null
 }
 
 /** A method cut only on some point types (point0's `params`/`search` on actions): the condition, or null. */

@@ -28,17 +28,27 @@ export type Value =
   | { kind: 'pkgNamespace'; source: string }
   | { kind: 'appNamespace'; file: string }
   /** An object or array literal, or a class (its static fields), or an instance of a local class. */
-  | { kind: 'object'; node: t.Node; scope: Scope; module: ModuleAnalysis; instance?: boolean; name?: string; mutable?: boolean }
-  | { kind: 'function'; node: t.Node; scope: Scope; module: ModuleAnalysis }
+  /** `open`: why code chaincut does not see may set its members (then a member is also unknown). */
+  | { kind: 'object'; node: t.Node; scope: Scope; module: ModuleAnalysis; instance?: boolean; name?: string; open?: string; exported?: boolean }
+  | { kind: 'function'; node: t.Node; scope: Scope; module: ModuleAnalysis; open?: string; exported?: boolean }
   /** `fn.call` / `fn.apply` / `fn.bind` of a known function. */
   | { kind: 'invoke'; fn: Value; mode: 'call' | 'apply' | 'bind' }
   /** A method read off a chain (`p.loader`). */
   | { kind: 'method'; name: string; of: Value }
   /** A chain handed to code chaincut does not know (`wrap(chain)`): what comes back is unknown. */
   | { kind: 'escaped'; family: ChainFamily; node: t.Node }
-  | { kind: 'not'; reason: string }
-  /** Nothing is known. `external`: it comes from outside the app's code (an unresolvable import, a global, a package that may reach a family). */
-  | { kind: 'unknown'; reason: string; external?: boolean }
+  /** An array a built-in made (`map`, `Array.from`, `concat`): any element is `element`. */
+  | { kind: 'list'; element: Value }
+  /** A promise of `value` (`Promise.resolve`, `.then`, an async function's result): `await` gives `value`. */
+  | { kind: 'promise'; value: Value }
+  /** `open`: a proven non-chain whose members code chaincut does not see may set (a package object aliased or changed): its members are unknown. */
+  | { kind: 'not'; reason: string; open?: string }
+  /**
+   * Nothing is known. `evidence`: the family it may be a chain of, because it comes from where that
+   * family can be reached (a package that depends on it, code that may return its chains): on the
+   * client, a cut method called on it is cut; without evidence it is refused.
+   */
+  | { kind: 'unknown'; reason: string; evidence?: string }
   | { kind: 'union'; values: Value[] }
   /** A cycle: no information of its own (a join ignores it). */
   | { kind: 'bottom' }
@@ -63,6 +73,8 @@ export type Decision =
   | { kind: 'escaped'; method: string; family: ChainFamily; node: t.Node }
   | { kind: 'takenOff'; method: string; family: ChainFamily; node: t.Node; destructured: boolean }
   | { kind: 'untraced'; method: string; node: t.Node; reason: string; families: string[] }
+  /** Unknown, and this side keeps what it cannot prove (the server): left alone, no finding. */
+  | { kind: 'unknown'; method: string; node: t.Node; reason: string }
 
 export interface RecognisedChain {
   run: CallRun
@@ -120,6 +132,12 @@ export function signature(v: Value): string {
       return `invoke:${v.mode}:${signature(v.fn)}`
     case 'container':
       return `container:${v.container.import}`
+    case 'list':
+      return `list:${signature(v.element)}`
+    case 'promise':
+      return `promise:${signature(v.value)}`
+    case 'unknown':
+      return v.evidence ? `unknown:${v.evidence}` : 'unknown'
     default:
       return v.kind
   }
@@ -143,7 +161,12 @@ export function join(values: Value[]): Value {
     // one of each kind of "nothing here" is enough; chains and containers stay distinct
     for (const o of out) {
       if (o.kind !== v.kind) continue
-      if (v.kind === 'not' || v.kind === 'unknown') return
+      if (v.kind === 'not') return
+      if (v.kind === 'unknown') {
+        // the one with evidence of a family says more
+        if (v.evidence && !(o as { evidence?: string }).evidence) out[out.indexOf(o)] = v
+        return
+      }
       if ((v.kind === 'chain' || v.kind === 'head' || v.kind === 'lets' || v.kind === 'escaped') && (o as { family: ChainFamily }).family === v.family) return
       if ((v.kind === 'object' || v.kind === 'function') && (o as { node: t.Node }).node === v.node) return
     }
@@ -163,7 +186,7 @@ export function settle(v: Value): Value {
   if (chain) return chain
   const escaped = v.values.find((x) => x.kind === 'escaped')
   if (escaped) return escaped
-  const unknown = v.values.find((x) => x.kind === 'unknown')
+  const unknown = v.values.find((x) => x.kind === 'unknown' && x.evidence) ?? v.values.find((x) => x.kind === 'unknown')
   if (unknown) return unknown
   const reasons = [...new Set(v.values.map((x) => (x.kind === 'not' ? x.reason : describe(x))))]
   return { kind: 'not', reason: reasons.join('; or ') }
@@ -188,6 +211,10 @@ export function describe(v: Value): string {
       return 'a module namespace'
     case 'bottom':
       return 'a value that only refers to itself'
+    case 'list':
+      return 'an array a built-in method returns'
+    case 'promise':
+      return 'a promise'
     default:
       return v.kind
   }

@@ -17,8 +17,9 @@ interface Mutations {
 const ID = '[A-Za-z_$][\\w$]*'
 const MUTATION_ANY = new RegExp(
   [
-    `(?<![\\w$.])(${ID})\\s*(?:\\??\\.\\s*[\\w$]+|\\[[^\\]\\n]*\\])\\s*(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?!=)`,
-    `(?<![\\w$.])(${ID})\\s*\\.\\s*(?:${MUTATING_METHODS})\\s*\\(`,
+    // a member written at any depth (`o.p = v`, `o.a.b ??= v`, `o[k] = v`) changes what `o` holds
+    `(?<![\\w$.])(${ID})(?:\\s*(?:\\??\\.\\s*[\\w$]+|\\[[^\\]\\n]*\\]))+\\s*(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?!=)`,
+    `(?<![\\w$.])(${ID})(?:\\s*(?:\\??\\.\\s*[\\w$]+|\\[[^\\]\\n]*\\]))*\\s*\\??\\.\\s*(?:${MUTATING_METHODS})\\s*\\(`,
     `(?:Object|Reflect)\\s*\\.\\s*(?:${MUTATING_METHODS})\\s*\\(\\s*(${ID})(?![\\w$])`,
   ].join('|'),
   'g',
@@ -54,3 +55,56 @@ export function handedOn(module: { code: string; mutations?: unknown }, name: st
 
 /** Platform functions that read their arguments and never change them. */
 export const READ_ONLY_CALLS = /^(?:console\.\w+|JSON\.stringify|Object\.(?:keys|values|entries|freeze|isFrozen|getOwnPropertyNames)|Array\.isArray|String|Number|Boolean|structuredClone)$/
+
+/**
+ * Code that writes onto `this` (`this.p = v`, `Object.assign(this, ...)`, `this` handed to a
+ * call): in an object literal's methods or a class's body, it sets members no declaration shows.
+ */
+const THIS_WRITE = /\bthis(?:\s*(?:\??\.\s*[\w$#]+|\[[^\]\n]*\]))+\s*(?:[-+*/%&|^]|\*\*|<<|>>>?|&&|\|\||\?\?)?=(?!=)|[(,]\s*this\s*[,)]/
+
+export function writesThis(code: string, start: number, end: number): boolean {
+  return THIS_WRITE.test(code.slice(start, end))
+}
+
+const WORD_BEFORE = /(?:^|[^\w$])(const|let|var|function|class|typeof|new|in|instanceof|extends|delete|void)\s*$/
+
+/**
+ * Why the name at `[at, end)` is used as a value that may be changed where chaincut does not
+ * look (aliased, returned, exported, put in a container, wrapped: `o as T`), or null when it is
+ * only read or called through (`o.p`, `o[k]`, `o(...)`), declared, compared, or handed to a call
+ * (`handedOn` checks those).
+ */
+export function escapingUse(code: string, at: number, end: number): string | null {
+  let j = end
+  while (j < code.length && (code[j] === ' ' || code[j] === '\t')) j++
+  const next = code[j] ?? ''
+  const next3 = code.slice(j, j + 3)
+  let i = at - 1
+  while (i >= 0 && /\s/.test(code[i])) i--
+  const prev = code[i] ?? ''
+  if (next === '.' || next === '[' || next === '(' || next === '`' || next3.startsWith('?.')) return null
+  if (next === '!' && code[j + 1] === '.') return null
+  if (next === '=' && next3[1] !== '=' && next3[1] !== '>') return null // a write of the name itself: the walk records it
+  if (next3 === '===' || next3 === '!==' || next3.startsWith('==') || next3.startsWith('!=')) return null
+  if (next === ':' && (prev === '{' || prev === ',')) return null // an object key
+  if (next === '<' && prev !== '<') return null // type arguments of a call (`o<T>(...)`)
+  if ((prev === '(' || prev === ',') && (next === ')' || next === ',')) return null // an argument: `handedOn`
+  if (prev === '<' || (prev === '/' && code[i - 1] === '<')) return null // a JSX tag
+  if (WORD_BEFORE.test(code.slice(Math.max(0, i - 12), i + 1))) return null
+  if (prev === '=' && (code[i - 1] === '=' || code[i - 1] === '!')) return null
+  const lineStart = code.lastIndexOf('\n', at) + 1
+  const lineEnd = code.indexOf('\n', at)
+  const line = code.slice(lineStart, lineEnd === -1 ? code.length : lineEnd).trim()
+  return `\`${code.slice(at, end)}\` is used as a value (\`${line.length > 60 ? line.slice(0, 57) + '…' : line}\`), so code chaincut does not see may change it`
+}
+
+/** `escapingUse` for every occurrence of `name` in `code` between `from` and `to` (a text scan: for names the walk keeps no references of). */
+export function escapesInText(code: string, name: string, from: number, to: number): string | null {
+  const re = new RegExp(`(?<![\\w$.#])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g')
+  re.lastIndex = from
+  for (let m = re.exec(code); m && m.index < to; m = re.exec(code)) {
+    const why = escapingUse(code, m.index, m.index + name.length)
+    if (why) return why
+  }
+  return null
+}

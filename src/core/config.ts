@@ -34,6 +34,10 @@ export interface Config {
   /** Package names that a chain can start from (head and container imports): what a package must reach to hand out a chain. */
   headPackages: Set<string>
   headPackagesKey: string
+  /** Per family: the packages its chains start from; a module's package must reach one for the family's method names to count there. */
+  familyPackages: Map<ChainFamily, Set<string>>
+  /** Families the user named in the options (`presets`, `chains`): they count in every module. */
+  namedFamilies: Set<ChainFamily>
   isServerOnly: (source: string) => string | null
   isClientOnly: (source: string) => string | null
   onUnsafe: 'error' | 'warn'
@@ -168,12 +172,18 @@ function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
   const hints: Record<Side, Set<string>> = { client: new Set(), server: new Set() }
   const cutNames: Config['cutNames'] = { client: new Map(), server: new Map() }
   const headPackages = new Set<string>()
+  const familyPackages: Config['familyPackages'] = new Map()
+  let current: Set<string> = new Set()
   const addPackage = (from: string) => {
     const name = packageName(from)
-    if (name) headPackages.add(name)
+    if (name) {
+      headPackages.add(name)
+      current.add(name)
+    }
   }
 
   for (const family of families) {
+    familyPackages.set(family, (current = new Set()))
     const cutsOn: Record<Side, boolean> = { client: false, server: false }
     for (const [name, rule] of Object.entries(family.segments)) {
       segmentNames.add(name)
@@ -305,6 +315,9 @@ function buildConfig(options: Omit<ChaincutOptions, 'cache'>): Config {
     cutNames,
     headPackages,
     headPackagesKey: [...headPackages].sort().join(','),
+    familyPackages,
+    // built-ins chosen by default count where the app can reach them; anything the user wrote counts everywhere
+    namedFamilies: new Set(options.presets === undefined ? families.filter((f) => (options.chains ?? []).includes(f)) : families),
     isServerOnly: guardMatcher('server', options.serverOnly ?? []),
     isClientOnly: guardMatcher('client', options.clientOnly ?? []),
     onUnsafe: options.onUnsafe ?? 'error',

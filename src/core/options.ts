@@ -13,7 +13,7 @@ const PRESET_NAMES = ['point0', 'tailorkit']
 const PLUGIN_KEYS = ['presets', 'chains', 'side', 'include', 'exclude', 'serverOnly', 'clientOnly', 'report', 'onUnsafe', 'cache']
 /** `transform()` also takes these (see `TransformOptions`). */
 const TRANSFORM_KEYS = [...PLUGIN_KEYS, 'resolve', 'readFile', 'onReport']
-const CHAIN_KEYS = ['name', 'heads', 'segments', 'closers', 'hints', 'containers', 'points', 'sideConstants']
+const CHAIN_KEYS = ['name', 'heads', 'segments', 'closers', 'runtime', 'hints', 'containers', 'points', 'sideConstants']
 const CONTAINER_KEYS = ['import', 'from', 'property', 'anyChainCalling']
 const POINTS_KEYS = ['member', 'types', 'verbs', 'verbType', 'desugar', 'ssr', 'engine', 'ssrMethod', 'clientOnlyMethod', 'extraSuffixes']
 
@@ -85,7 +85,7 @@ function checkFamily(path: string, family: object) {
     }
   }
 
-  for (const key of ['closers', 'hints']) if (f[key] !== undefined) strings(`${path}.${key}`, f[key])
+  for (const key of ['closers', 'runtime', 'hints']) if (f[key] !== undefined) strings(`${path}.${key}`, f[key])
   if (f.containers !== undefined) {
     if (!Array.isArray(f.containers)) fail(`${path}.containers`, f.containers, `${path}.containers must be an array of { import, from, property, anyChainCalling }`)
     f.containers.forEach((container, i) => {

@@ -33,6 +33,8 @@ export function packageOfFile(file: string): { dir: string; name: string } | nul
 interface Manifest {
   name: string
   dependencies: string[]
+  /** devDependencies: an app's own package lists its build-time frameworks there too. */
+  devDependencies: string[]
 }
 
 const manifests = new Map<string, Manifest | null>()
@@ -47,7 +49,8 @@ function readManifest(dir: string): Manifest | null {
       const value = json?.[field]
       if (value && typeof value === 'object') for (const name of Object.keys(value)) deps.add(name)
     }
-    found = { name: typeof json?.name === 'string' ? json.name : '', dependencies: [...deps].sort() }
+    const dev = json?.devDependencies && typeof json.devDependencies === 'object' ? Object.keys(json.devDependencies).sort() : []
+    found = { name: typeof json?.name === 'string' ? json.name : '', dependencies: [...deps].sort(), devDependencies: dev }
   } catch {
     found = null
   }
@@ -74,8 +77,8 @@ const reachCache = new Map<string, Reach>()
  * installed dependencies; a dependency that is not installed cannot be loaded, so it
  * reaches nothing. An unreadable package.json on the way is "unknown".
  */
-export function canReach(dir: string, targets: ReadonlySet<string>, targetsKey: string): Reach {
-  const key = dir + '\0' + targetsKey
+export function canReach(dir: string, targets: ReadonlySet<string>, targetsKey: string, dev = false): Reach {
+  const key = dir + '\0' + targetsKey + (dev ? '\0dev' : '')
   const cached = reachCache.get(key)
   if (cached) return cached
   const start = readManifest(dir)
@@ -91,7 +94,8 @@ export function canReach(dir: string, targets: ReadonlySet<string>, targetsKey: 
         result = { reaches: true, via }
         break
       }
-      for (const dep of manifest.dependencies) {
+      // the starting package's devDependencies count when asked (an app's), never a dependency's
+      for (const dep of at === dir && dev ? [...manifest.dependencies, ...manifest.devDependencies] : manifest.dependencies) {
         if (targets.has(dep)) {
           result = { reaches: true, via: [...via, dep] }
           break outer
@@ -112,8 +116,36 @@ export function canReach(dir: string, targets: ReadonlySet<string>, targetsKey: 
   return result
 }
 
+const packageDirs = new Map<string, string | null>()
+
+/** The folder of the nearest package.json above a file (its package, or the app's), or null. */
+export function nearestPackageDir(file: string): string | null {
+  const inPackage = packageOfFile(file)
+  if (inPackage) return inPackage.dir
+  const start = dirname(file)
+  const walked: string[] = []
+  let found: string | null = null
+  for (let dir = start; ; dir = dirname(dir)) {
+    const known = packageDirs.get(dir)
+    if (known !== undefined) {
+      found = known
+      break
+    }
+    walked.push(dir)
+    if (existsSync(join(dir, 'package.json'))) {
+      found = dir
+      break
+    }
+    const up = dirname(dir)
+    if (up === dir) break
+  }
+  for (const dir of walked) packageDirs.set(dir, found)
+  return found
+}
+
 /** Forget cached manifests (a watch rebuild after `npm install`). */
 export function clearPackageCache(): void {
   manifests.clear()
   reachCache.clear()
+  packageDirs.clear()
 }

@@ -78,14 +78,18 @@ export function unresolvedHeads(code: string, chains: RecognisedChain[], finding
 }
 
 /** Every call or read of a cut method outside the cut: proven not a chain (returned for the report), or a finding. */
-export function accountDecisions(decisions: Decision[], cutRanges: RangeSet, lines: LineIndex, findings: ModuleFindings): ModuleReport['notChains'] {
+export function accountDecisions(decisions: Decision[], cutRanges: RangeSet, lines: LineIndex, findings: ModuleFindings): Pick<ModuleReport, 'notChains' | 'unknowns'> {
   const notChains: ModuleReport['notChains'] = []
+  const unknowns: ModuleReport['unknowns'] = []
   for (const decision of decisions) {
     const node = decision.node
     if (cutRanges.has(node.start!)) continue
     switch (decision.kind) {
       case 'notChain':
         notChains.push({ method: decision.method, reason: decision.reason, ...lines.position(node.start!) })
+        break
+      case 'unknown':
+        unknowns.push({ method: decision.method, reason: decision.reason, ...lines.position(node.start!) })
         break
       case 'escaped':
         findings.add('E_CHAIN_ESCAPES', { family: decision.family.name, method: decision.method }, node.start!, node.end!)
@@ -98,7 +102,7 @@ export function accountDecisions(decisions: Decision[], cutRanges: RangeSet, lin
         break
     }
   }
-  return notChains
+  return { notChains, unknowns }
 }
 
 /**

@@ -77,7 +77,13 @@ export interface Binding {
   hoisted?: boolean
 }
 
-export type AccessStep = string | number | null
+/**
+ * One step into a value: a property name or index, null for a rest or a computed key, `EACH`
+ * for any element of an iterable (`for (x of list)`), `KEY` for a property name (`for (k in o)`).
+ */
+export type AccessStep = string | number | null | typeof EACH | typeof KEY
+export const EACH: unique symbol = Symbol('each')
+export const KEY: unique symbol = Symbol('key')
 
 export interface Access {
   from: { kind: 'param'; fn: t.Node; index: number } | { kind: 'init'; init: t.Node }

@@ -6,6 +6,8 @@ import type { ModuleReport, Resolver, Side, TransformOptions, TransformResult } 
 import { join } from 'node:path'
 import { analyzeModule, defaultResolve, ModuleCache, Suspend, type ModuleAnalysis } from './modules.js'
 import { Classifier, recognise, type RecognisedChain } from '../chains/index.js'
+import { familiesOf } from '../chains/families.js'
+import { nearestPackageDir } from './packages.js'
 import { resolveConfig, type Config, type SideTable } from './config.js'
 import { cutChains, declaredServerRendering } from './cut.js'
 import { serverRenderingOf } from './engine.js'
@@ -108,7 +110,7 @@ function transformNow(
   const isGuarded = side === 'client' ? config.isServerOnly : config.isClientOnly
   const pruned = prune(code, module, mr, cutRanges, isGuarded, module.ast.comments ?? [])
 
-  const notChains = accountDecisions(classifier.decisions, cutRanges, lines, findings)
+  const { notChains, unknowns } = accountDecisions(classifier.decisions, cutRanges, lines, findings)
   exportedInCut(module, mr, cutRanges, side, isGuarded, classifier, findings)
   findings.throwErrors()
 
@@ -124,6 +126,8 @@ function transformNow(
     removedDeclarations: pruned.removedDeclarations.map((r) => ({ name: r.name, line: lines.position(r.start).line })),
     findings: findings.list,
     notChains,
+    unknowns,
+    families: familiesOf(file, config).families.map((f) => ({ name: f.family.name, active: f.active, why: f.why })),
     ...(fold?.folded.length
       ? {
           folded: fold.folded.map((f) => {
@@ -133,7 +137,7 @@ function transformNow(
         }
       : {}),
     ...(engine.serverRendering ? { serverRendering: engine.serverRendering } : {}),
-    dependencies: [...new Set([...classifier.dependencies, ...[...classifier.manifests].map((dir) => join(dir, 'package.json')), ...engine.engineFiles])],
+    dependencies: [...new Set([...classifier.dependencies, ...[...classifier.manifests].map((dir) => join(dir, 'package.json')), ...engine.engineFiles, ...appManifest(file)])],
     resolutions: classifier.resolutions,
     time: 0,
   }
@@ -158,6 +162,12 @@ function recogniseOrRefuse(classifier: Classifier, module: ModuleAnalysis, side:
     if (!(error instanceof RangeError)) throw error
     throw new ChaincutError(module.id, [fatal('E_TOO_DEEP', {}, { file: module.id, line: 1, column: 0, frame: '' })])
   }
+}
+
+/** The package.json that says which families count in this module (editing its dependencies changes the output). */
+function appManifest(file: string): string[] {
+  const dir = nearestPackageDir(file)
+  return dir ? [join(dir, 'package.json')] : []
 }
 
 /** The side constants folded; an expression nested past the stack is left as written (a runtime read, as without folding), never a crash. */

@@ -16,7 +16,7 @@ import type * as t from '@babel/types'
 import { VISITOR_KEYS } from '@babel/types'
 import { declaresLexically, hoistVars } from './hoisting.js'
 import { isMethodCall, memberName, runMatters, unwindRun, unwrap, type CallRun } from './runs.js'
-import { Scope, type Access, type AccessStep, type Binding, type BindingKind, type ExportTarget, type Reference, type Unit } from './scope.js'
+import { EACH, KEY, Scope, type Access, type AccessStep, type Binding, type BindingKind, type ExportTarget, type Reference, type Unit } from './scope.js'
 
 export interface WalkResult {
   module: Scope
@@ -37,8 +37,20 @@ export interface WalkResult {
   /** Every call and `new`, in walk order, with its scope (`callScopes`): indexed when first asked (`callIndex`). */
   callSites: Array<t.CallExpression | t.OptionalCallExpression | t.NewExpression>
   callScopes: Scope[]
-  /** `x = value` assignments to plain names (a `let`'s other values). */
-  assignments: Array<{ name: string; scope: Scope; value: t.Node }>
+  /**
+   * Every write to a plain name after its declaration, in every form: `x = v`, `x ??= v`, `x += v`
+   * (the node itself: an operator's primitive result), `({ x } = v)` and `[x] = v` (the steps into
+   * `v`), `(x as T) = v`, `for (x of v)` (`EACH`), `for (x in v)` (`KEY`). A binding's value is the
+   * join of its initializer and these.
+   */
+  assignments: Array<{ name: string; scope: Scope; value: t.Node; steps: readonly AccessStep[] }>
+  /** A direct `eval(...)` or a `with` statement: names can change in ways no walk sees. */
+  dynamicScope: boolean
+  /**
+   * Every member write (`o.p = v`, `o.a[k] ??= v`, `[o.p] = v`, `for (o.p of v)`): the name at its
+   * root, `this`, or null when the root is not a name (`mk().p = v`).
+   */
+  memberWrites: Array<{ root: string | null; scope: Scope }>
   /** Object method → the object literal it belongs to (what `this` is when it is called on it). */
   methodObjects: Map<t.Node, { object: t.ObjectExpression; scope: Scope }>
   /** Reads of a member named like the end of a side constant (`x.server`), when `sideNames` is given. */
@@ -162,6 +174,13 @@ const NO_STEPS: readonly AccessStep[] = []
 /** The access one step further into a destructured value (null: not traced). */
 const stepInto = (access: Access | null, step: AccessStep): Access | null => (access ? { from: access.from, steps: [...access.steps, step] } : null)
 
+/** An assignment target under TypeScript wrappers and parentheses: `(x as T) = v`, `x! = v`. */
+function unwrapTarget(node: t.Node): t.Node {
+  let n = node
+  while (n.type === 'TSAsExpression' || n.type === 'TSSatisfiesExpression' || n.type === 'TSNonNullExpression' || n.type === 'TSTypeAssertion' || n.type === 'ParenthesizedExpression') n = n.expression
+  return n
+}
+
 /** `<div>` is an intrinsic element, `<Card>` a reference. */
 const isLowerAscii = (code: number) => code >= 97 && code <= 122
 
@@ -206,6 +225,15 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
   const methodObjects: WalkResult['methodObjects'] = new Map()
   const sideReads: WalkResult['sideReads'] = []
   const sideCalls: WalkResult['sideCalls'] = []
+  let dynamicScope = false
+  const memberWrites: WalkResult['memberWrites'] = []
+  const recordMemberWrite = (member: t.Node, scope: Scope) => {
+    let root = member
+    while (root.type === 'MemberExpression' || root.type === 'OptionalMemberExpression' || root.type === 'TSAsExpression' || root.type === 'TSSatisfiesExpression' || root.type === 'TSNonNullExpression' || root.type === 'TSTypeAssertion' || root.type === 'ParenthesizedExpression') {
+      root = root.type === 'MemberExpression' || root.type === 'OptionalMemberExpression' ? root.object : root.expression
+    }
+    memberWrites.push({ root: root.type === 'Identifier' ? root.name : root.type === 'ThisExpression' ? 'this' : null, scope })
+  }
   const cutNames = options.cutNames
   const sideNames = options.sideNames
   const sideCallNames = options.sideCallNames
@@ -216,6 +244,43 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     returned.scopes.push(scope)
   }
 
+
+  /** The names an assignment target writes, each with its path into the assigned value. */
+  const recordWrites = (target: t.Node, scope: Scope, value: t.Node, steps: readonly AccessStep[]) => {
+    const node = unwrapTarget(target)
+    switch (node.type) {
+      case 'Identifier':
+        assignments.push({ name: node.name, scope, value, steps })
+        return
+      case 'ObjectPattern':
+        for (const p of node.properties) {
+          if (p.type === 'RestElement') recordWrites(p.argument, scope, value, [...steps, null])
+          else {
+            const key = p.computed ? (p.key.type === 'StringLiteral' ? p.key.value : null) : p.key.type === 'Identifier' ? p.key.name : p.key.type === 'StringLiteral' ? p.key.value : p.key.type === 'NumericLiteral' ? p.key.value : null
+            recordWrites(p.value, scope, value, [...steps, key])
+          }
+        }
+        return
+      case 'ArrayPattern':
+        for (let i = 0; i < node.elements.length; i++) {
+          const e = node.elements[i]
+          if (e) recordWrites(e, scope, value, [...steps, e.type === 'RestElement' ? null : i])
+        }
+        return
+      case 'AssignmentPattern':
+        recordWrites(node.left, scope, value, steps)
+        // the default is another value the name may get
+        recordWrites(node.left, scope, node.right, NO_STEPS)
+        return
+      case 'RestElement':
+        recordWrites(node.argument, scope, value, steps)
+        return
+      case 'MemberExpression':
+      case 'OptionalMemberExpression':
+        recordMemberWrite(node, scope)
+        return
+    }
+  }
 
   // the explicit stack: four parallel arrays
   const nodes: t.Node[] = []
@@ -374,7 +439,8 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     }
   }
 
-  const declareVariables = (node: t.VariableDeclaration, scope: Scope, owner: Unit | null, topLevel: boolean, exported: boolean) => {
+  /** `iterated`: the declaration heads a `for…of`/`for…in` over this value (`EACH`/`KEY` of it). */
+  const declareVariables = (node: t.VariableDeclaration, scope: Scope, owner: Unit | null, topLevel: boolean, exported: boolean, iterated: { of: t.Node; step: AccessStep } | null = null) => {
     if (node.declare) return
     const kind: BindingKind = node.kind === 'var' ? 'var' : node.kind === 'let' ? 'let' : node.kind === 'const' ? 'const' : 'using'
     const target = kind === 'var' ? scope.fn : scope
@@ -390,9 +456,10 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       // `var x = a; ... var x = b`: the second is another value of the first binding
       if (kind === 'var' && init && id.type === 'Identifier') {
         const existing = target.names?.get(id.name)
-        if (existing && !existing.hoisted) assignments.push({ name: id.name, scope, value: init })
+        if (existing && !existing.hoisted) assignments.push({ name: id.name, scope, value: init, steps: NO_STEPS })
       }
-      declarePattern(id, target, kind, unit, scope, declOwner, id.type === 'Identifier' ? init : null, id.type !== 'Identifier' && init ? { from: { kind: 'init', init }, steps: NO_STEPS } : null)
+      const access: Access | null = iterated ? { from: { kind: 'init', init: iterated.of }, steps: [iterated.step] } : id.type !== 'Identifier' && init ? { from: { kind: 'init', init }, steps: NO_STEPS } : null
+      declarePattern(id, target, kind, unit, scope, declOwner, id.type === 'Identifier' && !iterated ? init : null, access)
       if (exported) markExported(id)
       if (init) {
         const inner = unwrap(init)
@@ -719,6 +786,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         }
         callSites.push(node)
         callScopes.push(scope)
+        if (node.callee.type === 'Identifier' && node.callee.name === 'eval') dynamicScope = true
         pushAll(node.arguments, scope, owner, EXPR)
         const callee = node.callee
         if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
@@ -812,8 +880,12 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         const inner = new Scope(scope, false)
         push(node.body, inner, owner, EXPR)
         push(node.right, scope, owner, EXPR)
-        if (node.left.type === 'VariableDeclaration') declareVariables(node.left, inner, owner, false, false)
-        else push(node.left, inner, owner, TARGET)
+        const step = node.type === 'ForOfStatement' ? EACH : KEY
+        if (node.left.type === 'VariableDeclaration') declareVariables(node.left, inner, owner, false, false, { of: node.right, step })
+        else {
+          recordWrites(node.left, scope, node.right, [step])
+          push(node.left, inner, owner, TARGET)
+        }
         continue
       }
       case 'CatchClause': {
@@ -834,10 +906,16 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
       case 'BreakStatement':
       case 'ContinueStatement':
         continue
+      case 'WithStatement':
+        dynamicScope = true
+        break
       case 'AssignmentExpression': {
         push(node.right, scope, owner, EXPR)
-        const left = node.left
-        if (left.type === 'Identifier') assignments.push({ name: left.name, scope, value: node.operator === '=' ? node.right : node })
+        const left = unwrapTarget(node.left)
+        const logical = node.operator === '??=' || node.operator === '||=' || node.operator === '&&='
+        if (node.operator === '=' || logical) recordWrites(left, scope, node.right, NO_STEPS)
+        else if (left.type === 'Identifier') assignments.push({ name: left.name, scope, value: node, steps: NO_STEPS })
+        else if (left.type === 'MemberExpression' || left.type === 'OptionalMemberExpression') recordMemberWrite(left, scope)
         if (left.type === 'MemberExpression' || left.type === 'OptionalMemberExpression') {
           // a write, not a read of the member
           if (left.computed) push(left.property, scope, owner, EXPR)
@@ -945,5 +1023,5 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
     const binding = module.names?.get(name)
     if (binding) binding.exported = true
   }
-  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations, reads, returned, callSites, callScopes, assignments, methodObjects, sideReads, sideCalls }
+  return { module, references, units, runs, containerCalls, destructured, exports, stars, importDeclarations, reads, returned, callSites, callScopes, assignments, dynamicScope, memberWrites, methodObjects, sideReads, sideCalls }
 }

@@ -31,6 +31,47 @@ export const RENDER_METHODS = [
   ...['page', 'layout', 'component'].flatMap((p) => RENDER_VARIANTS.map((v) => p + v)),
 ]
 
+/**
+ * The runtime API of a finished point, as point0's engine declares it (its `Nice*ReadyPoint`
+ * types): what these return (a query result, a connection, a fetch's response) is not a chain.
+ */
+export const RUNTIME_METHODS = [
+  // query
+  'useQuery', 'useSuspenseQuery', 'getQueryKey', 'getQueryOptions', 'fetchQuery', 'prefetchQuery', 'getQueryData',
+  'ensureQueryData', 'refetchQuery', 'setQueryData', 'getQueryCache', 'getQueriesCache', 'getQueryState',
+  'cancelQuery', 'invalidateQuery', 'removeQuery', 'resetQuery',
+  // infinite query
+  'useInfiniteQuery', 'useSuspenseInfiniteQuery', 'getInfiniteQueryKey', 'getInfiniteQueryOptions',
+  'fetchInfiniteQuery', 'prefetchInfiniteQuery', 'getInfiniteQueryData', 'ensureInfiniteQueryData',
+  'refetchInfiniteQuery', 'setInfiniteQueryData', 'getInfiniteQueryCache', 'getInfiniteQueriesCache',
+  'getInfiniteQueryState', 'cancelInfiniteQuery', 'invalidateInfiniteQuery', 'removeInfiniteQuery', 'resetInfiniteQuery',
+  // mutation
+  'useMutation', 'fetchMutation', 'getMutationKey', 'getMutationOptions', 'getMutationCache', 'getMutationsCache',
+  // HTTP
+  'fetch', 'fetchServer', 'fetchServerDetailed', 'getFetchServerOptions', 'prefetchPage',
+  // subscription
+  'useSubscription', 'fetchSubscription',
+  // mountables
+  'useValue', 'getValue', 'getValueOrUndefined', 'Page', 'Layout', 'Component', 'Provider', 'X', 'route',
+  // channel
+  'connect', 'useConnection', 'getConnection', 'getConnectionOrUndefined', 'Connection', 'kill', 'refresh', 'amendIdentity',
+  // space
+  'join', 'useMembership', 'getMembership', 'getMembershipOrUndefined', 'Membership', 'kick', 'enroll',
+  // handlers
+  'sendToServer', 'sendToClient', 'onMessageFromServer', 'useOnMessageFromServer', 'iterateMessagesFromServer',
+  'useSocketQuery', 'useSuspenseSocketQuery', 'useSocketInfiniteQuery', 'useSuspenseSocketInfiniteQuery',
+  'useSocketMutation', 'fetchSocketQuery', 'fetchSocketInfiniteQuery', 'prefetchSocketQuery',
+  'prefetchSocketInfiniteQuery', 'ensureSocketQueryData', 'ensureSocketInfiniteQueryData', 'getSocketQueryOptions',
+  'getSocketInfiniteQueryOptions', 'getSocketQueryKey', 'getSocketInfiniteQueryKey', 'getSocketQueryData',
+  'getSocketInfiniteQueryData', 'setSocketQueryData', 'setSocketInfiniteQueryData', 'getSocketQueryState',
+  'getSocketInfiniteQueryState', 'getSocketQueryCache', 'getSocketInfiniteQueryCache', 'getSocketQueriesCache',
+  'getSocketInfiniteQueriesCache', 'refetchSocketQuery', 'refetchSocketInfiniteQuery', 'invalidateSocketQuery',
+  'invalidateSocketInfiniteQuery', 'cancelSocketQuery', 'cancelSocketInfiniteQuery', 'removeSocketQuery',
+  'removeSocketInfiniteQuery', 'resetSocketQuery', 'resetSocketInfiniteQuery', 'fetchSocketMutation',
+  'getSocketMutationKey', 'getSocketMutationOptions', 'getSocketMutationCache', 'getSocketMutationsCache',
+  'toString', 'toJSON', 'toStringWithLocation',
+]
+
 /** point0's cut table, method name → rule per side, as rows. */
 function point0Segments(): Record<string, SegmentRule> {
   const rows: Record<string, SegmentRule> = {}
@@ -106,6 +147,7 @@ export function point0(options: Point0PresetOptions = {}): ChainFamily {
     ],
     segments: point0Segments(),
     closers: [...POINT_TYPES, 'action'],
+    runtime: RUNTIME_METHODS,
     points: {
       member: 'lets',
       types: POINT_TYPES,
