@@ -10,7 +10,7 @@ import type { Config } from '../core/config.js'
 import type { Resolver } from '../types.js'
 import { PLATFORM_GLOBALS } from '../core/globals.js'
 import { canReach, packageName, packageOfFile } from '../core/packages.js'
-import { argumentsOf, callbacksOf, callsOf, memberName, returnsOf, unwindRun, unwrap, type Access, type Binding, type Scope, type Segment } from '../core/scope.js'
+import { EACH, KEY, argumentsOf, callbacksOf, callsOf, memberName, returnsOf, unwindRun, unwrap, type Access, type Binding, type Scope, type Segment } from '../core/scope.js'
 import { interpret } from './interpret.js'
 import { BOTTOM, NOT_LITERAL, brief, describe, functionTypes, isChainish, isStringish, join, settle, signature, type ChainSegment, type Decision, type Value } from './values.js'
 import { READ_ONLY_CALLS, escapesInText, escapingUse, handedOn, mutated, writesThis } from './writes.js'
@@ -218,6 +218,7 @@ export class Classifier {
         return value.values.some((v) => this.mayHold(v, target, depth))
       case 'unknown':
       case 'escaped':
+      case 'bottom':
         return true
       case 'not':
         return Boolean(value.open)
@@ -316,6 +317,14 @@ export class Classifier {
       if (step === null) {
         if (isChainish(settle(v))) return { kind: 'escaped', family: (settle(v) as { family: ChainFamily }).family, node: at }
         v = this.restOf(v)
+        continue
+      }
+      if (step === EACH) {
+        v = this.iterated(v)
+        continue
+      }
+      if (step === KEY) {
+        v = { kind: 'not', reason: 'a property name (what `for…in` gives)' }
         continue
       }
       v = this.member(v, String(step), at)
