@@ -240,6 +240,8 @@ export interface ModuleReport {
   resolutions: Array<{ source: string; importer: string; file: string | null }>
   /** Milliseconds spent transforming this module (on a cache hit: reading and checking the entry). */
   time: number
+  /** Parameters whose callers are in other modules: the build-summary keys this module took to receive no chain, and the chains it passes (see docs/ARCHITECTURE.md, "Parameters"). */
+  params?: { assumed: string[]; passed: Array<[string, string]> }
   /** Read from the persistent cache (README "Cache") instead of transformed. */
   cached?: boolean
 }

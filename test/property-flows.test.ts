@@ -126,7 +126,8 @@ async function checkApp(app: RenderedApp): Promise<void> {
 }
 
 async function checkAppFiles(app: RenderedApp, files: string[]): Promise<void> {
-  for (let i = 0; i < app.modules.length; i++) {
+  // as a bundler does: the entry (the last module) first, then the modules it imports
+  for (let i = app.modules.length - 1; i >= 0; i--) {
     const { code, name } = app.modules[i]
     const file = files[i]
     let out: string

@@ -5,11 +5,13 @@
 import { builtinModules } from 'node:module'
 import type * as t from '@babel/types'
 import type { ChainFamily } from '../types.js'
-import { isFollowable, type FileReader, type ModuleAnalysis, type ModuleCache } from '../core/modules.js'
+import { isFollowable, ParamSummary, type FileReader, type ModuleAnalysis, type ModuleCache } from '../core/modules.js'
 import type { Config } from '../core/config.js'
 import type { Resolver } from '../types.js'
 import { PLATFORM_GLOBALS } from '../core/globals.js'
-import { canReach, packageName, packageOfFile } from '../core/packages.js'
+import { dirname } from 'node:path'
+import { canReach, nearestPackageDir, packageName, packageOfFile } from '../core/packages.js'
+import { appScripts, type AppScripts } from './callers.js'
 import { EACH, KEY, argumentsOf, callbacksOf, callsOf, memberName, returnsOf, unwindRun, unwrap, type Access, type Binding, type Scope, type Segment } from '../core/scope.js'
 import { interpret } from './interpret.js'
 import { BOTTOM, NOT_LITERAL, brief, describe, functionTypes, isChainish, isStringish, join, settle, signature, type ChainSegment, type Decision, type Value } from './values.js'
@@ -64,6 +66,16 @@ export class Classifier {
   private readonly activeProperties = new Map<t.Node, Set<string>>()
   private readonly activeNodes = new Set<t.Node>()
   private readonly fnBindings = new Map<ModuleAnalysis, Map<t.Node, Binding>>()
+  /** The module being built (set by `recognise`): only it decides what its own parameters are taken to be. */
+  root: string | null = null
+  /** Parameters this module was built taking to receive no chain (the build's summary keys). */
+  readonly assumedParams: string[] = []
+  /** Chains this module passes to parameters whose callers are in other modules (key, family). */
+  readonly passedParams: Array<[string, string]> = []
+  /** Chains this module passes to parameters of modules already built taking them to receive none. */
+  readonly lateParams: Array<{ family: ChainFamily; function: string; builtFirst: string; node: t.Node | null }> = []
+  /** The call being applied (where a late parameter is reported). */
+  private applying: t.Node | null = null
   /** Other modules read while following values: a change to any of them changes this module's output. */
   readonly dependencies = new Set<string>()
   /** Packages (their folders) whose package.json decided whether they can reach a family. */
@@ -164,7 +176,7 @@ export class Classifier {
       // a platform object changed after it is built (`m.set(k, chain)`, `o.p = chain`)
       if (value.kind === 'not' && !value.open && HAS_MEMBERS.has(unwrap(binding.init).type) && !(unwrap(binding.init).type === 'Identifier' && (unwrap(binding.init) as t.Identifier).name === 'undefined')) {
         // what it is stays proven; what its members hold does not, once code chaincut does not see may set them
-        const why = mutated(module, binding.name, false) ? `\`${binding.name}\` is changed after it is built` : this.escapes(binding, module)
+        const why = mutated(module, binding.name, false) ? `\`${binding.name}\` is changed after it is built` : this.writesThroughAlias(binding, module)
         if (why) return { ...value, open: brief(why) }
       }
     } else if (binding.kind === 'var' || binding.kind === 'let') {
@@ -207,6 +219,25 @@ export class Classifier {
       if (!root) return brief(`a member of the global \`${write.root}\` is written`)
       if (root === binding) continue
       if (this.mayHold(this.binding(root, module, null), target, 0)) return brief(`a member of \`${write.root}\` is written, and \`${write.root}\` may be it or hold it`)
+    }
+    return null
+  }
+
+  /**
+   * Why a member write of the module may land on what a name holds that is proven not a chain
+   * (a package's object: no identity to compare), through another name: an alias of it, a value
+   * chaincut cannot trace or name. Null when no write can.
+   */
+  private writesThroughAlias(binding: Binding, module: ModuleAnalysis): string | null {
+    for (const write of module.memberWrites) {
+      if (write.root === 'this' || write.root === binding.name) continue
+      if (write.root === null) return 'a member is written on a value chaincut cannot name'
+      const root = write.scope.lookup(write.root)
+      if (!root || root === binding) continue
+      const init = root.init && unwrap(root.init)
+      if (init?.type === 'Identifier' && init.name === binding.name) return brief(`\`${binding.name}\` is aliased as \`${root.name}\`, whose members are written`)
+      const held = settle(this.binding(root, module, null))
+      if (held.kind === 'unknown' || held.kind === 'bottom') return brief(`a member of \`${write.root}\` is written, and chaincut cannot tell what \`${write.root}\` holds`)
     }
     return null
   }
@@ -812,6 +843,7 @@ export class Classifier {
         }
       }
       case 'function':
+        this.applying = call
         if (functionTypes.has(fn.node.type)) return this.invokeFunction(fn, args, scope, module, env)
         return { kind: 'unknown', reason: 'the result of an array method' }
       case 'invoke': {
@@ -914,6 +946,18 @@ export class Classifier {
     return this.invokeWith(fn, values, env)
   }
 
+  /** Tells the build's summary which of a function's parameters this call hands a chain (see `fromSummary`). */
+  private passChains(fn: Extract<Value, { kind: 'function' }>, values: ReadonlyArray<Value | null>): void {
+    for (let i = 0; i < values.length; i++) {
+      const family = values[i] && this.chainWithin(values[i]!, 0)
+      if (!family) continue
+      const key = ParamSummary.key(fn.module.id, fn.module.code, fn.node.start!, fn.node.end!, i)
+      this.passedParams.push([key, family.name])
+      const builtFirst = this.ctx.cache.params.pass(key, family.name, this.root!)
+      if (builtFirst !== null) this.lateParams.push({ family, function: describeFunction(fn), builtFirst, node: this.applying })
+    }
+  }
+
   /** The value a function of the app returns when its parameters hold `values` (one evaluation per function and kind of arguments). */
   invokeWith(fn: Extract<Value, { kind: 'function' }>, values: ReadonlyArray<Value | null>, env: Frame | null): Value {
     const depth = (env?.depth ?? 0) + 1
@@ -929,6 +973,7 @@ export class Classifier {
     const found = memo.get(key)
     if (found) return found === 'active' ? BOTTOM : found
     memo.set(key, 'active')
+    if (this.root !== null) this.passChains(fn, values)
     const frame: Frame = { fn: node, args: values, env: null, depth }
     const results: Value[] = []
     for (const r of returns) results.push(this.expression(r.node, r.scope, fn.module, frame))
@@ -951,8 +996,72 @@ export class Classifier {
       if (index >= frame.args.length) return { kind: 'unknown', reason: 'a parameter filled by a spread or left undefined' }
       return this.steps(frame.args[index]!, access.steps, binding.id)
     }
-    const value = this.callersOf(fn, index, binding, module)
+    let value = this.callersOf(fn, index, binding, module)
+    if (value.kind === 'unknown' && value.unseenCallers) value = this.fromSummary(value, fn, index, binding, module)
     return access.steps.length ? this.steps(value, access.steps, binding.id) : value
+  }
+
+  /**
+   * A parameter whose callers are in other modules (an exported function's, a method's): what the
+   * build's summary says they pass. A chain some module passed makes it a chain; with none, the
+   * module being built takes it to receive none and says so to the summary, so a module that passes
+   * one later stops the build instead of shipping what it cut (`lateParam`).
+   */
+  private fromSummary(value: Extract<Value, { kind: 'unknown' }>, fn: t.Node, index: number, binding: Binding, module: ModuleAnalysis): Value {
+    const summary = this.ctx.cache.params
+    const key = ParamSummary.key(module.id, module.code, fn.start!, fn.end!, index)
+    const family = summary.chainOf(key)
+    if (family !== null) {
+      const found = this.ctx.config.families.find((f) => f.name === family)
+      if (found) return { kind: 'chain', family: found, point: null }
+    }
+    // only the module being built decides what its own parameters are taken to be
+    if (module.id !== this.root) return value
+    // the callers the app's scripts show: what they pass decides, in whatever order the bundler builds
+    const owner = this.bindingOfFunction(fn, module)
+    if (owner?.exported) {
+      const passed = this.callersInApp(owner.name, index, module)
+      if (passed) return passed
+    }
+    summary.assume(key, module.id)
+    this.assumedParams.push(key)
+    return { kind: 'not', reason: brief(`no module of this build has passed a chain to \`${binding.name}\` (${value.reason}); a module that does after this one is built stops the build`) }
+  }
+
+  /**
+   * What other modules of the app pass to parameter `index` of the exported function `name` of
+   * `module`: every script whose text names it, imports it from this module and calls it. A chain
+   * or an unknown value passed decides; null when no caller passes either.
+   */
+  private callersInApp(name: string, index: number, module: ModuleAnalysis): Value | null {
+    const root = nearestPackageDir(module.id) ?? dirname(module.id)
+    let scripts = this.ctx.cache.scripts.get(root) as AppScripts | undefined
+    if (!scripts) this.ctx.cache.scripts.set(root, (scripts = appScripts(root)))
+    const values: Value[] = []
+    for (const { file, code } of scripts.files) {
+      if (file === module.id || !code.includes(name)) continue
+      const caller = this.ctx.cache.get(file, this.ctx.config.walkOptions, this.ctx.readFile)
+      if (!caller) continue
+      this.dependencies.add(file)
+      for (const binding of caller.module.names?.values() ?? []) {
+        if (binding.kind !== 'import' || binding.imported !== name) continue
+        const target = this.ctx.cache.resolve(this.ctx.resolve, binding.importSource!, file)
+        this.resolutions.push({ source: binding.importSource!, importer: file, file: target })
+        if (target !== module.id) continue
+        for (const ref of this.referencesTo(binding.name, caller)) {
+          if (ref.scope.lookup(ref.name) !== binding) continue
+          const call = callsOf(caller).get(ref.start)
+          if (!call || unwrap(call.callee).start !== ref.start) continue
+          const arg = call.arguments[index]
+          if (!arg) continue
+          values.push(arg.type === 'SpreadElement' ? { kind: 'unknown', reason: 'a parameter filled by a spread' } : this.expression(arg, ref.scope, caller, null))
+        }
+      }
+    }
+    const passed = settle(join(values))
+    if (isChainish(passed)) return passed.kind === 'escaped' ? { kind: 'unknown', reason: brief(`a caller passes \`${name}\` a chain handed to code chaincut does not follow`), evidence: `a ${passed.family.name} chain is passed here` } : passed
+    if (passed.kind === 'unknown') return { ...passed, reason: brief(`a caller of \`${name}\` passes ${passed.reason}`) }
+    return null
   }
 
   /** A parameter's value from every call of its function that chaincut can see. */
@@ -963,11 +1072,13 @@ export class Classifier {
       const callee = unwrap(call.callee)
       if (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') {
         const method = memberName(callee) ?? '?'
-        if (method === 'then' || method === 'catch' || method === 'finally') return { kind: 'unknown', reason: "a promise's value, passed to a callback" }
         const receiver = settle(this.expression(callee.object, callback.scope, module, null))
+        if (receiver.kind === 'promise' && method === 'then' && callback.index === 0 && index === 0) return receiver.value
+        if (method === 'then' || method === 'catch' || method === 'finally') return { kind: 'unknown', reason: "a promise's value, passed to a callback" }
         if (isChainish(receiver) && receiver.kind !== 'escaped') return { kind: 'not', reason: brief(`an argument ${receiver.family.name} passes to the callback of .${method}`) }
-        if (receiver.kind === 'object' && receiver.node.type === 'ArrayExpression' && ITERATING_METHODS.has(method)) {
-          return index === 0 ? this.elements(receiver) : { kind: 'not', reason: brief(`an index or array passed by .${method}`) }
+        if (((receiver.kind === 'object' && receiver.node.type === 'ArrayExpression') || receiver.kind === 'list') && ITERATING_METHODS.has(method)) {
+          const element = receiver.kind === 'list' ? receiver.element : this.elements(receiver as Extract<Value, { kind: 'object' }>)
+          return index === 0 ? element : { kind: 'not', reason: brief(`an index or array passed by .${method}`) }
         }
         if (receiver.kind === 'not') return { kind: 'not', reason: brief(`a parameter of a callback given to .${method} of something that is not a chain (${receiver.reason})`) }
         if (receiver.kind === 'object' || receiver.kind === 'function') return { kind: 'not', reason: brief(`a parameter of a callback given to .${method} of ${describe(receiver)}`) }
@@ -981,11 +1092,12 @@ export class Classifier {
     const owner = this.bindingOfFunction(fn, module)
     const name = owner?.name ?? 'an anonymous function'
     if (!owner) {
-      if (fn.type === 'ClassMethod' || fn.type === 'ClassPrivateMethod' || fn.type === 'ObjectMethod') return { kind: 'unknown', reason: brief(`\`${binding.name}\` is a parameter of a method: its callers are not followed`) }
-      return { kind: 'unknown', reason: brief(`\`${binding.name}\` is a parameter of ${name} whose callers chaincut cannot see`) }
+      if (fn.type === 'ClassMethod' || fn.type === 'ClassPrivateMethod' || fn.type === 'ObjectMethod') return { kind: 'unknown', reason: brief(`\`${binding.name}\` is a parameter of a method: its callers are not followed`), unseenCallers: true }
+      return { kind: 'unknown', reason: brief(`\`${binding.name}\` is a parameter of ${name} whose callers chaincut cannot see`), unseenCallers: true }
     }
-    if (owner.exported) return { kind: 'unknown', reason: brief(`\`${binding.name}\` is a parameter of the exported function \`${name}\`: its callers are in other modules`) }
     const values: Value[] = []
+    // an exported function's callers are here and in other modules: both count
+    if (owner.exported) values.push({ kind: 'unknown', reason: brief(`\`${binding.name}\` is a parameter of the exported function \`${name}\`: its callers are in other modules`), unseenCallers: true })
     for (const ref of this.referencesTo(owner.name, module)) {
       if (ref.scope.lookup(ref.name) !== owner) continue
       const call = callsOf(module).get(ref.start)
@@ -1000,6 +1112,12 @@ export class Classifier {
       values.push(this.expression(arg, ref.scope, module, null))
     }
     if (!values.length) return { kind: 'not', reason: brief(`\`${name}\` is never called`) }
+    if (owner.exported) {
+      // a chain from a caller here decides; otherwise what other modules pass (`fromSummary`)
+      const local = join(values.slice(1))
+      if (local.kind !== 'bottom' && (isChainish(settle(local)) || settle(local).kind === 'unknown')) return local
+      return values[0]
+    }
     return join(values)
   }
 
@@ -1285,4 +1403,12 @@ export function awaited(value: Value): Value {
   if (value.kind === 'promise') return value.value
   if (value.kind === 'union') return join(value.values.map(awaited))
   return value
+}
+
+/** A function's name for a message: its declared name, else where it is. */
+function describeFunction(fn: Extract<Value, { kind: 'function' }>): string {
+  const node = fn.node as t.Function & { id?: t.Identifier | null; key?: t.Node }
+  const name = node.id?.name ?? (node.key?.type === 'Identifier' ? node.key.name : null)
+  const line = node.loc?.start.line
+  return `${name ? `\`${name}\`` : 'the function'} (${fn.module.id}${line ? `:${line}` : ''})`
 }

@@ -48,7 +48,7 @@ export type Value =
    * family can be reached (a package that depends on it, code that may return its chains): on the
    * client, a cut method called on it is cut; without evidence it is refused.
    */
-  | { kind: 'unknown'; reason: string; evidence?: string }
+  | { kind: 'unknown'; reason: string; evidence?: string; unseenCallers?: true }
   | { kind: 'union'; values: Value[] }
   /** A cycle: no information of its own (a join ignores it). */
   | { kind: 'bottom' }
@@ -73,6 +73,8 @@ export type Decision =
   | { kind: 'escaped'; method: string; family: ChainFamily; node: t.Node }
   | { kind: 'takenOff'; method: string; family: ChainFamily; node: t.Node; destructured: boolean }
   | { kind: 'untraced'; method: string; node: t.Node; reason: string; families: string[] }
+  /** A chain passed to a parameter of a module built earlier in this build taking it to receive none. */
+  | { kind: 'lateParam'; method: string; node: t.Node; family: ChainFamily; function: string; builtFirst: string }
   /** Unknown, and this side keeps what it cannot prove (the server): left alone, no finding. */
   | { kind: 'unknown'; method: string; node: t.Node; reason: string }
 

@@ -33,7 +33,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChaincutOptions, ModuleReport, Resolver, Side, SourceMapJSON, TransformOptions, TransformResult } from '../types.js'
-import { Suspend, type ModuleCache } from './modules.js'
+import { ModuleCache, Suspend, type ParamSummary } from './modules.js'
 import { resolveFamilies } from './config.js'
 import { EDITS, emit, withOutput, type StoredEdits } from './emit.js'
 import { stableText } from './stable.js'
@@ -335,8 +335,56 @@ export class DiskCache {
    * folder when it is past its bounds), removes stale files, and drops the index, so the next
    * build reads the folder again.
    */
+  private params: Map<string, Map<string, string>> | null = null
+  private paramsChanged = false
+
+  /** Which parameters earlier builds saw receive chains, per side and environment (`params.summary`). */
+  knownPasses(side: string, environment: string): Array<[string, string]> {
+    if (!this.params) {
+      this.params = new Map()
+      try {
+        const json = JSON.parse(readFileSync(join(this.dir, PARAMS_FILE), 'utf8'))
+        if (json?.version === PARAMS_VERSION && json.scopes && typeof json.scopes === 'object') {
+          for (const [scope, passes] of Object.entries(json.scopes)) {
+            if (passes && typeof passes === 'object') this.params.set(scope, new Map(Object.entries(passes as Record<string, string>).filter(([, f]) => typeof f === 'string')))
+          }
+        }
+      } catch {
+        // none yet, or unreadable: learnt again
+      }
+    }
+    return [...(this.params.get(`${side}\0${environment}`) ?? [])]
+  }
+
+  /** Chains passed in this build, kept at `flush`. */
+  notePasses(side: string, environment: string, passes: Array<[string, string]>): void {
+    this.knownPasses(side, environment)
+    const scope = `${side}\0${environment}`
+    let known = this.params!.get(scope)
+    if (!known) this.params!.set(scope, (known = new Map()))
+    for (const [key, family] of passes) {
+      if (known.get(key) === family) continue
+      known.set(key, family)
+      this.paramsChanged = true
+    }
+  }
+
+  private saveParams(): void {
+    if (!this.paramsChanged || !this.params) return
+    this.paramsChanged = false
+    try {
+      mkdirSync(this.dir, { recursive: true })
+      const scopes: Record<string, Record<string, string>> = {}
+      for (const [scope, passes] of this.params) scopes[scope] = Object.fromEntries(passes)
+      writeAtomic(this.dir, join(this.dir, PARAMS_FILE), JSON.stringify({ version: PARAMS_VERSION, scopes }))
+    } catch {
+      this.stats.errors++
+    }
+  }
+
   async flush(): Promise<void> {
     while (this.pending.size) await Promise.all([...this.pending])
+    this.saveParams()
     if (this.timer) {
       clearTimeout(this.timer)
       this.timer = null
@@ -649,7 +697,11 @@ export async function cachedTransform(
   if (!cache) return transform(code, id, options)
   const lookedUp = performance.now()
   const key = cache.disk.key({ options: cache.options, side: options.side, environment: scope.environment, id, code })
-  const hit = await cache.disk.get(key, code, scope.resolve)
+  const summary = options.cache instanceof ModuleCache ? options.cache.params : null
+  summary?.seed(cache.disk.knownPasses(options.side, scope.environment))
+  const found = await cache.disk.get(key, code, scope.resolve)
+  // an entry built taking a parameter to receive no chain is stale once one does; one that passes a chain replays it
+  const hit = found && summary && !replayParams(found.report, id, summary) ? undefined : found
   if (hit) {
     const report = { ...hit.report, time: performance.now() - lookedUp, cached: true }
     if (hit.result) hit.result.report = report
@@ -658,19 +710,38 @@ export async function cachedTransform(
   }
   const started = Date.now()
   let report: ModuleReport | undefined
-  const result = await transform(code, id, {
-    ...options,
-    onReport: (r) => {
-      report = r
-      options.onReport?.(r)
-    },
-  })
+  let result: TransformResult | null
+  try {
+    result = await transform(code, id, {
+      ...options,
+      onReport: (r) => {
+        report = r
+        options.onReport?.(r)
+      },
+    })
+  } finally {
+    // what this build learnt of which parameters receive chains, kept for the next (a failed module's included)
+    if (summary) cache.disk.notePasses(options.side, scope.environment, summary.passes())
+  }
   // a null result (analysed, nothing to change) has the same inputs in its report
   const inputs = result ? result.inputs : report && { files: report.dependencies, resolutions: report.resolutions }
   // a result without the inputs it used cannot be checked later: not stored
   if (report && inputs && !fromAppScan(report)) cache.disk.set(key, id, code, result, report, inputs, started)
   return result
 }
+
+/** Replays a cached module's parameter facts into the build's summary; false when the entry is stale or conflicts (then it is built again). */
+function replayParams(report: ModuleReport, id: string, summary: ParamSummary): boolean {
+  const params = report.params
+  if (!params) return true
+  if (params.assumed.some((key) => summary.chainOf(key) !== null)) return false
+  for (const [key, family] of params.passed) if (summary.chainOf(key) === null && summary.pass(key, family, id) !== null) return false
+  for (const key of params.assumed) summary.assume(key, id)
+  return true
+}
+
+const PARAMS_VERSION = 1
+const PARAMS_FILE = 'params.summary'
 
 let ownVersion: string | undefined
 

@@ -224,8 +224,8 @@ export function appRoot(file: string, spec: EngineSpec): string | null {
   }
 }
 
-const SCAN_LIMIT = 20_000
-const SCAN_IGNORE = ['**/node_modules/**', '**/.*/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/__tests__/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts', '**/*.{test,spec}.*']
+export const SCAN_LIMIT = 20_000
+export const SCAN_IGNORE = ['**/node_modules/**', '**/.*/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/__tests__/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts', '**/*.{test,spec}.*']
 
 export interface EngineScan {
   readings: EngineReading[]

@@ -98,6 +98,13 @@ export const FINDINGS = {
     () =>
       `build or pass the chain where chaincut can follow it (a const, a helper that returns it, an import of the app); if this is not a chain, put a \`// chaincut-not-a-chain\` comment on the line before`,
   ),
+  E_CHAIN_PARAM_LATE: entry<{ family: string; function: string; builtFirst: string }>(
+    'unsafe',
+    ({ family, function: fn, builtFirst }) =>
+      `this call passes a ${family} chain to ${fn}, but ${builtFirst} was built first in this build, taking that parameter to receive no chain, so the segments called on it there were not cut`,
+    () =>
+      'build the chain where it is used (call its segments in this module), or pass it to a helper of this module; chaincut learns which functions receive chains as a build runs, so a module built before its callers cannot know',
+  ),
   W_UNRESOLVED_HEAD: entry<{ family: string; assumed: string }>(
     'warn',
     ({ family, assumed }) => `chaincut cannot trace what this ${family} chain is built on (${assumed}), so it is cut as one (fail-safe)`,

@@ -24,6 +24,65 @@ export interface ModuleAnalysis extends WalkResult {
   returnIndex?: Map<Node, Array<{ node: Node; scope: Scope }>>
 }
 
+/**
+ * The build's summary of parameters whose callers are in other modules (an exported function's, a
+ * method's): which receive a chain (the family, and the module that passes it), and which a
+ * module was built taking to receive none. A chain passed to a parameter already built that way
+ * is a conflict the passing module reports. Keyed by file, function position and index.
+ */
+export class ParamSummary {
+  private readonly passed = new Map<string, { family: string; by: string }>()
+  private readonly assumed = new Map<string, string>()
+
+  /** The key of parameter `index` of the function at `[start, end)` of `code`: its text's hash keeps a key from an edited file from naming another function. */
+  static key(file: string, code: string, start: number, end: number, index: number): string {
+    let hash = 0x811c9dc5
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ code.charCodeAt(i), 0x01000193)
+    return `${file}\0${start}\0${index}\0${(hash >>> 0).toString(36)}`
+  }
+
+  /** The family of the chain some module of the build passes here, or null. */
+  chainOf(key: string): string | null {
+    return this.passed.get(key)?.family ?? null
+  }
+
+  /** `module` is built taking this parameter to receive no chain. */
+  assume(key: string, module: string): void {
+    if (!this.assumed.has(key)) this.assumed.set(key, module)
+  }
+
+  /** `by` passes a chain here: the module already built taking it to receive none, if one was. */
+  pass(key: string, family: string, by: string): string | null {
+    if (!this.passed.has(key)) this.passed.set(key, { family, by })
+    const assumedBy = this.assumed.get(key)
+    return assumedBy ?? null
+  }
+
+  /** Every chain passed so far, for the persistent cache to keep between builds. */
+  passes(): Array<[string, string]> {
+    return [...this.passed].map(([key, { family }]) => [key, family])
+  }
+
+  /** Chains earlier builds saw passed (the persistent cache): known from the start, so no module is built too early for them. */
+  seed(passes: Iterable<[string, string]>): void {
+    if (this.seeded) return
+    this.seeded = true
+    for (const [key, family] of passes) if (!this.passed.has(key)) this.passed.set(key, { family, by: '' })
+  }
+  private seeded = false
+
+  /** A module is built again (an edit): what it assumed and passed goes. */
+  forget(file: string): void {
+    for (const [key, who] of this.assumed) if (who === file || key.startsWith(file + '\0')) this.assumed.delete(key)
+    for (const [key, { by }] of this.passed) if (by === file || key.startsWith(file + '\0')) this.passed.delete(key)
+  }
+
+  clear(): void {
+    this.passed.clear()
+    this.assumed.clear()
+  }
+}
+
 export function analyzeModule(code: string, id: string, options: WalkOptions): ModuleAnalysis {
   const ast = parseModule(code, id)
   // the walk's own result, completed (spreading its twenty fields into a new object is a slow runtime copy)
@@ -124,6 +183,12 @@ export class ModuleCache implements ModuleCacheHandle {
   /** Resolved imports of this build (see `resolutionKey`); cleared whenever any file changes. */
   readonly resolutions = new Map<string, Settled<string | null>>()
 
+  /** Which parameters of the app's functions receive chains, across the modules of this build (`ParamSummary`). */
+  readonly params = new ParamSummary()
+
+  /** The app's scripts by root, read when a parameter's callers in other modules are looked for (`chains/callers.ts`). */
+  readonly scripts = new Map<string, unknown>()
+
   /** The app scans for the engine's server rendering (`core/engine.ts`), by app: one per build, revalidated by the files they read it from. */
   readonly engineScans = new Map<string, Settled<EngineScan>>()
 
@@ -145,11 +210,15 @@ export class ModuleCache implements ModuleCacheHandle {
   }
 
   invalidate(file: string): void {
+    this.params.forget(file)
+    this.scripts.clear()
     this.entries.delete(file)
     this.clearResolutions()
   }
 
   clear(): void {
+    this.params.clear()
+    this.scripts.clear()
     this.entries.clear()
     this.engineScans.clear()
     this.clearResolutions()

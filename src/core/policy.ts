@@ -88,6 +88,9 @@ export function accountDecisions(decisions: Decision[], cutRanges: RangeSet, lin
       case 'notChain':
         notChains.push({ method: decision.method, reason: decision.reason, ...lines.position(node.start!) })
         break
+      case 'lateParam':
+        findings.add('E_CHAIN_PARAM_LATE', { family: decision.family.name, function: decision.function, builtFirst: decision.builtFirst }, node.start!, node.end!)
+        break
       case 'unknown':
         unknowns.push({ method: decision.method, reason: decision.reason, ...lines.position(node.start!) })
         break
