@@ -12,6 +12,7 @@ import { PLATFORM_GLOBALS } from '../core/globals.js'
 import { dirname } from 'node:path'
 import { canReach, nearestPackageDir, packageName, packageOfFile } from '../core/packages.js'
 import { appScripts, type AppScripts } from './callers.js'
+import { commonJsReach } from './commonjs.js'
 import { EACH, KEY, argumentsOf, callbacksOf, callsOf, memberName, returnsOf, unwindRun, unwrap, type Access, type Binding, type Scope, type Segment } from '../core/scope.js'
 import { interpret } from './interpret.js'
 import { BOTTOM, NOT_LITERAL, brief, describe, functionTypes, isChainish, isStringish, join, settle, signature, type ChainSegment, type Decision, type Value } from './values.js'
@@ -451,7 +452,21 @@ export class Classifier {
     }
     if (values.length) return values[0]
     // a CommonJS module declares no exports chaincut can read
-    if (external && module.exports.size === 0 && module.stars.length === 0) return { kind: 'unknown', reason: brief(`${file} has no ES exports to follow`), evidence: brief(`${file} is in a package that can reach a chain family`) }
+    if (external && module.exports.size === 0 && module.stars.length === 0) {
+      // CommonJS: its exports as Node reads them, and whether what it requires reaches a family
+      const { config } = this.ctx
+      const reach = commonJsReach(file, module.code, name, config.headPackages, config.headPackagesKey)
+      switch (reach.kind) {
+        case 'exportsNo':
+          return { kind: 'not', reason: brief(`the CommonJS module ${file} exports no \`${name}\``) }
+        case 'cannotReach':
+          return { kind: 'not', reason: brief(`the CommonJS module ${file} requires nothing that reaches a chain family's package`) }
+        case 'reaches':
+          return { kind: 'unknown', reason: brief(`the CommonJS module ${file} requires ${reach.via}, and chaincut does not evaluate CommonJS`), evidence: brief(`${file} requires ${reach.via}`) }
+        case 'unknown':
+          return { kind: 'unknown', reason: brief(`the CommonJS module ${file}: ${reach.why}`), evidence: brief(`${file} is in a package that can reach a chain family`) }
+      }
+    }
     return { kind: 'not', reason: brief(`${file} exports no \`${name}\``) }
   }
 
