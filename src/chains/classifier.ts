@@ -5,7 +5,7 @@
 import { builtinModules } from 'node:module'
 import type * as t from '@babel/types'
 import type { ChainFamily } from '../types.js'
-import { isFollowable, ParamSummary, type FileReader, type ModuleAnalysis, type ModuleCache } from '../core/modules.js'
+import { isFollowable, ParamSummary, Suspend, type FileReader, type ModuleAnalysis, type ModuleCache } from '../core/modules.js'
 import type { Config } from '../core/config.js'
 import type { Resolver } from '../types.js'
 import { PLATFORM_GLOBALS } from '../core/globals.js'
@@ -66,6 +66,7 @@ export class Classifier {
   private readonly nodeMemo = new Map<t.Node, Value>()
   private readonly activeProperties = new Map<t.Node, Set<string>>()
   private readonly activeNodes = new Set<t.Node>()
+  private readonly activeElements = new Set<t.Node>()
   private readonly fnBindings = new Map<ModuleAnalysis, Map<t.Node, Binding>>()
   /** The module being built (set by `recognise`): only it decides what its own parameters are taken to be. */
   root: string | null = null
@@ -739,6 +740,17 @@ export class Classifier {
 
   /** Any element of an array literal. */
   private elements(array: Extract<Value, { kind: 'object' }>): Value {
+    // an array spread into itself (`list = [...list, x]`): a cycle adds nothing
+    if (this.activeElements.has(array.node)) return BOTTOM
+    this.activeElements.add(array.node)
+    try {
+      return this.elementsOf(array)
+    } finally {
+      this.activeElements.delete(array.node)
+    }
+  }
+
+  private elementsOf(array: Extract<Value, { kind: 'object' }>): Value {
     const node = array.node as t.ArrayExpression
     const values: Value[] = []
     if (array.open) values.push({ kind: 'unknown', reason: brief(`an element of an array: ${array.open}`) })
@@ -923,6 +935,11 @@ export class Classifier {
     return unknown
   }
 
+  /** Whether a value is a chain or holds one (a few levels deep). */
+  holdsChainValue(value: Value): boolean {
+    return this.chainWithin(value, 0) !== null
+  }
+
   /** A chain in a value or inside it (a container's properties and elements, a few levels deep): its family. */
   private chainWithin(value: Value, depth: number): ChainFamily | null {
     const s = settle(value)
@@ -969,6 +986,11 @@ export class Classifier {
       const key = ParamSummary.key(fn.module.id, fn.module.code, fn.node.start!, fn.node.end!, i)
       this.passedParams.push([key, family.name])
       const builtFirst = this.ctx.cache.params.pass(key, family.name, this.root!)
+      if (builtFirst === this.root) {
+        // this very module took it to receive none earlier in its own analysis: analyse it again, knowing
+        this.ctx.cache.params.unassume(key, builtFirst!)
+        throw new Suspend(Promise.resolve())
+      }
       if (builtFirst !== null) this.lateParams.push({ family, function: describeFunction(fn), builtFirst, node: this.applying })
     }
   }

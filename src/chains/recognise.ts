@@ -207,7 +207,10 @@ function passedChains(c: Classifier, module: ModuleAnalysis, pool: number): void
     if (binding.kind === 'import' && c.ctx.config.headImports.has(binding.importSource!)) continue
     c.fuel = Math.min(pool, READ_FUEL)
     const spent = c.fuel
-    c.expression(call, scope, module, null)
+    // the arguments first: the callee (and the imports it needs resolved) only when one holds a chain
+    if (call.arguments.some((arg) => arg.type !== 'ArgumentPlaceholder' && c.holdsChainValue(c.expression(arg.type === 'SpreadElement' ? arg.argument : arg, scope, module, null)))) {
+      c.expression(call, scope, module, null)
+    }
     pool -= spent - Math.max(c.fuel, 0)
   }
 }

@@ -270,6 +270,8 @@ export async function scanApp(root: string, spec: EngineSpec): Promise<EngineSca
     )
   }
   scan.readings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line))
+  // in path order, whatever order the reads finished in: the report's dependencies are deterministic
+  scan.files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
   return scan
 }
 

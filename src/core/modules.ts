@@ -51,6 +51,11 @@ export class ParamSummary {
     if (!this.assumed.has(key)) this.assumed.set(key, module)
   }
 
+  /** `module` no longer takes this parameter to receive no chain (it analyses itself again). */
+  unassume(key: string, module: string): void {
+    if (this.assumed.get(key) === module) this.assumed.delete(key)
+  }
+
   /** `by` passes a chain here: the module already built taking it to receive none, if one was. */
   pass(key: string, family: string, by: string): string | null {
     if (!this.passed.has(key)) this.passed.set(key, { family, by })
