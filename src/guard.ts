@@ -144,13 +144,18 @@ export function importPosition(code: string, source: string): { line: number; co
   }
   const found = offset !== -1
   if (!found) offset = 0
+  return { ...positionAt(code, offset), offset, found }
+}
+
+/** The 1-based line and 0-based column of `offset` in `code`. */
+export function positionAt(code: string, offset: number): { line: number; column: number } {
   let line = 1
   let lineStart = 0
   for (let i = code.indexOf('\n'); i !== -1 && i < offset; i = code.indexOf('\n', i + 1)) {
     line++
     lineStart = i + 1
   }
-  return { line, column: offset - lineStart, offset, found }
+  return { line, column: offset - lineStart }
 }
 
 /** Every specifier a module imports (static, re-export, dynamic with a literal, `require`): a text scan, candidates only. */
@@ -209,9 +214,11 @@ export function violationAt(
   rule: string,
   chain: string[],
   code?: string,
+  at?: { line: number; column: number },
 ): GuardViolation {
   const text = code ?? readImporter(importer)
-  const { line, column } = importPosition(text, source)
+  // `at`: where the bundler says the reference is (a `require.context`, a glob): no literal names the file
+  const { line, column } = at ?? importPosition(text, source)
   return { side, importer, source, resolved, rule, line, column, frame: text ? codeFrame(text, { line, column }) : '', chain }
 }
 

@@ -26,6 +26,8 @@ export interface GuardHit extends SideOf {
   source: string
   resolved: string | null
   rule: string
+  /** where the reference is, when no literal in the importer names the file (a `require.context`, a glob) */
+  at?: { line: number; column: number }
 }
 
 export interface Shared {
@@ -137,7 +139,7 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
 
     errorAt(hit, moduleInfo, code) {
       const chain = importerChain(moduleInfo, hit.importer)
-      const violation = violationAt(hit.side, hit.importer, hit.source, hit.resolved, hit.rule, [...chain, hit.resolved ?? hit.source], code)
+      const violation = violationAt(hit.side, hit.importer, hit.source, hit.resolved, hit.rule, [...chain, hit.resolved ?? hit.source], code, hit.at)
       return new GuardError(violation, shared.root, { frameInMessage: !shared.bundlerPrintsFrame })
     },
 

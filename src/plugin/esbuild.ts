@@ -4,11 +4,16 @@
  * callback sees their `pluginData`), and by path in `load`. Neither says who imports a
  * file: the imports seen by `onResolve` (kept for the build, released at its end) are
  * resolved again only when a guarded file needs its importer named.
+ *
+ * esbuild bundles the files a glob `import()`/`require()` matches (`import(\`./${name}.js\`)`)
+ * without asking any `onResolve`: a guarded file loaded with no import seen is looked for in
+ * the globs of the modules loaded before it.
  */
+import { dirname, relative, resolve as resolvePath, sep } from 'node:path'
 import type { UnpluginOptions } from 'unplugin'
 import { defaultResolve } from '../core/modules.js'
-import { GuardError } from '../guard.js'
-import type { Shared } from './context.js'
+import { GuardError, positionAt, readImporter } from '../guard.js'
+import type { GuardHit, Shared } from './context.js'
 import { bundlerResolver, LOOKUP, lookup } from './resolve.js'
 import type { BundlerContext, EsbuildLike } from './types.js'
 
@@ -27,10 +32,32 @@ interface OnResolveArgs {
   pluginData?: Record<string, unknown>
 }
 
+/** A glob `import()`/`require()` as esbuild reads one: a template with `${}`, or a string `+` something; its folder prefix. */
+const GLOB = /\b(?:import|require)\s*\(\s*(?:`([^`$]*)\$\{|(['"])([^'"]*)\2\s*\+)/g
+
+/** The loaded module whose glob matches `id`: the file as a relative path from it, and where the glob is. */
+function globImporter(loaded: Iterable<string>, id: string): Pick<GuardHit, 'source' | 'at'> & { importer: string } | null {
+  for (const importer of loaded) {
+    if (importer === id) continue
+    const text = readImporter(importer)
+    for (const match of text.matchAll(GLOB)) {
+      const prefix = match[1] ?? match[3]
+      if (!/^\.{1,2}\//.test(prefix)) continue
+      const folder = resolvePath(dirname(importer), prefix.slice(0, prefix.lastIndexOf('/') + 1))
+      if (!id.startsWith(folder + sep)) continue
+      const path = relative(dirname(importer), id).replace(/\\/g, '/')
+      return { importer, source: path.startsWith('../') ? path : `./${path}`, at: positionAt(text, match.index!) }
+    }
+  }
+  return null
+}
+
 export function esbuildAdapter(shared: Shared, bun: boolean): Partial<UnpluginOptions> {
   const { meta } = shared
   let build: EsbuildLike | undefined
   const imports: SeenImport[] = []
+  /** esbuild: the modules loaded, in order (a glob's importer is one of them) */
+  const loaded = new Set<string>()
 
   /** The import seen that resolves to `id`, as chaincut's lookups resolve it. */
   const importerOf = async (context: BundlerContext, id: string): Promise<{ importer: string; source: string } | null> => {
@@ -59,6 +86,7 @@ export function esbuildAdapter(shared: Shared, bun: boolean): Partial<UnpluginOp
     build = native
     native.onStart?.(() => {
       imports.length = 0 // a rebuild of an esbuild context sees its imports again
+      loaded.clear()
     })
     const warnings: string[] = []
     const context: BundlerContext = {
@@ -87,20 +115,27 @@ export function esbuildAdapter(shared: Shared, bun: boolean): Partial<UnpluginOp
   }
 
   return {
-    // the import guard by path: a guarded file reached through an alias
+    // the import guard by path: a guarded file reached through an alias, or (esbuild) a glob
     load: {
-      ...(shared.guardedPath ? { filter: { id: shared.guardedPath } } : {}),
+      // esbuild asks unplugin's `onLoad` for every module anyway (the filter is tested in JavaScript): each is recorded
+      ...(shared.guardedPath && bun ? { filter: { id: shared.guardedPath } } : {}),
       async handler(id) {
+        if (!bun) loaded.add(id)
+        if (shared.guardedPath && !shared.guardedPath.test(id)) return null
         const context = this as BundlerContext
         const { side, environment } = shared.sideOf(context)
         const rule = shared.ruleFor(side, id)
         const found = rule ? await importerOf(context, id) : null
         if (rule && found) shared.raise(context, await shared.guardError(context, { side, environment, importer: found.importer, source: found.source, resolved: id, rule }), environment)
+        // no import seen: an entry, or a file a glob matched
+        const glob = rule && !found && !bun ? globImporter(loaded, id) : null
+        if (rule && glob) shared.raise(context, shared.errorAt({ side, environment, ...glob, resolved: id, rule }), environment)
         return null
       },
     },
     buildEnd() {
       imports.length = 0
+      loaded.clear()
       return shared.finish(undefined)
     },
     [bun ? 'bun' : 'esbuild']: { setup },

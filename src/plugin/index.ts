@@ -6,17 +6,17 @@
  * esbuild, Bun). The work on a module is in `core/`.
  */
 import { createUnplugin, type UnpluginFactory, type UnpluginOptions } from 'unplugin'
-import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../id-filter.js'
+import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, idFilter } from '../id-filter.js'
 import type { ChaincutOptions, ServerOnlyPattern } from '../types.js'
 import { createShared, type Shared } from './context.js'
 import { esbuildAdapter } from './esbuild.js'
 import { rollupAdapter } from './rollup.js'
-import type { BundlerContext } from './types.js'
+import type { BundlerContext, OutputGuard } from './types.js'
 import { webpackAdapter } from './webpack.js'
 
 const list = (p: ServerOnlyPattern | ServerOnlyPattern[] | undefined) => (p === undefined ? undefined : Array.isArray(p) ? p : [p])
 
-function adapter(shared: Shared): Partial<UnpluginOptions> {
+function adapter(shared: Shared): Partial<UnpluginOptions> & { guardOutput?: OutputGuard } {
   switch (shared.meta.framework) {
     case 'webpack':
     case 'rspack':
@@ -40,6 +40,11 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
   }
   const { options, config } = shared
   const codeFilter = new RegExp(`${config.codeFilter.client.source}|${config.codeFilter.server.source}`)
+  const { guardOutput, ...hooks } = adapter(shared)
+  const idInclude = list(options.include) ?? DEFAULT_INCLUDE
+  const idExclude = list(options.exclude) ?? DEFAULT_EXCLUDE
+  // the output guard sees every module (the guard is not limited by `include`): the id filter is asked in the handler then
+  const cuts = guardOutput ? idFilter(options) : () => true
 
   return {
     name: 'chaincut',
@@ -59,16 +64,21 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
     },
 
     transform: {
-      filter: {
-        id: { include: list(options.include) ?? DEFAULT_INCLUDE, exclude: list(options.exclude) ?? DEFAULT_EXCLUDE },
-        code: { include: codeFilter },
-      },
-      handler(code, id, ...rest: unknown[]) {
-        return shared.transform(this as BundlerContext, code, id, rest[0] as { ssr?: boolean } | undefined)
+      filter: guardOutput
+        ? { id: { exclude: [/^\0/] }, code: { include: [codeFilter, guardOutput.code] } }
+        : { id: { include: idInclude, exclude: idExclude }, code: { include: codeFilter } },
+      async handler(code, id, ...rest: unknown[]) {
+        const context = this as BundlerContext
+        const hookOptions = rest[0] as { ssr?: boolean } | undefined
+        const urls = guardOutput?.code.test(code) ?? false
+        // the hook filter let the module in for one of its tests: the chain test again only if the URL test passed
+        const result = cuts(id) && (!urls || codeFilter.test(code)) ? await shared.transform(context, code, id, hookOptions) : null
+        if (urls) await guardOutput!.check(context, result?.code ?? code, id, hookOptions)
+        return result
       },
     },
 
-    ...adapter(shared),
+    ...hooks,
   }
 }
 

@@ -41,6 +41,7 @@ export interface CompilationLike {
   moduleGraph?: { getIssuer?(module: WebpackModuleLike): WebpackModuleLike | null | undefined }
   modules?: Iterable<WebpackModuleLike>
   errors?: unknown[]
+  hooks?: { finishModules?: { tapPromise(name: string, fn: (modules: Iterable<WebpackModuleLike>) => Promise<void>): void } }
 }
 
 export interface CompilerLike {
@@ -104,6 +105,7 @@ export interface BundlerContext {
   getModuleInfo?(id: string): ModuleInfoLike | null
   resolve?(source: string, importer: string, options: { skipSelf: boolean }): Promise<{ id: string; external?: unknown } | null>
   addWatchFile?(id: string): void
+  getModuleIds?(): Iterable<string>
   warn?(message: string): void
   getNativeBuildContext?(): NativeBuildContext | undefined
 }
@@ -112,4 +114,14 @@ export interface SideOf {
   side: Side
   /** the report's and the per-environment caches' key */
   environment: string
+}
+
+/**
+ * README "Import guard": what a bundler builds from a module's code other than its imports
+ * (Vite's workers and assets from `new URL('…', import.meta.url)`), checked on the code after the cut.
+ */
+export interface OutputGuard {
+  /** code that may hold such a reference: the transform's hook filter lets it in */
+  code: RegExp
+  check(context: BundlerContext, code: string, id: string, hookOptions?: { ssr?: boolean }): Promise<void>
 }

@@ -4,12 +4,40 @@
  * (a guarded file reached through an alias; Rspack's module graph cannot be read while
  * built). The importer chain is read from the compilation's module graph (each module's
  * issuer) when an error needs it.
+ *
+ * `new Worker(new URL('…', import.meta.url))` and `new URL('…', import.meta.url)` are
+ * dependencies like an import: the same two checks see them. A module a context module
+ * reaches (`require.context`, a template `import()`) has no issuer at `afterResolve`: it is
+ * checked when the graph is complete (`finishModules`), at the module that made the context.
  */
+import { dirname, relative } from 'node:path'
 import type { UnpluginOptions } from 'unplugin'
-import type { Shared } from './context.js'
+import { GuardError, positionAt, readImporter } from '../guard.js'
+import type { GuardHit, Shared } from './context.js'
 import type { BundlerContext, CompilationLike, CompilerLike, ModuleInfoReader, WebpackModuleLike } from './types.js'
 
 const clean = (resource: unknown) => (typeof resource === 'string' ? resource.replace(/[?#].*$/, '') : undefined)
+
+/** What makes a context module in code: `require.context`, `import.meta.webpackContext`, `import()`/`require()` of a non-literal, a template `new URL`. */
+const CONTEXT_CALL = /\brequire\.context\s*\(|\bimport\.meta\.webpackContext\s*\(|\b(?:import|require)\s*\((?!\s*(['"])[^'"`]*\1\s*[,)])|\bnew\s+URL\s*\(\s*`[^`]*\$\{/
+
+/**
+ * The file whose context module reached `module` (none: an entry, or an import `afterResolve`
+ * saw), the file as a relative path from it, and where the context is made: the first context
+ * call in its text (webpack's `loc` is in the loaders' output, Rspack gives none).
+ */
+function contextImporter(compilation: CompilationLike, module: WebpackModuleLike, id: string): Pick<GuardHit, 'source' | 'at'> & { importer: string } | null {
+  const graph = compilation.moduleGraph
+  const context = graph?.getIssuer?.(module)
+  if (!context || typeof context.resource === 'string') return null
+  const importer = clean(graph?.getIssuer?.(context)?.resource)
+  if (!importer) return null
+  const path = relative(dirname(importer), id).replace(/\\/g, '/')
+  const source = path.startsWith('../') ? path : `./${path}`
+  const text = readImporter(importer)
+  const call = CONTEXT_CALL.exec(text)
+  return { importer, source, at: call ? positionAt(text, call.index) : undefined }
+}
 
 /** webpack and Rspack have no `getModuleInfo`: the compilation's module graph stands in. */
 function compilationModuleInfo(context: BundlerContext, current: CompilationLike | undefined): ModuleInfoReader | undefined {
@@ -54,6 +82,24 @@ export function webpackAdapter(shared: Shared): Partial<UnpluginOptions> {
         const source = typeof data.request === 'string' ? data.request : id
         const error = await shared.guardError(context, { side, environment, importer: issuer, source, resolved: id, rule }, compilationModuleInfo(context, compilation))
         shared.raise(context, error, environment)
+      })
+      compilation.hooks?.finishModules?.tapPromise('chaincut', async (modules) => {
+        const context: BundlerContext = { getNativeBuildContext: () => ({ framework: shared.meta.framework, compiler, compilation }) }
+        const { side, environment } = shared.sideOf(context)
+        for (const module of modules) {
+          const id = clean(module.resource)
+          if (!id || (shared.guardedPath && !shared.guardedPath.test(id))) continue
+          const rule = shared.ruleFor(side, id)
+          const found = rule && contextImporter(compilation, module, id)
+          if (!rule || !found) continue
+          try {
+            shared.raise(context, shared.errorAt({ side, environment, ...found, resolved: id, rule }, compilationModuleInfo(context, compilation)), environment)
+          } catch (error) {
+            // the compilation's error, as the other modules' (a thrown one would stop webpack without its stats)
+            if (!(error instanceof GuardError)) throw error
+            compilation.errors?.push(error)
+          }
+        }
       })
     })
   }
