@@ -13,6 +13,8 @@ import { ChaincutError, transform } from '../src/index.js'
 const DIR = join(tmpdir(), 'chaincut-forms')
 mkdirSync(DIR, { recursive: true })
 writeFileSync(join(DIR, 'root.ts'), "import { Point0 } from '@point0/core'\nexport const root = Point0.lets.root('main').root()\n")
+// another module of the app puts a chain on the global object
+writeFileSync(join(DIR, 'setter.ts'), "import { root } from './root'\n;(window as any).api = root.lets('GET', '/a')\n")
 const R = "import { root } from './root'\n"
 const C = "root.lets('GET', '/a')"
 
@@ -52,6 +54,8 @@ export const FORMS: Record<string, string> = {
   flatMap: R + `const ps = [1].flatMap(() => [${C}])\nexport const a = ps[0].loader(() => 'SECRET').action()`,
   objectValues: R + `const o = { a: ${C} }\nObject.values(o).forEach((p) => p.loader(() => 'SECRET').action())`,
   asyncHelper: R + `async function make() { return ${C} }\nexport const a = (await make()).loader(() => 'SECRET').action()`,
+  globalSetElsewhere: `export const a = (window as any).api.loader(() => 'SECRET').action()`,
+  undeclaredGlobalSetElsewhere: `declare const api: any\nexport const a = api.loader(() => 'SECRET').action()`,
   evalScope: R + `let p: any = 1\neval('p = 2')\nexport const a = p.loader(() => 'SECRET').action()`,
 }
 

@@ -43,8 +43,13 @@ export const READ_POOL = 20_000
 const MAX_CALL_DEPTH = 8
 const NODE_BUILTINS = new Set(builtinModules)
 const GLOBAL_OBJECTS = new Set(['globalThis', 'window', 'self', 'global'])
+const GLOBAL_NAMES = [...GLOBAL_OBJECTS].join('|')
 
 /** Array methods whose result is one of the elements, or the array itself (approximately). */
+/** The platform's collections, by constructor, and the methods that read one (or change it only by removing). */
+const COLLECTIONS = new Map<string, 'map' | 'set'>([['Map', 'map'], ['Set', 'set'], ['WeakMap', 'map'], ['WeakSet', 'set']])
+const READ_COLLECTION = new Set(['get', 'has', 'forEach', 'values', 'keys', 'entries', 'delete', 'clear', 'set', 'add'])
+
 /** Globals whose static methods are modelled (`Array.from`, `Promise.all`, `Object.values`). */
 const STATIC_BUILTINS = new Set(['Array', 'Promise', 'Object'])
 const NUMBER: Value = { kind: 'not', reason: 'a number' }
@@ -70,6 +75,7 @@ export class Classifier {
   private readonly fnBindings = new Map<ModuleAnalysis, Map<t.Node, Binding>>()
   /** The module being built (set by `recognise`): only it decides what its own parameters are taken to be. */
   root: string | null = null
+  rootModule: ModuleAnalysis | null = null
   /** Parameters this module was built taking to receive no chain (the build's summary keys). */
   readonly assumedParams: string[] = []
   /** Chains this module passes to parameters whose callers are in other modules (key, family). */
@@ -175,6 +181,9 @@ export class Classifier {
     } else if (binding.init) {
       value = this.expression(binding.init, binding.scope, module, env)
       if (value.kind === 'object' || value.kind === 'function') return this.opened(value, binding, module)
+      // a Map or Set filled only by its own `set`/`add`: what it holds is what they put in
+      const collection = value.kind === 'not' ? this.collection(binding, module) : null
+      if (collection) return collection
       // a platform object changed after it is built (`m.set(k, chain)`, `o.p = chain`)
       if (value.kind === 'not' && !value.open && HAS_MEMBERS.has(unwrap(binding.init).type) && !(unwrap(binding.init).type === 'Identifier' && (unwrap(binding.init) as t.Identifier).name === 'undefined')) {
         // what it is stays proven; what its members hold does not, once code chaincut does not see may set them
@@ -206,6 +215,40 @@ export class Classifier {
           ? `\`${binding.name}\` is handed to code that may change it`
           : this.writesReaching(value.node, binding, module)
     return why ? { ...value, open: brief(why) } : value
+  }
+
+  /**
+   * `new Map(...)`/`new Set(...)` (the globals) bound to a name that is changed only through its
+   * own `set`/`add` calls, never aliased, handed on or written to: a collection whose elements are
+   * the values those calls and the constructor's entries put in. Null for anything else.
+   */
+  private collection(binding: Binding, module: ModuleAnalysis): Value | null {
+    const init = unwrap(binding.init!)
+    if (init.type !== 'NewExpression' || init.callee.type !== 'Identifier') return null
+    const kind = COLLECTIONS.get(init.callee.name)
+    if (!kind || binding.scope.lookup(init.callee.name) || binding.exported) return null
+    if (this.escapes(binding, module) || module.memberWrites.some((w) => w.root === binding.name && w.scope.lookup(w.root) === binding)) return null
+    const values: Value[] = []
+    const first = init.arguments[0]
+    if (first) {
+      const entries = this.iterated(first.type === 'SpreadElement' ? { kind: 'unknown', reason: 'a spread argument' } : this.expression(first, binding.scope, module, null))
+      values.push(kind === 'map' ? this.member(entries, '1', first) : entries)
+    }
+    for (let i = 0; i < module.callSites.length; i++) {
+      const call = module.callSites[i]
+      const callee = call.type === 'NewExpression' ? call.callee : unwrap(call.callee)
+      // handed to a call (`fill(m)`, `Object.assign(m, ...)`): changed where chaincut does not look
+      if (call.arguments.some((a) => a.type === 'Identifier' && a.name === binding.name && module.callScopes[i].lookup(a.name) === binding)) return null
+      if (callee.type !== 'MemberExpression' && callee.type !== 'OptionalMemberExpression') continue
+      const object = unwrap(callee.object)
+      if (object.type !== 'Identifier' || object.name !== binding.name || module.callScopes[i].lookup(object.name) !== binding) continue
+      const method = memberName(callee)
+      if (method === (kind === 'map' ? 'set' : 'add')) {
+        const arg = call.arguments[kind === 'map' ? 1 : 0]
+        values.push(!arg ? { kind: 'not', reason: 'undefined' } : arg.type === 'SpreadElement' ? { kind: 'unknown', reason: 'a spread argument' } : this.expression(arg, module.callScopes[i], module, null))
+      } else if (method === null || !READ_COLLECTION.has(method)) return null
+    }
+    return { kind: 'list', element: values.length ? join(values) : { kind: 'not', reason: `an element of an empty ${init.callee.name}` }, collection: kind }
   }
 
   /**
@@ -499,9 +542,9 @@ export class Classifier {
         if (n.name === 'undefined') return { kind: 'not', reason: 'undefined' }
         const binding = scope.lookup(n.name)
         if (binding) return this.binding(binding, module, env)
-        if (GLOBAL_OBJECTS.has(n.name)) return { kind: 'unknown', reason: brief(`\`${n.name}\` is the global object, which any module can change`) }
+        if (GLOBAL_OBJECTS.has(n.name)) return { kind: 'unknown', reason: brief(`\`${n.name}\` is the global object, which any module can change`), globalObject: true }
         if (PLATFORM_GLOBALS.has(n.name)) return { kind: 'not', reason: brief(`\`${n.name}\` is a JavaScript or platform global`) }
-        return { kind: 'unknown', reason: brief(`\`${n.name}\` is not declared in this module (a global or an auto-import)`) }
+        return this.globalMember(n.name, n.name, module) ?? { kind: 'unknown', reason: brief(`\`${n.name}\` is not declared in this module (a global or an auto-import)`) }
       }
       case 'MemberExpression':
       case 'OptionalMemberExpression': {
@@ -637,8 +680,48 @@ export class Classifier {
       case 'not':
         return object.open ? { kind: 'unknown', reason: brief(`a member of ${object.reason}: ${object.open}`) } : object
       case 'unknown':
+        // a member of the global object (`window.Sentry`): proven not a chain when no script of the app sets it
+        if (object.globalObject) return this.globalMember(name, `${at.type === 'MemberExpression' || at.type === 'OptionalMemberExpression' ? (at.object.type === 'Identifier' ? at.object.name : 'globalThis') : 'globalThis'}.${name}`, null) ?? { kind: 'unknown', reason: brief(`a member of the global object, which the app's scripts set`) }
         return object
     }
+  }
+
+  /**
+   * A name on the global object (`window.Sentry`, an undeclared `Sentry`): chains are built only
+   * by the app's code, so one no script of the app sets there (a script tag, the platform, an
+   * SDK's loader set it) is not a chain. Null when a script sets it, or sets members of the
+   * global object by a computed name, or the app's scripts cannot be read.
+   */
+  private globalMember(name: string, shown: string, module: ModuleAnalysis | null): Value | null {
+    const root = this.root ? nearestPackageDir(this.root) ?? dirname(this.root) : null
+    if (!root) return null
+    let scripts = this.ctx.cache.scripts.get(root) as AppScripts | undefined
+    if (!scripts) this.ctx.cache.scripts.set(root, (scripts = appScripts(root)))
+    if (scripts.skipped) return null
+    const key = `\0global:${name}`
+    let set = this.ctx.cache.scripts.get(key + root) as string | null | undefined
+    if (set === undefined) {
+      set = null
+      const escaped = name.replace(/\$/g, '\\$')
+      const write = new RegExp(
+        `(?<![\\w$.])(?:${GLOBAL_NAMES})(?:\\s*!|\\s+as\\s+[^)\\n]+\\)|\\s*\\))?\\s*(?:\\??\\.\\s*${escaped}(?![\\w$])|\\[(?!\\s*\\d)[^\\]\\n]*\\])\\s*(?:[-+*/%&|^]|&&|\\|\\||\\?\\?)?=(?!=)|(?:Object|Reflect)\\s*\\.\\s*(?:assign|defineProperty|defineProperties|set)\\s*\\(\\s*(?:${GLOBAL_NAMES})\\b|(?<![\\w$.])${escaped}\\s*(?:[-+*/%&|^]|&&|\\|\\||\\?\\?)?=(?![=>])`,
+      )
+      const texts = scripts.files.map((f) => f)
+      if (module && !texts.some((f) => f.file === module.id)) texts.push({ file: module.id, code: module.code })
+      for (const { file, code } of texts) {
+        if (!code.includes(name) && !/\[/.test(code)) continue
+        if (write.test(code)) {
+          set = file
+          break
+        }
+      }
+      this.ctx.cache.scripts.set(key + root, set)
+    }
+    if (set !== null) return null
+    // the module being built, by its syntax tree: any member written on the global object
+    const current = module ?? this.rootModule
+    if (current?.memberWrites.some((w) => w.root !== null && GLOBAL_OBJECTS.has(w.root) && !w.scope.lookup(w.root))) return null
+    return { kind: 'not', reason: brief(`\`${shown}\` is set by no script of the app (the platform or a script tag sets it), and chains are built only by the app's code`) }
   }
 
   /**
@@ -1280,6 +1363,28 @@ export class Classifier {
       if (name === 'catch') return { kind: 'promise', value: join([s.value, awaited(this.callbackResult(args[0], [UNKNOWN_ERROR], scope, module, env))]) }
       if (name === 'finally') return s
       return null
+    }
+    if (s.kind === 'list' && s.collection) {
+      switch (name) {
+        case 'get':
+          return join([s.element, { kind: 'not', reason: 'undefined (a key it does not hold)' }])
+        case 'values':
+          return { kind: 'list', element: s.element }
+        case 'entries':
+          return { kind: 'list', element: { kind: 'list', element: s.collection === 'set' ? s.element : { kind: 'unknown', reason: 'a key of a Map' } } }
+        case 'keys':
+          return { kind: 'list', element: s.collection === 'set' ? s.element : { kind: 'unknown', reason: 'a key of a Map' } }
+        case 'set':
+        case 'add':
+          return s
+        case 'has':
+        case 'delete':
+        case 'clear':
+        case 'forEach':
+          return { kind: 'not', reason: brief(`what .${name} of a ${s.collection === 'map' ? 'Map' : 'Set'} returns`) }
+        default:
+          return { kind: 'unknown', reason: brief(`.${name} of a collection`) }
+      }
     }
     const isArray = (s.kind === 'object' && s.node.type === 'ArrayExpression') || s.kind === 'list'
     // an element called (`[mk][0]()`) is read as a member, not a method of the array

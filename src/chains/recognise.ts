@@ -21,6 +21,7 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
   c.decisions = decisions
   const claimed = new Set<CallRun>()
   c.root = module.id
+  c.rootModule = module
   const { families: activity } = familiesOf(module.id, config)
   const active = (family: ChainFamily) => activity.find((a) => a.family === family)?.active ?? true
   const inactiveWhy = (method: string) => [...new Set(cutNames.get(method)!.map((f) => activity.find((a) => a.family === f.family)?.why ?? ''))].join('; ')

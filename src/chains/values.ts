@@ -38,7 +38,7 @@ export type Value =
   /** A chain handed to code chaincut does not know (`wrap(chain)`): what comes back is unknown. */
   | { kind: 'escaped'; family: ChainFamily; node: t.Node }
   /** An array a built-in made (`map`, `Array.from`, `concat`): any element is `element`. */
-  | { kind: 'list'; element: Value }
+  | { kind: 'list'; element: Value; collection?: 'map' | 'set' }
   /** A promise of `value` (`Promise.resolve`, `.then`, an async function's result): `await` gives `value`. */
   | { kind: 'promise'; value: Value }
   /** `open`: a proven non-chain whose members code chaincut does not see may set (a package object aliased or changed): its members are unknown. */
@@ -48,7 +48,7 @@ export type Value =
    * family can be reached (a package that depends on it, code that may return its chains): on the
    * client, a cut method called on it is cut; without evidence it is refused.
    */
-  | { kind: 'unknown'; reason: string; evidence?: string; unseenCallers?: true }
+  | { kind: 'unknown'; reason: string; evidence?: string; unseenCallers?: true; globalObject?: true }
   | { kind: 'union'; values: Value[] }
   /** A cycle: no information of its own (a join ignores it). */
   | { kind: 'bottom' }
