@@ -16,7 +16,7 @@ export interface ModuleAnalysis extends WalkResult {
   id: string
   code: string
   ast: File
-  /** The names the module changes after building them (`core/chains.ts`), computed when first asked. */
+  /** The names the module changes after building them (`chains/writes.ts`), computed when first asked. */
   mutations?: unknown
   /** Its calls indexed (`callIndexOf`), built when first asked. */
   callIndex?: CallIndex

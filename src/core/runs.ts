@@ -1,6 +1,6 @@
 /**
  * Runs of member calls (`a.b(..).c(..)`): what may be a chain. The walk records each run once,
- * from its outermost call; the analysis (`chains.ts`) reads them.
+ * from its outermost call; the analysis (`src/chains/`) reads them.
  */
 import type * as t from '@babel/types'
 import type { Scope } from './scope.js'
