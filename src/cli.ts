@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { parseArgs, styleText } from 'node:util'
 import { glob } from 'tinyglobby'
-import { defaultResolve } from './core/modules.js'
+import { defaultResolve, ModuleCache } from './core/modules.js'
 import { resolveConfig } from './core/config.js'
 import { ChaincutError } from './core/errors.js'
 import { describe, type FindingCode, type FindingParams } from './core/findings.js'
@@ -306,6 +306,27 @@ interface CheckLine {
   message: string
 }
 
+/**
+ * `check` over a set of files is a build: a first pass over the whole set learns which
+ * parameters receive chains (docs/ARCHITECTURE.md, "Soundness"), so no file is judged before
+ * the files that call it.
+ */
+async function learnParams(files: string[], options: CliOptions): Promise<Record<Side, ModuleCache>> {
+  const caches = { client: new ModuleCache(), server: new ModuleCache() }
+  for (const side of ['client', 'server'] as const) {
+    const learning = new ModuleCache()
+    for (const file of files) {
+      try {
+        await transform(readFileSync(file, 'utf8'), file, { ...options, side, cache: learning })
+      } catch {
+        // reported by the pass that checks
+      }
+    }
+    caches[side].params.seed(learning.params.passes())
+  }
+  return caches
+}
+
 async function check(patterns: string[], options: CliOptions, paint: Paint, json: boolean): Promise<number> {
   const files = (await glob(patterns, { absolute: true, onlyFiles: true, ignore: ['**/node_modules/**'], expandDirectories: false })).sort()
   if (!files.length) {
@@ -314,6 +335,7 @@ async function check(patterns: string[], options: CliOptions, paint: Paint, json
   }
   const lines: CheckLine[] = []
   let checked = 0
+  const caches = await learnParams(files, options)
   for (const file of files) {
     let buffer: Buffer
     try {
@@ -340,7 +362,7 @@ async function check(patterns: string[], options: CliOptions, paint: Paint, json
       let output: string
       try {
         let report: ModuleReport | null = null
-        const result = await transform(code, file, { ...options, side, onReport: (r) => (report = r) })
+        const result = await transform(code, file, { ...options, side, cache: caches[side], onReport: (r) => (report = r) })
         for (const f of (report as ModuleReport | null)?.findings ?? []) lines.push(fromFinding(f, side))
         output = result?.code ?? code
       } catch (error) {
