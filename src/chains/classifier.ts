@@ -258,11 +258,12 @@ export class Classifier {
    */
   private writesReaching(target: t.Node, binding: Binding, module: ModuleAnalysis): string | null {
     for (const write of module.memberWrites) {
-      if (write.root === 'this' || write.root === binding.name) continue // its own methods (`setsOwnMembers`), its own name (`mutated`)
+      if (write.root === 'this') continue // its own methods: `setsOwnMembers`
       if (write.root === null) return 'a member is written on a value chaincut cannot name'
       const root = write.scope.lookup(write.root)
       if (!root) return brief(`a member of the global \`${write.root}\` is written`)
-      if (root === binding) continue
+      // its own name, in any form the walk sees (`(f as any).v = x`, which the text scan does not)
+      if (root === binding) return brief(`a member of \`${binding.name}\` is written after it is built`)
       if (this.mayHold(this.binding(root, module, null), target, 0)) return brief(`a member of \`${write.root}\` is written, and \`${write.root}\` may be it or hold it`)
     }
     return null
@@ -275,10 +276,11 @@ export class Classifier {
    */
   private writesThroughAlias(binding: Binding, module: ModuleAnalysis): string | null {
     for (const write of module.memberWrites) {
-      if (write.root === 'this' || write.root === binding.name) continue
+      if (write.root === 'this') continue
       if (write.root === null) return 'a member is written on a value chaincut cannot name'
       const root = write.scope.lookup(write.root)
-      if (!root || root === binding) continue
+      if (!root) continue
+      if (root === binding) return brief(`a member of \`${binding.name}\` is written after it is built`)
       const init = root.init && unwrap(root.init)
       if (init?.type === 'Identifier' && init.name === binding.name) return brief(`\`${binding.name}\` is aliased as \`${root.name}\`, whose members are written`)
       const held = settle(this.binding(root, module, null))

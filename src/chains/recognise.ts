@@ -47,9 +47,19 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
       const method = segment.name
       const node = segment.callee.property
       if (receiver.kind === 'escaped') {
-        // the server keeps what it cannot prove a chain; the client cannot cut what escaped
-        if (side === 'server') decisions.push({ kind: 'unknown', method, node, reason: brief(`a ${receiver.family.name} chain handed to code chaincut does not follow: the server build keeps what it cannot prove`) })
-        else decisions.push({ kind: 'escaped', method, family: receiver.family, node: run.base })
+        // a chain went into code chaincut does not follow and may be what comes back: evidence of its family
+        if (side === 'server') {
+          decisions.push({ kind: 'unknown', method, node, reason: brief(`kept: a ${receiver.family.name} chain handed to code chaincut does not follow may come back here, and the server build keeps what it cannot prove`) })
+          continue
+        }
+        const family = cutNames.get(method)!.find((f) => f.family === receiver.family)?.family
+        if (!family) {
+          decisions.push({ kind: 'notChain', method, node, reason: brief(`${receiver.family.name} does not cut .${method} here`) })
+          continue
+        }
+        const rest = run.segments.slice(k).map((s) => ({ segment: s, family, point: null, clientOnlyBefore: false, opener: null }) as ChainSegment)
+        segments = [...segments, ...rest]
+        assumed = brief(`a ${family.name} chain handed to code chaincut does not follow may come back here`)
         break
       }
       if (receiver.kind === 'unknown') {
@@ -80,8 +90,9 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
       }
       decisions.push({ kind: 'notChain', method, node, reason: receiver.kind === 'not' ? receiver.reason : describe(receiver) })
     }
-    // the server cuts only proven chains: an assumed one keeps its openers (desugared) and loses nothing
-    if (side === 'server' && assumed) segments = segments.filter((s) => s.opener)
+    // on the server `assumed` is only ever point0's short form on an untraced head (`X.lets.page(...)`):
+    // the notation itself, as the explicit `X.lets('page', ...)` it desugars to is by spelling, so the
+    // two read alike and a second pass over the desugared output changes nothing (no warning there)
     if (segments.length) {
       chains.push({ run, segments, assumed: side === 'server' ? null : assumed })
       claimed.add(run)
@@ -170,7 +181,8 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
     if (isChainish(object) && object.kind !== 'escaped' && families.some((f) => f.family === object.family)) {
       decisions.push({ kind: 'takenOff', method, family: object.family, node: member, destructured: false })
     } else if (object.kind === 'escaped') {
-      decisions.push({ kind: 'escaped', method, family: object.family, node: object.node })
+      // a read is not a call: nothing to cut, whatever it is read off
+      decisions.push({ kind: 'unknown', method, node: member.property, reason: brief(`read as a value, not called, on what may be a ${object.family.name} chain handed to code chaincut does not follow`) })
     } else if (object.kind === 'unknown') {
       decisions.push({ kind: 'unknown', method, node: member.property, reason: brief(`read as a value, not called, on a value chaincut cannot trace (${object.reason})`) })
     } else {

@@ -70,7 +70,6 @@ export interface ChainSegment {
 /** A call or read of a cut method that is not cut: why, or why it is a finding. */
 export type Decision =
   | { kind: 'notChain'; method: string; node: t.Node; reason: string }
-  | { kind: 'escaped'; method: string; family: ChainFamily; node: t.Node }
   | { kind: 'takenOff'; method: string; family: ChainFamily; node: t.Node; destructured: boolean }
   | { kind: 'untraced'; method: string; node: t.Node; reason: string; families: string[] }
   /** A chain passed to a parameter of a module built earlier in this build taking it to receive none. */
@@ -163,7 +162,11 @@ export function join(values: Value[]): Value {
     // one of each kind of "nothing here" is enough; chains and containers stay distinct
     for (const o of out) {
       if (o.kind !== v.kind) continue
-      if (v.kind === 'not') return
+      if (v.kind === 'not') {
+        // one whose members code may set says more
+        if (v.open && !(o as { open?: string }).open) out[out.indexOf(o)] = v
+        return
+      }
       if (v.kind === 'unknown') {
         // the one with evidence of a family says more
         if (v.evidence && !(o as { evidence?: string }).evidence) out[out.indexOf(o)] = v
@@ -191,7 +194,8 @@ export function settle(v: Value): Value {
   const unknown = v.values.find((x) => x.kind === 'unknown' && x.evidence) ?? v.values.find((x) => x.kind === 'unknown')
   if (unknown) return unknown
   const reasons = [...new Set(v.values.map((x) => (x.kind === 'not' ? x.reason : describe(x))))]
-  return { kind: 'not', reason: reasons.join('; or ') }
+  const open = v.values.find((x) => x.kind === 'not' && x.open) as { open?: string } | undefined
+  return open ? { kind: 'not', reason: reasons.join('; or '), open: open.open } : { kind: 'not', reason: reasons.join('; or ') }
 }
 
 export function describe(v: Value): string {

@@ -77,11 +77,6 @@ export const FINDINGS = {
     () => `write the key literally`,
   ),
   // the accounting of every cut-method call outside a cut (`core/policy.ts`)
-  E_CHAIN_ESCAPES: entry<Segment>(
-    'unsafe',
-    ({ family, method }) => `this ${family} chain is passed to a function chaincut does not know before .${method}(...), so it cannot prove that segment is part of the chain`,
-    ({ method }) => `call .${method}(...) on the chain itself, before handing it to other code`,
-  ),
   E_DESTRUCTURED_SEGMENT: entry<Segment>(
     'unsafe',
     ({ family, method }) => `${method === '...' ? 'a rest element takes' : `.${method} is taken`} off a ${family} chain, so chaincut cannot see the call to cut`,

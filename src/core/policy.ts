@@ -94,9 +94,6 @@ export function accountDecisions(decisions: Decision[], cutRanges: RangeSet, lin
       case 'unknown':
         unknowns.push({ method: decision.method, reason: decision.reason, ...lines.position(node.start!) })
         break
-      case 'escaped':
-        findings.add('E_CHAIN_ESCAPES', { family: decision.family.name, method: decision.method }, node.start!, node.end!)
-        break
       case 'takenOff':
         findings.add(decision.destructured ? 'E_DESTRUCTURED_SEGMENT' : 'E_SEGMENT_TAKEN_OFF', { family: decision.family.name, method: decision.method }, node.start!, node.end!)
         break
