@@ -103,11 +103,11 @@ describe('transform order: a helper built before the module that passes it a cha
     }
   })
 
-  it('a caller the scripts do not show (a namespace import), built after the helper, stops the build at its call', async () => {
+  it('a caller the scripts do not show (the helper read off an object), built after the helper, stops the build at its call', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'chaincut-params-order-'))
     try {
       write(dir)
-      const routes = `import { root } from './root'\nimport * as h from './helpers'\n\nexport const ideas = h.withAuth(root.lets('GET', '/api/ideas')).loader(async () => 'ok').action()\n`
+      const routes = `import { root } from './root'\nimport { withAuth } from './helpers'\nconst h = { withAuth }\nexport const ideas = h.withAuth(root.lets('GET', '/api/ideas')).loader(async () => 'ok').action()\n`
       writeFileSync(join(dir, 'src/routes.ts'), routes)
       const cache = new ModuleCache()
       const read = (f: string) => readFileSync(join(dir, f), 'utf8')
@@ -124,6 +124,26 @@ describe('transform order: a helper built before the module that passes it a cha
       expect(finding.line).toBe(4)
     } finally {
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a caller through a namespace import or a barrel that renames it is seen by the scan', async () => {
+    for (const [extra, routes] of [
+      [{}, `import { root } from './root'\nimport * as h from './helpers'\nexport const ideas = h.withAuth(root.lets('GET', '/api/ideas')).loader(async () => 'ok').action()\n`],
+      [{ 'src/barrel.ts': `export { withAuth as secured } from './helpers'\n` }, `import { root } from './root'\nimport { secured } from './barrel'\nexport const ideas = secured(root.lets('GET', '/api/ideas')).loader(async () => 'ok').action()\n`],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'chaincut-params-scan-'))
+      try {
+        write(dir)
+        for (const [f, text] of Object.entries(extra)) writeFileSync(join(dir, f), text)
+        writeFileSync(join(dir, 'src/routes.ts'), routes)
+        const cache = new ModuleCache()
+        const helpers = await transform(readFileSync(join(dir, 'src/helpers.ts'), 'utf8'), join(dir, 'src/helpers.ts'), { side: 'client', cache })
+        expect(helpers?.code, routes).not.toContain('PARAM_HELPER_SECRET')
+        await expect(transform(routes, join(dir, 'src/routes.ts'), { side: 'client', cache })).resolves.not.toBeNull()
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
     }
   })
 

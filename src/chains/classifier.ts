@@ -1020,11 +1020,6 @@ export class Classifier {
     return unknown
   }
 
-  /** Whether a value is a chain or holds one (a few levels deep). */
-  holdsChainValue(value: Value): boolean {
-    return this.chainWithin(value, 0) !== null
-  }
-
   /** A chain in a value or inside it (a container's properties and elements, a few levels deep): its family. */
   private chainWithin(value: Value, depth: number): ChainFamily | null {
     const s = settle(value)
@@ -1142,7 +1137,7 @@ export class Classifier {
     // the callers the app's scripts show: what they pass decides, in whatever order the bundler builds
     const owner = this.bindingOfFunction(fn, module)
     if (owner?.exported) {
-      const passed = this.callersInApp(owner.name, index, module)
+      const passed = this.callersInApp(owner.name, index, fn, module)
       if (passed) return passed
     }
     summary.assume(key, module.id)
@@ -1155,35 +1150,67 @@ export class Classifier {
    * `module`: every script whose text names it, imports it from this module and calls it. A chain
    * or an unknown value passed decides; null when no caller passes either.
    */
-  private callersInApp(name: string, index: number, module: ModuleAnalysis): Value | null {
+  private callersInApp(name: string, index: number, fn: t.Node, module: ModuleAnalysis): Value | null {
     const root = nearestPackageDir(module.id) ?? dirname(module.id)
     let scripts = this.ctx.cache.scripts.get(root) as AppScripts | undefined
     if (!scripts) this.ctx.cache.scripts.set(root, (scripts = appScripts(root)))
+    // the same function, whichever parse of its module the value comes from
+    const isIt = (v: Value) => {
+      const s = settle(v)
+      return s.kind === 'function' && s.module.id === module.id && s.node.start === fn.start
+    }
+    // the names it may be imported under: its own, and what barrels re-export it as (a few hops)
+    const names = new Set([name])
     const values: Value[] = []
-    for (const { file, code } of scripts.files) {
-      if (file === module.id || !code.includes(name)) continue
-      const caller = this.ctx.cache.get(file, this.ctx.config.walkOptions, this.ctx.readFile)
-      if (!caller) continue
-      this.dependencies.add(file)
-      for (const binding of caller.module.names?.values() ?? []) {
-        if (binding.kind !== 'import' || binding.imported !== name) continue
-        const target = this.ctx.cache.resolve(this.ctx.resolve, binding.importSource!, file)
-        this.resolutions.push({ source: binding.importSource!, importer: file, file: target })
-        if (target !== module.id) continue
-        for (const ref of this.referencesTo(binding.name, caller)) {
-          if (ref.scope.lookup(ref.name) !== binding) continue
-          const call = callsOf(caller).get(ref.start)
-          if (!call || unwrap(call.callee).start !== ref.start) continue
-          const arg = call.arguments[index]
-          if (!arg) continue
-          values.push(arg.type === 'SpreadElement' ? { kind: 'unknown', reason: 'a parameter filled by a spread' } : this.expression(arg, ref.scope, caller, null))
+    const done = new Set<string>()
+    for (let round = 0; round < 4; round++) {
+      const before = names.size
+      for (const { file, code } of scripts.files) {
+        if (file === module.id || done.has(file) || ![...names].some((n) => code.includes(n))) continue
+        const caller = this.ctx.cache.get(file, this.ctx.config.walkOptions, this.ctx.readFile)
+        if (!caller) continue
+        done.add(file)
+        this.dependencies.add(file)
+        for (const [exported, target] of caller.exports) {
+          if (target.kind === 'reexport' && names.has(target.imported) && !names.has(exported) && isIt(this.exported(file, exported, new Set()))) names.add(exported)
+        }
+        for (const binding of caller.module.names?.values() ?? []) {
+          if (binding.kind !== 'import') continue
+          if (binding.imported === '*') {
+            // `import * as h from './helpers'; h.withAuth(chain)`
+            for (let i = 0; i < caller.callSites.length; i++) {
+              const call = caller.callSites[i]
+              const callee = call.type === 'NewExpression' ? call.callee : unwrap(call.callee)
+              if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier' || callee.object.name !== binding.name) continue
+              const member = memberName(callee)
+              if (member === null || !names.has(member) || caller.callScopes[i].lookup(binding.name) !== binding) continue
+              if (!isIt(this.member(this.imported(binding.importSource!, '*', file, new Set()), member, callee))) continue
+              values.push(this.argumentAt(call, index, caller.callScopes[i], caller))
+            }
+            continue
+          }
+          if (!names.has(binding.imported!) || !isIt(this.imported(binding.importSource!, binding.imported!, file, new Set()))) continue
+          for (const ref of this.referencesTo(binding.name, caller)) {
+            if (ref.scope.lookup(ref.name) !== binding) continue
+            const call = callsOf(caller).get(ref.start)
+            if (!call || unwrap(call.callee).start !== ref.start) continue
+            values.push(this.argumentAt(call, index, ref.scope, caller))
+          }
         }
       }
+      if (names.size === before) break
     }
     const passed = settle(join(values))
     if (isChainish(passed)) return passed.kind === 'escaped' ? { kind: 'unknown', reason: brief(`a caller passes \`${name}\` a chain handed to code chaincut does not follow`), evidence: `a ${passed.family.name} chain is passed here` } : passed
     if (passed.kind === 'unknown') return { ...passed, reason: brief(`a caller of \`${name}\` passes ${passed.reason}`) }
     return null
+  }
+
+  /** What a call passes at `index` (a spread: unknown; nothing: not a chain). */
+  private argumentAt(call: t.CallExpression | t.OptionalCallExpression | t.NewExpression, index: number, scope: Scope, module: ModuleAnalysis): Value {
+    if (call.arguments.slice(0, index + 1).some((a) => a.type === 'SpreadElement')) return { kind: 'unknown', reason: 'a parameter filled by a spread' }
+    const arg = call.arguments[index]
+    return arg ? this.expression(arg, scope, module, null) : { kind: 'not', reason: 'a parameter a call leaves undefined' }
   }
 
   /** A parameter's value from every call of its function that chaincut can see. */

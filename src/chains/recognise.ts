@@ -190,42 +190,12 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
     }
   }
 
-  passedChains(c, module, readPool)
   for (const late of c.lateParams) {
     decisions.push({ kind: 'lateParam', method: '', node: late.node ?? module.ast.program, family: late.family, function: late.function, builtFirst: late.builtFirst })
   }
 
   chains.sort((a, b) => a.run.outer.start! - b.run.outer.start!)
   return chains
-}
-
-/**
- * Calls that hand a chain to a function of another module (or an exported one), read even when
- * no cut method follows them, so the build's summary of parameters knows every chain passed
- * (`Classifier.fromSummary`). Only calls of imported or exported functions, with a small budget each.
- */
-function passedChains(c: Classifier, module: ModuleAnalysis, pool: number): void {
-  const sites = module.callSites
-  for (let i = 0; i < sites.length && pool > 0; i++) {
-    const call = sites[i]
-    if (!call.arguments.length) continue
-    let root = call.callee as t.Node
-    while (root.type === 'MemberExpression' || root.type === 'OptionalMemberExpression' || root.type === 'TSNonNullExpression' || root.type === 'TSAsExpression' || root.type === 'ParenthesizedExpression') {
-      root = root.type === 'MemberExpression' || root.type === 'OptionalMemberExpression' ? root.object : root.expression
-    }
-    if (root.type !== 'Identifier') continue
-    const scope = module.callScopes[i]
-    const binding = scope.lookup(root.name)
-    if (!binding || !(binding.kind === 'import' || binding.exported)) continue
-    if (binding.kind === 'import' && c.ctx.config.headImports.has(binding.importSource!)) continue
-    c.fuel = Math.min(pool, READ_FUEL)
-    const spent = c.fuel
-    // the arguments first: the callee (and the imports it needs resolved) only when one holds a chain
-    if (call.arguments.some((arg) => arg.type !== 'ArgumentPlaceholder' && c.holdsChainValue(c.expression(arg.type === 'SpreadElement' ? arg.argument : arg, scope, module, null)))) {
-      c.expression(call, scope, module, null)
-    }
-    pool -= spent - Math.max(c.fuel, 0)
-  }
 }
 
 /** A method cut only on some point types (point0's `params`/`search` on actions): the condition, or null. */
