@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createHash } from 'node:crypto'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { defaultResolve } from '../src/core/modules.js'
+import { defaultResolve, ModuleCache } from '../src/core/modules.js'
+import { ChaincutError } from '../src/core/errors.js'
 import { cacheDir, cachedTransform, chaincutVersion, DiskCache, openCache, optionsFingerprint, type TransformInputs } from '../src/core/disk-cache.js'
 import { transform } from '../src/core/transform.js'
 import { EDITS } from '../src/core/emit.js'
@@ -601,5 +602,44 @@ describe('cachedTransform', () => {
     expect((openCache(dir, {}) as { options: string }).options).toBe(before.options)
     write(dir, 'node_modules/.package-lock.json', '{"packages":{"node_modules/x":{}}}')
     expect((openCache(dir, {}) as { options: string }).options).not.toBe(before.options)
+  })
+})
+
+describe('the build summary of parameters, kept between builds', () => {
+  const files = {
+    'package.json': JSON.stringify({ name: 'app', dependencies: { '@point0/core': '*' } }),
+    'src/root.ts': ROOT_TS,
+    'src/helpers.ts': `export function withAuth(c: any) {\n  return c.ctx(() => 'PARAM_SECRET')\n}\n`,
+    // reads the helper off an object: a caller the scripts scan does not see
+    'src/routes.ts': `import { root } from './root'\nimport { withAuth } from './helpers'\nconst h = { withAuth }\nexport const x = h.withAuth(root.lets('GET', '/x')).loader(() => 1).action()\n`,
+  }
+
+  async function build(dir: string) {
+    const open = openCache(dir, {})
+    if ('off' in open) throw new Error(open.off)
+    const cache = new ModuleCache()
+    const one = async (file: string) =>
+      cachedTransform(open, readFileSync(join(dir, file), 'utf8'), join(dir, file), { side: 'client', cache }, { environment: 'client', resolve }).then(
+        (r) => ({ code: r?.code ?? null, error: null as ChaincutError | null }),
+        (e: unknown) => ({ code: null, error: e as ChaincutError }),
+      )
+    // the helper first: the order a bundler may take when another module imports it earlier
+    const helpers = await one('src/helpers.ts')
+    const routes = await one('src/routes.ts')
+    await open.disk.flush()
+    return { helpers, routes }
+  }
+
+  it('a build that learns too late stops; the next, from the kept summary, cuts the helper and passes', async () => {
+    const dir = project(files)
+    const first = await build(dir)
+    expect(first.helpers.code).toBeNull() // built taking `c` to receive no chain
+    expect(first.routes.error?.findings.map((f) => f.code)).toEqual(['E_CHAIN_PARAM_LATE'])
+    expect(readdirSync(cacheDir(dir))).toContain('params.summary')
+    const second = await build(dir)
+    // the cached entry that took `c` to receive none is stale now: built again, and cut
+    expect(second.helpers.code).toContain('c.ctx()')
+    expect(second.helpers.code).not.toContain('PARAM_SECRET')
+    expect(second.routes.error).toBeNull()
   })
 })
