@@ -136,17 +136,7 @@ export class Classifier {
   /** The writes of a binding after its declaration, indexed by name once per module. */
   private writesTo(binding: Binding, module: ModuleAnalysis): ModuleAnalysis['assignments'] {
     if (!module.assignments.length) return module.assignments
-    let index = this.writeIndex.get(module)
-    if (!index) {
-      index = new Map()
-      for (const a of module.assignments) {
-        let list = index.get(a.name)
-        if (!list) index.set(a.name, (list = []))
-        list.push(a)
-      }
-      this.writeIndex.set(module, index)
-    }
-    return (index.get(binding.name) ?? []).filter((a) => a.scope.lookup(a.name) === binding)
+    return (byName(this.writeIndex, module, module.assignments).get(binding.name) ?? []).filter((a) => a.scope.lookup(a.name) === binding)
   }
 
   private bindingValue(binding: Binding, module: ModuleAnalysis, env: Frame | null): Value {
@@ -1274,17 +1264,7 @@ export class Classifier {
 
   /** The module's references to a top-level name, indexed once. */
   private referencesTo(name: string, module: ModuleAnalysis): ModuleAnalysis['references'] {
-    let index = this.referenceIndex.get(module)
-    if (!index) {
-      index = new Map()
-      for (const ref of module.references) {
-        let list = index.get(ref.name)
-        if (!list) index.set(ref.name, (list = []))
-        list.push(ref)
-      }
-      this.referenceIndex.set(module, index)
-    }
-    return index.get(name) ?? []
+    return byName(this.referenceIndex, module, module.references).get(name) ?? []
   }
 
   /** The module-level name a function is declared as (`function f`, `const f = () => ...`). */
@@ -1582,4 +1562,19 @@ function describeFunction(fn: Extract<Value, { kind: 'function' }>): string {
   const name = node.id?.name ?? (node.key?.type === 'Identifier' ? node.key.name : null)
   const line = node.loc?.start.line
   return `${name ? `\`${name}\`` : 'the function'} (${fn.module.id}${line ? `:${line}` : ''})`
+}
+
+/** A module's list indexed by name, built once per module into `indexes`. */
+function byName<T extends { name: string }>(indexes: Map<ModuleAnalysis, Map<string, T[]>>, module: ModuleAnalysis, items: readonly T[]): Map<string, T[]> {
+  let index = indexes.get(module)
+  if (!index) {
+    index = new Map()
+    for (const item of items) {
+      let list = index.get(item.name)
+      if (!list) index.set(item.name, (list = []))
+      list.push(item)
+    }
+    indexes.set(module, index)
+  }
+  return index
 }
