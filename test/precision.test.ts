@@ -84,12 +84,10 @@ const SETUPS = {
 
 /**
  * Known false stops, each a limit the README states: with the families declared, the client build
- * refuses these (never cuts them, never passes them in silence). A handler taken from a value an
- * instance keeps in a field its methods fill by a computed key (bullmq), and a handler parameter of
- * a function assigned over a package's method and stored in a Map a test returns (an MCP server).
+ * refuses these (never cuts them, never passes them in silence). A handler parameter of a function
+ * assigned over a package's method, stored in a Map that a helper returns (an MCP server's test).
  */
 const KNOWN_REFUSALS: Record<string, string> = {
-  'job-handler-param/src/bullmq.ts': 'E_UNTRACED_RECEIVER',
   'mcp-tools-map-handler/src/tools.test.ts': 'E_UNTRACED_RECEIVER',
 }
 

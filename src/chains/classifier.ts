@@ -549,7 +549,12 @@ export class Classifier {
           if (s.kind === 'list') return s.element
           if (s.kind === 'object' && (s.open ?? this.setsOwnMembers(s))) return { kind: 'unknown', reason: 'a computed member of an object that code chaincut does not see may change' }
           if (s.kind === 'not') return s.open ? { kind: 'unknown', reason: brief(`a member of ${s.reason}: ${s.open}`) } : s
-          if (s.kind === 'object' && !(this.holdsChain(s))) return { kind: 'not', reason: brief(`a computed member of ${describe(s)} that holds no chain`) }
+          if (s.kind === 'object' && s.node.type === 'ObjectExpression') {
+            // any of its members, and anything its methods write on `this`
+            const declared: Value = this.holdsChain(s) ? { kind: 'unknown', reason: 'a computed member of an object that holds chains' } : { kind: 'not', reason: brief(`a computed member of ${describe(s)} that holds no chain`) }
+            return join([declared, ...this.ownWrites(s, null)])
+          }
+          if (s.kind === 'object') return join([this.anyClassMember(s), ...this.ownWrites(s, null)])
           return { kind: 'unknown', reason: 'a computed member chaincut cannot read' }
         }
         return this.member(object, name, n)
@@ -727,19 +732,46 @@ export class Classifier {
     names.add(name)
     try {
       const declared = this.readProperty(object, name)
-      // members set by code no declaration shows: by name elsewhere, or onto `this` in its own methods
-      const open = object.open ?? this.setsOwnMembers(object) ?? (object.exported && declared.kind === 'not' && /has no (property|member)/.test(declared.reason) ? 'it is exported, and another module may add it' : null)
-      return open ? join([declared, { kind: 'unknown', reason: brief(`\`${name}\` of ${describe(object)}: ${open}`) }]) : declared
+      // members set by code no declaration shows: by name elsewhere, or handed on as `this`
+      const open = object.open ?? this.setsOwnMembers(object)
+      if (open) return join([declared, { kind: 'unknown', reason: brief(`\`${name}\` of ${describe(object)}: ${open}`) }])
+      // and what its own methods write on `this` (`this.list = chain`, `this.defs[id] = def`)
+      const written = this.ownWrites(object, name)
+      // a member it neither declares nor writes, on an exported object: another module may add it
+      if (object.exported && !written.length && declared.kind === 'not' && /has no (property|member)/.test(declared.reason)) {
+        return join([declared, { kind: 'unknown', reason: brief(`\`${name}\` of ${describe(object)}: it is exported, and another module may add it`) }])
+      }
+      return written.length ? join([declared, ...written]) : declared
     } finally {
       names.delete(name)
     }
   }
 
-  /** Why an object literal's or a class's own code may set members its declarations do not show, or null. */
+  /**
+   * What an object literal's or a class's own code writes on `this` at member `name` (`null`: at
+   * any member, a computed one included): a write of the member is its value; a write deeper in it
+   * (`this.defs[id] = def`) makes the member a container holding what is written.
+   */
+  private ownWrites(object: Extract<Value, { kind: 'object' }>, name: string | null): Value[] {
+    const { node, module } = object
+    if (node.type === 'ArrayExpression') return []
+    const out: Value[] = []
+    for (const write of module.memberWrites) {
+      if (write.root !== 'this' || write.scope.fn.node === null || write.scope.fn.node.start! < node.start! || write.scope.fn.node.end! > node.end!) continue
+      if (name !== null && write.path[0] !== name && write.path[0] !== null) continue
+      const self = this.thisValue(write.scope, module)
+      if (self.kind !== 'object' || self.node !== node || Boolean(self.instance) !== Boolean(object.instance)) continue
+      const value: Value = write.value ? this.expression(write.value, write.scope, module, null) : { kind: 'unknown', reason: 'what a destructuring or a loop writes on `this`' }
+      out.push(write.path.length === 1 || name === null ? value : { kind: 'list', element: value })
+    }
+    return out
+  }
+
+  /** Why an object literal's or a class's own code may set members its declarations and writes do not show, or null. */
   private setsOwnMembers(object: Extract<Value, { kind: 'object' }>): string | null {
     const { node, module } = object
     if (node.type === 'ArrayExpression') return null
-    if (writesThis(module.code, node.start!, node.end!)) return 'its methods set members on `this`'
+    if (writesThis(module.code, node.start!, node.end!)) return 'its methods hand `this` to code that may change it'
     if (object.instance && node.type !== 'ObjectExpression') {
       // TypeScript parameter properties: `constructor(public base: Base)`
       for (const member of (node as t.Class).body.body) {
@@ -811,6 +843,25 @@ export class Classifier {
       return { kind: 'unknown', reason: brief(`a member of a class that extends ${describe(base)}`) }
     }
     return { kind: 'not', reason: brief(`a class of this app that has no member \`${name}\``) }
+  }
+
+  /** Any member of a class (static) or an instance: a computed read (`this[key]`). */
+  private anyClassMember(object: Extract<Value, { kind: 'object' }>): Value {
+    const cls = object.node as t.Class
+    if (cls.superClass) return { kind: 'unknown', reason: 'a computed member of a class that extends another' }
+    const values: Value[] = [{ kind: 'not', reason: 'a member a class does not declare (undefined)' }]
+    for (const member of cls.body.body) {
+      if (member.type === 'ClassProperty' || member.type === 'ClassMethod') {
+        if (Boolean(member.static) !== !object.instance) continue
+        if (member.type === 'ClassMethod') {
+          if (member.kind === 'get') return { kind: 'unknown', reason: 'a computed member of a class with getters' }
+          if (member.kind === 'method') values.push({ kind: 'function', node: member, scope: object.scope, module: object.module })
+        } else if (member.value) values.push(this.expression(member.value, object.scope, object.module, null))
+      } else if (member.type !== 'StaticBlock' && member.type !== 'TSIndexSignature' && member.type !== 'TSDeclareMethod') {
+        return { kind: 'unknown', reason: 'a computed member of a class with private or accessor members' }
+      }
+    }
+    return join(values)
   }
 
   /** Any element of an array literal. */

@@ -57,13 +57,14 @@ export function handedOn(module: { code: string; mutations?: unknown }, name: st
 export const READ_ONLY_CALLS = /^(?:console\.\w+|JSON\.stringify|Object\.(?:keys|values|entries|freeze|isFrozen|getOwnPropertyNames)|Array\.isArray|String|Number|Boolean|structuredClone)$/
 
 /**
- * Code that writes onto `this` (`this.p = v`, `Object.assign(this, ...)`, `this` handed to a
- * call): in an object literal's methods or a class's body, it sets members no declaration shows.
+ * Code that hands `this` on (`Object.assign(this, ...)`, `register(this)`): in an object
+ * literal's methods or a class's body, members are then set where chaincut does not look.
+ * (Writes on `this` itself are the walk's `memberWrites`.)
  */
-const THIS_WRITE = /\bthis(?:\s*(?:\??\.\s*[\w$#]+|\[[^\]\n]*\]))+\s*(?:[-+*/%&|^]|\*\*|<<|>>>?|&&|\|\||\?\?)?=(?!=)|[(,]\s*this\s*[,)]/
+const THIS_HANDED = /(?:Object|Reflect)\s*\.\s*\w+\s*\(\s*this\b|[(,]\s*this\s*[,)]/
 
 export function writesThis(code: string, start: number, end: number): boolean {
-  return THIS_WRITE.test(code.slice(start, end))
+  return THIS_HANDED.test(code.slice(start, end))
 }
 
 const WORD_BEFORE = /(?:^|[^\w$])(const|let|var|function|class|typeof|new|in|instanceof|extends|delete|void)\s*$/

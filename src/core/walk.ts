@@ -50,7 +50,7 @@ export interface WalkResult {
    * Every member write (`o.p = v`, `o.a[k] ??= v`, `[o.p] = v`, `for (o.p of v)`): the name at its
    * root, `this`, or null when the root is not a name (`mk().p = v`).
    */
-  memberWrites: Array<{ root: string | null; scope: Scope }>
+  memberWrites: MemberWrite[]
   /** Object method → the object literal it belongs to (what `this` is when it is called on it). */
   methodObjects: Map<t.Node, { object: t.ObjectExpression; scope: Scope }>
   /** Reads of a member named like the end of a side constant (`x.server`), when `sideNames` is given. */
@@ -60,6 +60,18 @@ export interface WalkResult {
 }
 
 type AnyCall = t.CallExpression | t.OptionalCallExpression | t.NewExpression
+
+/**
+ * A member write: the name at its root (`this`, or null when the root is not a name), the member
+ * path from it (null for a computed key), what is written (the assignment itself for `+=` and the
+ * other operators, whose result is a primitive; null when the walk cannot name it), and its scope.
+ */
+export interface MemberWrite {
+  root: string | null
+  scope: Scope
+  path: Array<string | null>
+  value: t.Node | null
+}
 
 /** What the analysis asks of a module's calls, each part built from `callSites` when it first asks for it (most modules never do). */
 export interface CallIndex {
@@ -227,12 +239,17 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
   const sideCalls: WalkResult['sideCalls'] = []
   let dynamicScope = false
   const memberWrites: WalkResult['memberWrites'] = []
-  const recordMemberWrite = (member: t.Node, scope: Scope) => {
+  /** `value`: what is written, null when the walk cannot name it (a destructuring or `for…of` target). */
+  const recordMemberWrite = (member: t.Node, scope: Scope, value: t.Node | null) => {
     let root = member
+    const path: Array<string | null> = []
     while (root.type === 'MemberExpression' || root.type === 'OptionalMemberExpression' || root.type === 'TSAsExpression' || root.type === 'TSSatisfiesExpression' || root.type === 'TSNonNullExpression' || root.type === 'TSTypeAssertion' || root.type === 'ParenthesizedExpression') {
-      root = root.type === 'MemberExpression' || root.type === 'OptionalMemberExpression' ? root.object : root.expression
+      if (root.type === 'MemberExpression' || root.type === 'OptionalMemberExpression') {
+        path.unshift(root.computed ? (root.property.type === 'StringLiteral' ? root.property.value : root.property.type === 'NumericLiteral' ? String(root.property.value) : null) : root.property.type === 'Identifier' ? root.property.name : null)
+        root = root.object
+      } else root = root.expression
     }
-    memberWrites.push({ root: root.type === 'Identifier' ? root.name : root.type === 'ThisExpression' ? 'this' : null, scope })
+    memberWrites.push({ root: root.type === 'Identifier' ? root.name : root.type === 'ThisExpression' ? 'this' : null, scope, path, value })
   }
   const cutNames = options.cutNames
   const sideNames = options.sideNames
@@ -277,7 +294,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         return
       case 'MemberExpression':
       case 'OptionalMemberExpression':
-        recordMemberWrite(node, scope)
+        recordMemberWrite(node, scope, steps.length ? null : value)
         return
     }
   }
@@ -915,7 +932,7 @@ export function walk(ast: t.File, options: WalkOptions, typeQueries = true): Wal
         const logical = node.operator === '??=' || node.operator === '||=' || node.operator === '&&='
         if (node.operator === '=' || logical) recordWrites(left, scope, node.right, NO_STEPS)
         else if (left.type === 'Identifier') assignments.push({ name: left.name, scope, value: node, steps: NO_STEPS })
-        else if (left.type === 'MemberExpression' || left.type === 'OptionalMemberExpression') recordMemberWrite(left, scope)
+        else if (left.type === 'MemberExpression' || left.type === 'OptionalMemberExpression') recordMemberWrite(left, scope, node)
         if (left.type === 'MemberExpression' || left.type === 'OptionalMemberExpression') {
           // a write, not a read of the member
           if (left.computed) push(left.property, scope, owner, EXPR)
