@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { parseAs, pluginsFor } from './gen/inspect.js'
 import { moduleArb, renderModule } from './gen/modules.js'
 import { Guard, type GuardedOptions, type GuardedResult } from './support/guarded.js'
+import { ChaincutError, transform } from '../src/index.js'
 
 // CI runs one fixed seed so a result is reproducible; locally every run explores a new one
 if (process.env.CI && !process.env.CHAINCUT_FUZZ_SEED) fc.configureGlobal({ seed: 20261122 })
@@ -62,6 +63,12 @@ async function expectOutputOrChaincutError(r: GuardedResult, code: string, id: s
   if (again.kind !== 'ok') throw new Error(`the second pass failed: ${again.kind === 'error' ? again.message.slice(0, 500) : 'timeout'}`)
   expect(again.code === null || again.code === r.code, `a second pass changed the ${options.side} output of ${id}`).toBe(true)
   return 'output'
+}
+
+/** The client keeps no `.loader(() => db)`: cut, or the build refused (named: which finding). */
+function expectLoaderGoneOrRefused(r: GuardedResult, code: string): void {
+  if (r.kind === 'ok') expect(r.code ?? code, 'client output').not.toContain('loader(() => db)')
+  else expect(r.kind === 'error' ? r.code : r.kind, 'client refusal').toMatch(/^E_[A-Z_]+$/)
 }
 
 const HEAD = `import { Point0 } from '@point0/core'\nimport { db } from './db'\nconst root = Point0.lets('root', 'main').root()\n`
@@ -234,12 +241,34 @@ describe('deep nesting', () => {
     let code = HEAD + 'const a0 = root\n'
     for (let i = 1; i < 10_000; i++) code += `const a${i} = a${i - 1}\n`
     code += `export const p = a9999.lets.page('/x').loader(() => db)\n`
-    for (const side of SIDES) await expectOutputOrChaincutError(await guard.run(code, '/app/aliases.ts', { side }, SMALL), code, '/app/aliases.ts', { side })
+    for (const side of SIDES) {
+      const r = await guard.run(code, '/app/aliases.ts', { side }, SMALL)
+      await expectOutputOrChaincutError(r, code, '/app/aliases.ts', { side })
+      // the client never keeps the loader: cut, or refused as too deep to follow
+      if (side === 'client') expectLoaderGoneOrRefused(r, code)
+    }
+  })
+
+  it('in this process, a head behind 10,000 aliases is refused on the client as E_TOO_DEEP, naming the file', async () => {
+    let code = HEAD + 'const a0 = root\n'
+    for (let i = 1; i < 10_000; i++) code += `const a${i} = a${i - 1}\n`
+    code += `export const p = a9999.lets.page('/x').loader(() => db)\n`
+    const error = await transform(code, '/app/aliases.ts', { side: 'client' }).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(ChaincutError)
+    expect((error as ChaincutError).code).toBe('E_TOO_DEEP')
+    expect((error as Error).message).toContain('/app/aliases.ts:1:1')
   })
 
   it('a chain on a 10,000-deep member expression: an output or a ChaincutError, not a RangeError', async () => {
     const code = `${HEAD}export const p = db${'.x'.repeat(10_000)}.lets.page('/x').loader(() => db)\n`
-    for (const side of SIDES) await expectOutputOrChaincutError(await guard.run(code, '/app/members.ts', { side }, SMALL), code, '/app/members.ts', { side })
+    for (const side of SIDES) {
+      const r = await guard.run(code, '/app/members.ts', { side }, SMALL)
+      await expectOutputOrChaincutError(r, code, '/app/members.ts', { side })
+      if (side === 'client') expectLoaderGoneOrRefused(r, code)
+    }
   })
 
   it('a chain split over 10,000 consts: every part cut, idempotent', async () => {
@@ -247,8 +276,9 @@ describe('deep nesting', () => {
     for (let i = 1; i < 10_000; i++) code += `const d${i} = d${i - 1}.loader(() => db.q${i})\n`
     code += 'export const p = d9999.action()\n'
     const r = await guard.run(code, '/app/split.ts', { side: 'client' }, 60_000)
-    await expectOutputOrChaincutError(r, code, '/app/split.ts', { side: 'client' }, 60_000)
-    expect(r.kind === 'ok' && r.code).not.toContain('db.')
+    // an output, not a refusal: every part is a proven chain
+    expect(await expectOutputOrChaincutError(r, code, '/app/split.ts', { side: 'client' }, 60_000)).toBe('output')
+    expect(r.kind === 'ok' ? r.code : '(no output)').not.toContain('db.')
   })
 })
 
