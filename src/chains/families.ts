@@ -15,17 +15,28 @@ export interface FamilyActivity {
   why: string
 }
 
-const memo = new WeakMap<Config, Map<string, FamilyActivity[]>>()
+export interface Families {
+  packageDir: string | null
+  families: FamilyActivity[]
+  /** As the module report gives them (shared by every module of the package: never changed). */
+  reported: ReadonlyArray<{ name: string; active: boolean; why: string }>
+}
 
-/** The families of the config, each active or not in the package that holds `file`, and why. */
-export function familiesOf(file: string, config: Config): { packageDir: string | null; families: FamilyActivity[] } {
+const memo = new WeakMap<Config, Map<string, Families>>()
+
+/** The families of the config, each active or not in the package that holds `file`, and why: once per package. */
+export function familiesOf(file: string, config: Config): Families {
   const packageDir = nearestPackageDir(file)
   let byDir = memo.get(config)
   if (!byDir) memo.set(config, (byDir = new Map()))
   const key = packageDir ?? ''
-  let families = byDir.get(key)
-  if (!families) byDir.set(key, (families = config.families.map((family) => activity(family, packageDir, config))))
-  return { packageDir, families }
+  let found = byDir.get(key)
+  if (!found) {
+    const families = config.families.map((family) => activity(family, packageDir, config))
+    found = { packageDir, families, reported: Object.freeze(families.map((f) => Object.freeze({ name: f.family.name, active: f.active, why: f.why }))) }
+    byDir.set(key, found)
+  }
+  return found
 }
 
 function activity(family: ChainFamily, dir: string | null, config: Config): FamilyActivity {

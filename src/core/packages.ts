@@ -118,11 +118,16 @@ export function canReach(dir: string, targets: ReadonlySet<string>, targetsKey: 
 
 const packageDirs = new Map<string, string | null>()
 
-/** The folder of the nearest package.json above a file (its package, or the app's), or null. */
+/** The folder of the nearest package.json above a file (its package, or the app's), or null. Asked per module: answered per folder. */
 export function nearestPackageDir(file: string): string | null {
-  const inPackage = packageOfFile(file)
-  if (inPackage) return inPackage.dir
   const start = dirname(file)
+  const known = packageDirs.get(start)
+  if (known !== undefined) return known
+  const inPackage = packageOfFile(file)
+  if (inPackage) {
+    packageDirs.set(start, inPackage.dir)
+    return inPackage.dir
+  }
   const walked: string[] = []
   let found: string | null = null
   for (let dir = start; ; dir = dirname(dir)) {

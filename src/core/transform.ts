@@ -127,7 +127,7 @@ function transformNow(
     findings: findings.list,
     notChains,
     unknowns,
-    families: familiesOf(file, config).families.map((f) => ({ name: f.family.name, active: f.active, why: f.why })),
+    families: familiesOf(file, config).reported as ModuleReport['families'],
     ...(fold?.folded.length
       ? {
           folded: fold.folded.map((f) => {
