@@ -15,6 +15,9 @@ mkdirSync(DIR, { recursive: true })
 writeFileSync(join(DIR, 'root.ts'), "import { Point0 } from '@point0/core'\nexport const root = Point0.lets.root('main').root()\n")
 // another module of the app puts a chain on the global object
 writeFileSync(join(DIR, 'setter.ts'), "import { root } from './root'\n;(window as any).api = root.lets('GET', '/a')\n")
+// other modules hand chains to an exported helper and to a method, with no cut method after the call
+writeFileSync(join(DIR, 'helper-caller.ts'), "import { root } from './root'\nimport { withAuth } from './exportedHelperCalledElsewhere'\nexport const x = withAuth(root.lets('GET', '/a'))\n")
+writeFileSync(join(DIR, 'method-caller.ts'), "import { root } from './root'\nimport { svc } from './methodCalledElsewhere'\nsvc.register(root.lets('GET', '/a'))\n")
 const R = "import { root } from './root'\n"
 const C = "root.lets('GET', '/a')"
 
@@ -56,12 +59,16 @@ export const FORMS: Record<string, string> = {
   asyncHelper: R + `async function make() { return ${C} }\nexport const a = (await make()).loader(() => 'SECRET').action()`,
   globalSetElsewhere: `export const a = (window as any).api.loader(() => 'SECRET').action()`,
   undeclaredGlobalSetElsewhere: `declare const api: any\nexport const a = api.loader(() => 'SECRET').action()`,
+  exportedHelperCalledElsewhere: `export function withAuth(c: any) {\n  return c.ctx(() => 'SECRET')\n}`,
+  methodCalledElsewhere: `class Svc {\n  register(p: any) {\n    return p.loader(() => 'SECRET')\n  }\n}\nexport const svc = new Svc()`,
   evalScope: R + `let p: any = 1\neval('p = 2')\nexport const a = p.loader(() => 'SECRET').action()`,
 }
 
 describe('chain forms that must be cut or refused on the client', () => {
   for (const [name, code] of Object.entries(FORMS)) {
     it(`${name}: the secret is cut or the client build fails`, async () => {
+      // on disk, as a bundler's module is (other modules of the app import some of them)
+      writeFileSync(join(DIR, `${name}.ts`), code)
       const out = await transform(code, join(DIR, `${name}.ts`), { side: 'client' }).then(
         (r) => r?.code ?? code,
         (error: unknown) => {

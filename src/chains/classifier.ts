@@ -1176,11 +1176,18 @@ export class Classifier {
     // only the module being built decides what its own parameters are taken to be
     if (module.id !== this.root) return value
     // the callers the app's scripts show: what they pass decides, in whatever order the bundler builds
+    const scripts = this.scriptsOf(module)
+    if (scripts.skipped) return { ...value, reason: brief(`${value.reason}; ${scripts.skipped}, so its callers are not looked for`) }
     const owner = this.bindingOfFunction(fn, module)
-    if (owner?.exported) {
-      const passed = this.callersInApp(owner.name, index, fn, module)
-      if (passed) return passed
-    }
+    const defaultExport = module.exports.get('default')
+    const exportedAs = owner?.exported ? owner.name : defaultExport?.kind === 'expression' && unwrap(defaultExport.node) === fn ? 'default' : null
+    const method = fn.type === 'ClassMethod' || fn.type === 'ObjectMethod' ? memberKey(fn as t.ClassMethod | t.ObjectMethod) : null
+    let passed: Value | null
+    if (exportedAs !== null) passed = this.callersInApp(exportedAs, index, fn, module)
+    else if (method !== null) passed = this.methodCallersInApp(method, index, fn)
+    // a function passed around without a name chaincut can look for: its callers stay unknown
+    else return value
+    if (passed) return passed
     summary.assume(key, module.id)
     this.assumedParams.push(key)
     return { kind: 'not', reason: brief(`no module of this build has passed a chain to \`${binding.name}\` (${value.reason}); a module that does after this one is built stops the build`) }
@@ -1192,9 +1199,7 @@ export class Classifier {
    * or an unknown value passed decides; null when no caller passes either.
    */
   private callersInApp(name: string, index: number, fn: t.Node, module: ModuleAnalysis): Value | null {
-    const root = nearestPackageDir(module.id) ?? dirname(module.id)
-    let scripts = this.ctx.cache.scripts.get(root) as AppScripts | undefined
-    if (!scripts) this.ctx.cache.scripts.set(root, (scripts = appScripts(root)))
+    const scripts = this.scriptsOf(module)
     // the same function, whichever parse of its module the value comes from
     const isIt = (v: Value) => {
       const s = settle(v)
@@ -1230,7 +1235,11 @@ export class Classifier {
             }
             continue
           }
-          if (!names.has(binding.imported!) || !isIt(this.imported(binding.importSource!, binding.imported!, file, new Set()))) continue
+          if (!names.has(binding.imported!)) continue
+          const imported = this.imported(binding.importSource!, binding.imported!, file, new Set())
+          // a relative import that does not resolve may be this very module (not on disk yet): its calls count
+          const maybeIt = imported.kind === 'unknown' && binding.importSource!.startsWith('.') && /cannot be resolved/.test(imported.reason)
+          if (!maybeIt && !isIt(imported)) continue
           for (const ref of this.referencesTo(binding.name, caller)) {
             if (ref.scope.lookup(ref.name) !== binding) continue
             const call = callsOf(caller).get(ref.start)
@@ -1244,6 +1253,46 @@ export class Classifier {
     const passed = settle(join(values))
     if (isChainish(passed)) return passed.kind === 'escaped' ? { kind: 'unknown', reason: brief(`a caller passes \`${name}\` a chain handed to code chaincut does not follow`), evidence: `a ${passed.family.name} chain is passed here` } : passed
     if (passed.kind === 'unknown') return { ...passed, reason: brief(`a caller of \`${name}\` passes ${passed.reason}`) }
+    return null
+  }
+
+  /** The app's scripts (read once per build and app root). */
+  private scriptsOf(module: ModuleAnalysis): AppScripts {
+    const root = nearestPackageDir(module.id) ?? dirname(module.id)
+    let scripts = this.ctx.cache.scripts.get(root) as AppScripts | undefined
+    if (!scripts) this.ctx.cache.scripts.set(root, (scripts = appScripts(root)))
+    return scripts
+  }
+
+  /**
+   * What the app's scripts pass to parameter `index` of a method named `name`: every call
+   * `x.name(...)` anywhere in the app (its module included), whatever `x` is, since an instance
+   * or object travels where chaincut does not follow it. A chain or an unknown value decides.
+   */
+  private methodCallersInApp(name: string, index: number, fn: t.Node): Value | null {
+    const root = this.rootModule!
+    const scripts = this.scriptsOf(root)
+    const needle = '.' + name
+    const values: Value[] = []
+    const texts: Array<{ file: string; code: string }> = scripts.files.some((f) => f.file === root.id) ? scripts.files : [...scripts.files, { file: root.id, code: root.code }]
+    for (const { file, code } of texts) {
+      if (!code.includes(needle)) continue
+      const caller = file === root.id ? root : this.ctx.cache.get(file, this.ctx.config.walkOptions, this.ctx.readFile)
+      if (!caller) continue
+      if (caller !== root) this.dependencies.add(file)
+      for (let i = 0; i < caller.callSites.length; i++) {
+        const call = caller.callSites[i]
+        if (call.type === 'NewExpression') continue
+        const callee = unwrap(call.callee)
+        if ((callee.type !== 'MemberExpression' && callee.type !== 'OptionalMemberExpression') || memberName(callee) !== name) continue
+        // the method's own recursive calls pass what it already holds
+        if (call.start! >= fn.start! && call.end! <= fn.end! && caller === root) continue
+        values.push(this.argumentAt(call, index, caller.callScopes[i], caller))
+      }
+    }
+    const passed = settle(join(values))
+    if (isChainish(passed)) return passed.kind === 'escaped' ? { kind: 'unknown', reason: brief(`a call of .${name}(...) passes a chain handed to code chaincut does not follow`), evidence: `a ${passed.family.name} chain is passed here` } : passed
+    if (passed.kind === 'unknown') return { ...passed, reason: brief(`a call of .${name}(...) in the app passes ${passed.reason}`) }
     return null
   }
 
@@ -1628,4 +1677,10 @@ function byName<T extends { name: string }>(indexes: Map<ModuleAnalysis, Map<str
     indexes.set(module, index)
   }
   return index
+}
+
+/** The name of a method (`m() {}`, `'m'() {}`), or null for a computed one. */
+function memberKey(method: t.ClassMethod | t.ObjectMethod): string | null {
+  if (method.computed) return method.key.type === 'StringLiteral' ? method.key.value : null
+  return method.key.type === 'Identifier' ? method.key.name : method.key.type === 'StringLiteral' ? method.key.value : null
 }
