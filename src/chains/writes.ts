@@ -61,10 +61,12 @@ export const READ_ONLY_CALLS = /^(?:console\.\w+|JSON\.stringify|Object\.(?:keys
  * literal's methods or a class's body, members are then set where chaincut does not look.
  * (Writes on `this` itself are the walk's `memberWrites`.)
  */
+const OWN_METHOD_BOUND = /\bthis\s*\.\s*[\w$#]+\s*\.\s*(?:bind|call|apply)\s*\(\s*this\b/g
 const THIS_HANDED = /(?:Object|Reflect)\s*\.\s*\w+\s*\(\s*this\b|[(,]\s*this\s*[,)]/
 
 export function writesThis(code: string, start: number, end: number): boolean {
-  return THIS_HANDED.test(code.slice(start, end))
+  // `this.m.bind(this)`: its own method gets it, and what that writes on `this` is seen
+  return THIS_HANDED.test(code.slice(start, end).replace(OWN_METHOD_BOUND, ''))
 }
 
 const WORD_BEFORE = /(?:^|[^\w$])(const|let|var|function|class|typeof|new|in|instanceof|extends|delete|void)\s*$/
