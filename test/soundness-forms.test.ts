@@ -40,6 +40,7 @@ export const FORMS: Record<string, string> = {
   functionExpando: R + `function api() {}\napi.list = ${C}\nexport const a = (api as any).list.loader(() => 'SECRET').action()`,
   protoLink: R + `const shared = { base: ${C} }\nconst o: any = { __proto__: shared }\nexport const a = o.base.loader(() => 'SECRET').action()`,
   aliasWrite: R + `const o: any = { p: 1 }\nconst alias = o\nalias.p = ${C}\nexport const a = o.p.loader(() => 'SECRET').action()`,
+  nestedAliasWrite: R + `const box: any = { inner: { p: 1 } }\nconst part = box.inner\npart.p = ${C}\nexport const a = box.inner.p.loader(() => 'SECRET').action()`,
   callResultWrite: R + `const o: any = { p: 1 }\nconst get = () => o\nget().p = ${C}\nexport const a = o.p.loader(() => 'SECRET').action()`,
   deepWrite: R + `const o: any = { inner: { p: 1 } }\no.inner.p = ${C}\nexport const a = o.inner.p.loader(() => 'SECRET').action()`,
   namespace: R + `namespace Api { export const list = ${C} }\nexport const a = Api.list.loader(() => 'SECRET').action()`,

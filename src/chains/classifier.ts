@@ -53,6 +53,7 @@ const READ_COLLECTION = new Set(['get', 'has', 'forEach', 'values', 'keys', 'ent
 /** Globals whose static methods are modelled (`Array.from`, `Promise.all`, `Object.values`). */
 const STATIC_BUILTINS = new Set(['Array', 'Promise', 'Object'])
 const NUMBER: Value = { kind: 'not', reason: 'a number' }
+const UNDEFINED: Value = { kind: 'not', reason: 'undefined (no argument fills it)' }
 /** Initializers whose value, proven not a chain, may still be an object whose members code can set (a literal cannot). */
 const HAS_MEMBERS = new Set(['CallExpression', 'OptionalCallExpression', 'NewExpression', 'Identifier', 'MemberExpression', 'OptionalMemberExpression', 'AwaitExpression'])
 /** What a callee that is not a chain, given no argument that holds one, passes its callbacks. */
@@ -254,9 +255,37 @@ export class Classifier {
       if (!root) return brief(`a member of the global \`${write.root}\` is written`)
       // its own name, in any form the walk sees (`(f as any).v = x`, which the text scan does not)
       if (root === binding) return brief(`a member of \`${binding.name}\` is written after it is built`)
-      if (this.mayHold(this.binding(root, module, null), target, 0)) return brief(`a member of \`${write.root}\` is written, and \`${write.root}\` may be it or hold it`)
+      const held = this.binding(root, module, null)
+      if (this.mayHold(held, target, 0)) return brief(`a member of \`${write.root}\` is written, and \`${write.root}\` may be it or hold it`)
+      // or a part of it (`const a = box.inner; a.p = v` changes `box.inner.p`)
+      const part = settle(held)
+      if (part.kind === 'object' && part.node !== target && this.holdsNode(binding, module, part.node)) return brief(`a member of \`${write.root}\` is written, and \`${write.root}\` is a part of \`${binding.name}\``)
     }
     return null
+  }
+
+  /** Whether the container a binding holds has the object built at `node` among its members (a few levels deep). */
+  private holdsNode(binding: Binding, module: ModuleAnalysis, node: t.Node): boolean {
+    const start = binding.init ? unwrap(binding.init) : binding.declaration ?? null
+    if (!start) return false
+    const search = (n: t.Node, depth: number): boolean => {
+      if (n === node) return true
+      if (depth > 3) return false
+      if (n.type === 'ObjectExpression') return n.properties.some((p) => (p.type === 'ObjectProperty' ? search(unwrap(p.value as t.Node), depth + 1) : p.type === 'SpreadElement' ? search(unwrap(p.argument), depth + 1) : false))
+      if (n.type === 'ArrayExpression') return n.elements.some((e) => e !== null && search(unwrap(e.type === 'SpreadElement' ? e.argument : e), depth + 1))
+      if (n.type === 'ClassDeclaration' || n.type === 'ClassExpression') return n.body.body.some((m) => (m.type === 'ClassProperty' && m.value ? search(unwrap(m.value), depth + 1) : false))
+      return false
+    }
+    return search(start, 0)
+  }
+
+  /**
+   * Whether another name of this module may hold a name's value: it is used as a value (aliased,
+   * returned, put in a container) or handed to a call. (An export is read-only to other modules;
+   * what they write on its members is the limit the README states.)
+   */
+  private mayBeHeldElsewhere(binding: Binding, module: ModuleAnalysis): boolean {
+    return this.escapes(binding, module) !== null || handedOn(module, binding.name)
   }
 
   /**
@@ -265,6 +294,8 @@ export class Classifier {
    * chaincut cannot trace or name. Null when no write can.
    */
   private writesThroughAlias(binding: Binding, module: ModuleAnalysis): string | null {
+    // another name can hold it only if it is used as a value (aliased, returned, handed on)
+    if (!this.mayBeHeldElsewhere(binding, module)) return null
     for (const write of module.memberWrites) {
       if (write.root === 'this') continue
       if (write.root === null) return 'a member is written on a value chaincut cannot name'
@@ -1092,10 +1123,16 @@ export class Classifier {
   private invokeFunction(fn: Extract<Value, { kind: 'function' }>, args: ReadonlyArray<t.Node>, scope: Scope, module: ModuleAnalysis, env: Frame | null): Value {
     const node = fn.node as t.Function
     const values: Array<Value | null> = []
+    let spread = false
     for (let i = 0; i < args.length && i < node.params.length; i++) {
-      if (args[i].type === 'SpreadElement') break
+      if (args[i].type === 'SpreadElement') {
+        spread = true
+        break
+      }
       values.push(this.expression(args[i], scope, module, env))
     }
+    // a parameter no argument fills is undefined (its default, if any, is joined in by the binding)
+    if (!spread) while (values.length < node.params.length) values.push(UNDEFINED)
     return this.invokeWith(fn, values, env)
   }
 
@@ -1443,7 +1480,11 @@ export class Classifier {
   private callbackResult(arg: t.Node | undefined, params: Value[], scope: Scope, module: ModuleAnalysis, env: Frame | null): Value {
     if (!arg || arg.type === 'SpreadElement') return { kind: 'unknown', reason: 'a callback chaincut cannot read' }
     const fn = settle(this.expression(arg, scope, module, env))
-    if (fn.kind === 'function' && functionTypes.has(fn.node.type)) return this.invokeWith(fn, params, env)
+    if (fn.kind === 'function' && functionTypes.has(fn.node.type)) {
+      const values = params.slice(0, (fn.node as t.Function).params.length)
+      while (values.length < (fn.node as t.Function).params.length) values.push(UNDEFINED)
+      return this.invokeWith(fn, values, env)
+    }
     if (fn.kind === 'not') return fn
     return { kind: 'unknown', reason: brief(`what ${describe(fn)} returns`) }
   }

@@ -78,8 +78,9 @@ const WORD_BEFORE = /(?:^|[^\w$])(const|let|var|function|class|typeof|new|in|ins
  * (`handedOn` checks those).
  */
 export function escapingUse(code: string, at: number, end: number): string | null {
+  // a line break does not end a member access (`o\n  .m()`): no semicolon is inserted before `.`, `(` or `[`
   let j = end
-  while (j < code.length && (code[j] === ' ' || code[j] === '\t')) j++
+  while (j < code.length && /\s/.test(code[j])) j++
   const next = code[j] ?? ''
   const next3 = code.slice(j, j + 3)
   let i = at - 1
