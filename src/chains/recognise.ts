@@ -6,10 +6,10 @@ import type * as t from '@babel/types'
 import type { ChainFamily, Side, SideRule } from '../types.js'
 import type { Config } from '../core/config.js'
 import type { ModuleAnalysis } from '../core/modules.js'
-import { memberName, unwrap, type CallRun, type Scope, type Segment } from '../core/scope.js'
+import { memberName, unwrap, type CallRun, type Scope } from '../core/scope.js'
 import { READ_FUEL, READ_POOL, RUN_FUEL, type Classifier } from './classifier.js'
 import { familiesOf } from './families.js'
-import { brief, describe, isChainish, isStringish, settle, type ChainSegment, type Decision, type RecognisedChain, type Value } from './values.js'
+import { brief, describe, isChainish, isStringish, settle, type ChainSegment, type Decision, type RecognisedChain } from './values.js'
 import { wouldCut } from './would-cut.js'
 
 /** The chains of the module being transformed, and the accounting of every other cut-method call. */
