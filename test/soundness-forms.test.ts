@@ -15,6 +15,8 @@ mkdirSync(DIR, { recursive: true })
 writeFileSync(join(DIR, 'root.ts'), "import { Point0 } from '@point0/core'\nexport const root = Point0.lets.root('main').root()\n")
 // another module of the app puts a chain on the global object
 writeFileSync(join(DIR, 'setter.ts'), "import { root } from './root'\n;(window as any).api = root.lets('GET', '/a')\n")
+// an app's CommonJS module exporting a chain
+writeFileSync(join(DIR, 'chains.cjs'), "const { root } = require('./root')\nmodule.exports = { list: root.lets('GET', '/a') }\n")
 // other modules hand chains to an exported helper and to a method, with no cut method after the call
 writeFileSync(join(DIR, 'helper-caller.ts'), "import { root } from './root'\nimport { withAuth } from './exportedHelperCalledElsewhere'\nexport const x = withAuth(root.lets('GET', '/a'))\n")
 writeFileSync(join(DIR, 'method-caller.ts'), "import { root } from './root'\nimport { svc } from './methodCalledElsewhere'\nsvc.register(root.lets('GET', '/a'))\n")
@@ -62,6 +64,8 @@ export const FORMS: Record<string, string> = {
   undeclaredGlobalSetElsewhere: `declare const api: any\nexport const a = api.loader(() => 'SECRET').action()`,
   exportedHelperCalledElsewhere: `export function withAuth(c: any) {\n  return c.ctx(() => 'SECRET')\n}`,
   methodCalledElsewhere: `class Svc {\n  register(p: any) {\n    return p.loader(() => 'SECRET')\n  }\n}\nexport const svc = new Svc()`,
+  commonJsAppModule: `const { list } = require('./chains.cjs')\nexport const a = list.loader(() => 'SECRET').action()`,
+  commonJsAppModuleImported: `import chains from './chains.cjs'\nexport const a = (chains as any).list.loader(() => 'SECRET').action()`,
   evalScope: R + `let p: any = 1\neval('p = 2')\nexport const a = p.loader(() => 'SECRET').action()`,
 }
 

@@ -518,6 +518,13 @@ export class Classifier {
       values.push(value)
     }
     if (values.length) return values[0]
+    // a CommonJS module of the app (`module.exports = { list: chain }`): its exports are read, not evaluated
+    if (!external && module.exports.size === 0 && module.stars.length === 0 && module.importDeclarations.length === 0 && /\b(?:module\.exports|exports\.[\w$]+)\s*=/.test(module.code)) {
+      const { config } = this.ctx
+      const reach = commonJsReach(file, module.code, name, config.headPackages, config.headPackagesKey)
+      if (reach.kind === 'exportsNo') return { kind: 'not', reason: brief(`the CommonJS module ${file} exports no \`${name}\``) }
+      return { kind: 'unknown', reason: brief(`\`${name}\` of the CommonJS module ${file}, which chaincut does not evaluate`), evidence: reach.kind === 'reaches' ? brief(`${file} requires ${reach.via}`) : undefined }
+    }
     // a CommonJS module declares no exports chaincut can read
     if (external && module.exports.size === 0 && module.stars.length === 0) {
       // CommonJS: its exports as Node reads them, and whether what it requires reaches a family
