@@ -78,8 +78,15 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
           decisions.push({ kind: 'notChain', method, node, reason: brief(`nothing to cut: a chain's .${method} would keep these arguments as they are`) })
         } else if (lenient) decisions.push({ kind: 'notChain', method, node, reason: brief(`${lenient}; this receiver shows no such point (${receiver.reason})`) })
         else if (receiver.evidence) {
-          // fail safe: evidence of a family (a package that depends on it), so cut the rest of the run as its chain, with a warning
-          const family = families[0].family
+          // fail safe: evidence of a family (a package that depends on it), so cut the rest of the run as its chain, with a warning;
+          // evidence that names another family's package is evidence of that family, which does not cut this method here
+          const named = (f: ChainFamily) => [...(config.familyPackages.get(f) ?? [])].some((p) => receiver.evidence!.includes(p))
+          const shown = config.families.filter(named)
+          const family = shown.length ? families.find((f) => shown.includes(f.family))?.family : families[0].family
+          if (!family) {
+            decisions.push({ kind: 'notChain', method, node, reason: brief(`${receiver.evidence}, and ${shown.map((f) => f.name).join(' and ')} does not cut .${method} here`) })
+            continue
+          }
           const rest = run.segments.slice(k).map((s) => ({ segment: s, family, point: null, clientOnlyBefore: false, opener: null }) as ChainSegment)
           segments = [...segments, ...rest]
           assumed = brief(`${receiver.reason}; ${receiver.evidence}`)
