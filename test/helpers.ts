@@ -1,3 +1,4 @@
+import { expect } from 'vitest'
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { point0, tailorkit, type ChaincutOptions, type ChainFamily, type TransformOptions } from '../src/index.js'
@@ -86,4 +87,20 @@ export function writeFiles(dir: string, files: Record<string, string>): string {
     writeFileSync(join(dir, file), text)
   }
   return dir
+}
+
+/**
+ * The client output of `code` as `file`, or '(build refused)' when the transform refuses it
+ * with a ChaincutError naming the file and a position: what a leak check reads.
+ */
+export async function clientOrRefused(code: string, file: string): Promise<string> {
+  const { transform, ChaincutError } = await import('../src/index.js')
+  return transform(code, file, { side: 'client' }).then(
+    (r) => r?.code ?? code,
+    (error: unknown) => {
+      expect(error).toBeInstanceOf(ChaincutError)
+      expect((error as Error).message).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+`))
+      return '(build refused)'
+    },
+  )
 }
