@@ -118,22 +118,23 @@ export class BuildReport {
 
   /**
    * Writes the JSON report (README "Report": absolute paths, 1-based lines, 0-based columns).
-   * Environments written earlier by this report and released since are kept from the file
-   * (a Vite build ends its client and server environments one after the other).
+   * The environments the file already holds are kept, each replaced when this build reports it:
+   * a Vite build ends its client and server environments one after the other, and a client
+   * `vite build` and a `vite build --ssr` are two processes writing the same file.
    */
   write(path: string, root = process.cwd()): string {
     const file = resolve(root, path)
     const environments: Record<string, ModuleReport[]> = {}
     let previous: Record<string, ModuleReport[]> = {}
-    if (this.written.size) {
-      try {
-        previous = JSON.parse(readFileSync(file, 'utf8')).environments ?? {}
-      } catch {
-        previous = {}
-      }
+    try {
+      const json = JSON.parse(readFileSync(file, 'utf8'))
+      // only a report chaincut wrote: any other file there is replaced whole
+      if (json?.generatedBy === 'chaincut' && json.environments && typeof json.environments === 'object') previous = json.environments
+    } catch {
+      previous = {}
     }
     const current = this.toJSON()
-    for (const name of [...new Set([...this.written, ...Object.keys(current)])].sort()) {
+    for (const name of [...new Set([...this.written, ...Object.keys(previous), ...Object.keys(current)])].sort()) {
       const modules = current[name] ?? previous[name]
       if (modules) environments[name] = modules
       this.written.add(name)

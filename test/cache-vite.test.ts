@@ -215,3 +215,32 @@ describe('the summary of a build served from the cache', () => {
     expect(text).toMatch(/from the cache\s+2 of 3 modules/)
   })
 })
+
+describe('the JSON report of two builds', () => {
+  it('keeps the client environment a separate process wrote when the server build writes the same file', async () => {
+    const { BuildReport } = await import('../src/report.js')
+    const dir = mkdtempSync(join(tmpdir(), 'chaincut-report-'))
+    try {
+      const module = (id: string, side: 'client' | 'server') =>
+        ({ id, side, cuts: [], desugared: [], removedImports: [], removedDeclarations: [], findings: [], notChains: [], unknowns: [], families: [], dependencies: [], resolutions: [], time: 1 }) as ModuleReport
+      // `vite build`, then `vite build --ssr`: two processes, two reports, one file
+      const client = new BuildReport()
+      client.add('client', module('/app/a.ts', 'client'))
+      client.write('report.json', dir)
+      const server = new BuildReport()
+      server.add('ssr', module('/app/a.ts', 'server'))
+      server.write('report.json', dir)
+      const written = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))
+      expect(Object.keys(written.environments).sort()).toEqual(['client', 'ssr'])
+      // a rebuild of one side replaces that side only
+      const again = new BuildReport()
+      again.add('client', module('/app/b.ts', 'client'))
+      again.write('report.json', dir)
+      const rewritten = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))
+      expect(rewritten.environments.client.map((m: ModuleReport) => m.id)).toEqual(['/app/b.ts'])
+      expect(rewritten.environments.ssr.map((m: ModuleReport) => m.id)).toEqual(['/app/a.ts'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
