@@ -102,7 +102,7 @@ export const FINDINGS = {
   ),
   W_UNRESOLVED_HEAD: entry<{ family: string; assumed: string }>(
     'warn',
-    ({ family, assumed }) => `chaincut cannot trace what this ${family} chain is built on (${assumed}), so it is cut as one (fail-safe)`,
+    ({ family, assumed }) => `chaincut cannot trace what this ${family} chain is built on (${assumed}), so it is taken as one to fail safe: the segments its table cuts on this side are cut`,
     () => 'make it traceable (a resolvable import: tsconfig paths or a bundler alias; a const or a helper in the app) so chaincut can prove it',
   ),
   // exported code and data that cut code uses (`core/policy.ts`)
