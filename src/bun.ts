@@ -3,7 +3,7 @@
  * the build's `target` (`browser`, Bun's default → client; `bun` / `node` → server)
  * unless `side` is given. `chaincutRuntime()` is the runtime plugin (`Bun.plugin`).
  */
-import { unplugin } from './plugin/index.js'
+import { unplugin } from './hosts/unplugin/index.js'
 import type { ChaincutOptions } from './types.js'
 
 /** Bun's `BunPlugin`, structurally (Bun's own types are not a dependency of chaincut). */
@@ -15,4 +15,4 @@ export interface ChaincutBunPlugin {
 const chaincut: (options?: ChaincutOptions) => ChaincutBunPlugin = unplugin.bun as (options?: ChaincutOptions) => ChaincutBunPlugin
 
 export default chaincut
-export { chaincutRuntime, type ChaincutBunRuntimePlugin } from './bun-runtime.js'
+export { chaincutRuntime, type ChaincutBunRuntimePlugin } from './hosts/bun-runtime.js'

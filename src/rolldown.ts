@@ -1,3 +1,3 @@
-import { unplugin } from './plugin/index.js'
+import { unplugin } from './hosts/unplugin/index.js'
 
 export default unplugin.rolldown

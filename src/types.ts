@@ -115,6 +115,12 @@ export interface ChainFamily {
   /** Expressions whose value each side knows at build time (point0's `env.side.is.server`): folded, dead branches cut. */
   sideConstants?: SideConstant[]
   /**
+   * The framework's server-only modules (a marker like `@point0/core/server-only`, a server entry
+   * like `tailorkit/server`, with their subpaths): the import guard refuses them in the client
+   * build, like `server-only`.
+   */
+  serverModules?: string[]
+  /**
    * Method names for the quick pre-parse test: a module whose text calls none of these
    * (and imports none of the heads' packages) cannot hold this family's chain. Default:
    * every method the family cuts.

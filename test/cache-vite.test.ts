@@ -203,7 +203,7 @@ describe('the persistent cache in vite build', () => {
 
 describe('the summary of a build served from the cache', () => {
   it('counts the modules it parsed apart from those that came from the cache', async () => {
-    const { BuildReport } = await import('../src/report.js')
+    const { BuildReport } = await import('../src/report/json.js')
     const report = new BuildReport()
     const module = (id: string, cached: boolean) =>
       ({ id, side: 'client', cuts: [], desugared: [], removedImports: [], removedDeclarations: [], findings: [], notChains: [], dependencies: [], resolutions: [], time: 1, ...(cached ? { cached: true } : {}) }) as ModuleReport
@@ -218,7 +218,7 @@ describe('the summary of a build served from the cache', () => {
 
 describe('the JSON report of two builds', () => {
   it('keeps the client environment a separate process wrote when the server build writes the same file', async () => {
-    const { BuildReport } = await import('../src/report.js')
+    const { BuildReport } = await import('../src/report/json.js')
     const dir = mkdtempSync(join(tmpdir(), 'chaincut-report-'))
     try {
       const module = (id: string, side: 'client' | 'server') =>

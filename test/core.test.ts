@@ -4,10 +4,10 @@
  */
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
 import { describe, expect, it } from 'vitest'
-import { ChaincutError, point0, transform } from '../src/index.js'
-import { pointName } from '../src/core/cut.js'
-import { guardMatcher } from '../src/guard.js'
-import { parseModule } from '../src/core/parse.js'
+import { ChaincutError, point0, tailorkit, transform } from '../src/index.js'
+import { pointName } from '../src/presets/point0/naming.js'
+import { guardMatcher } from '../src/config/guard-matcher.js'
+import { parseModule } from '../src/js/parse.js'
 
 const ACTION = `import { Point0 } from '@point0/core'
 import { prisma } from './db'
@@ -116,7 +116,8 @@ describe('naming a desugared point (README "Before and after", the short form)',
 })
 
 describe('the import guard rules', () => {
-  const server = guardMatcher('server', ['@prisma/client', /^node:/, '**/secrets/**'])
+  // the frameworks' own server modules come from their presets (`serverModules`)
+  const server = guardMatcher('server', ['@prisma/client', /^node:/, '**/secrets/**'], [point0(), tailorkit()])
   it.each([
     ['./db.server', '*.server.* file'],
     ['/app/src/db.server.ts', '*.server.* file'],

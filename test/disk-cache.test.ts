@@ -1,5 +1,5 @@
 /**
- * The persistent cache's store (src/core/disk-cache.ts) on real files in temp folders: hits
+ * The persistent cache's store (src/cache/disk-cache.ts) on real files in temp folders: hits
  * round-trip a real transform's result, every recorded input is checked, corrupt packs are
  * misses, packs are written atomically under concurrent builds, and the folder is compacted.
  */
@@ -10,11 +10,11 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createHash } from 'node:crypto'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { defaultResolve, ModuleCache } from '../src/core/modules.js'
-import { ChaincutError } from '../src/core/errors.js'
-import { cacheDir, cachedTransform, chaincutVersion, DiskCache, openCache, optionsFingerprint, type TransformInputs } from '../src/core/disk-cache.js'
-import { transform } from '../src/core/transform.js'
-import { EDITS } from '../src/core/emit.js'
+import { defaultResolve, ModuleCache } from '../src/js/modules.js'
+import { ChaincutError } from '../src/findings/errors.js'
+import { cacheDir, cachedTransform, chaincutVersion, DiskCache, openCache, optionsFingerprint, type TransformInputs } from '../src/cache/disk-cache.js'
+import { transform } from '../src/pipeline/transform.js'
+import { EDITS } from '../src/rewrite/emit.js'
 import type { ModuleReport, TransformResult } from '../src/types.js'
 import { ROOT, writeEdited } from './helpers.js'
 
@@ -513,12 +513,12 @@ describe('options fingerprint', () => {
 
 describe('concurrent builds writing one folder', () => {
   it('never leave a corrupt pack, and compact without failing each other: every read is a miss or the whole entry', async () => {
-    const dist = join(ROOT, 'dist/core/disk-cache.js')
-    if (!existsSync(dist)) throw new Error('npm run build first: the writers run dist/core/disk-cache.js')
+    const dist = join(ROOT, 'dist/cache/disk-cache.js')
+    if (!existsSync(dist)) throw new Error('npm run build first: the writers run dist/cache/disk-cache.js')
     const dir = project({ 'dep.ts': 'export const x = 1\n' })
     const script = `
       import { DiskCache } from ${JSON.stringify(pathToFileURL(dist).href)}
-      import { EDITS } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/core/emit.js')).href)}
+      import { EDITS } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/rewrite/emit.js')).href)}
       const [dir, dep, writer] = process.argv.slice(1)
       const disk = new DiskCache({ dir, version: 'test', maxEntries: 40 })
       const report = { id: 'm', side: 'client', cuts: [], desugared: [], removedImports: [], removedDeclarations: [], findings: [], notChains: [], dependencies: [], time: 0 }

@@ -9,7 +9,7 @@ import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
 import MagicString from 'magic-string'
 import { describe, expect, it } from 'vitest'
 import { transform } from '../src/index.js'
-import { emit, normalizeEdits, type Edit } from '../src/core/emit.js'
+import { emit, normalizeEdits, type Edit } from '../src/rewrite/emit.js'
 
 const position = (text: string, at: number) => ({ line: text.slice(0, at).split('\n').length, column: at - text.lastIndexOf('\n', at - 1) - 1 })
 const original = (map: TraceMap, out: string, at: number) => {

@@ -11,7 +11,7 @@ import { parse } from '@babel/parser'
 import type * as t from '@babel/types'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ChaincutError, ModuleCache, point0, transform } from '../src/index.js'
-import { serverRendersFrom } from '../src/core/engine.js'
+import { serverRendersFrom } from '../src/presets/point0/engine.js'
 
 const read = (options: string) => {
   const ast = parse(`Engine.create(${options})`, { sourceType: 'module', plugins: ['typescript'], createParenthesizedExpressions: true })

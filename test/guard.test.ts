@@ -12,7 +12,7 @@ import webpack from 'webpack'
 import { afterEach, describe, expect, it } from 'vitest'
 import chaincut from '../dist/vite.js'
 import chaincutWebpack from '../dist/webpack.js'
-import { guardMatcher, guardPrefilter } from '../src/guard.js'
+import { guardMatcher, guardPrefilter } from '../src/config/guard-matcher.js'
 
 let dirs: string[] = []
 afterEach(() => {

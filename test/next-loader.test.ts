@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import chaincutLoader, { sideFromTarget } from '../dist/loader.js'
 import { withChaincut, TURBOPACK_GLOB, LOADER, turbopackContentFilter } from '../dist/next.js'
-import { fromJsonOptions, toJsonOptions } from '../dist/json-options.js'
+import { fromJsonOptions, toJsonOptions } from '../dist/config/json-options.js'
 
 let dir: string
 const files: Record<string, string> = {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import chaincut from '../src/vite.js'
 import { ChaincutOptionsError, ModuleCache, point0, tailorkit, transform } from '../src/index.js'
-import { validateOptions } from '../src/core/options.js'
+import { validateOptions } from '../src/config/options.js'
 import { caseOptions, loadFixtures } from './helpers.js'
 
 const CODE = `import { Point0 } from '@point0/core'\nexport const a = Point0.lets('GET', '/x').loader(() => 'SECRET').action()\n`
@@ -211,7 +211,7 @@ describe('options validation', () => {
 
 describe('resolved options are shared by equal options', () => {
   it('a fresh but equal options object reuses the tables; a different one does not', async () => {
-    const { resolveConfig } = await import('../src/core/config.js')
+    const { resolveConfig } = await import('../src/config/config.js')
     const make = () => ({ presets: ['point0' as const], serverOnly: [/\.secret\./, 'db/**'], side: 'client' as const })
     const a = resolveConfig(make())
     expect(resolveConfig(make())).toBe(a)
@@ -227,7 +227,7 @@ describe('the pre-parse test agrees with the code filter', () => {
   // between a `{` and a `} =`); the bundlers' hook filter is one RegExp. A module the filter lets
   // through and the pre-parse test drops would never be analysed: that must never happen.
   it('lets through every text the code filter lets through, on generated texts', async () => {
-    const { resolveConfig } = await import('../src/core/config.js')
+    const { resolveConfig } = await import('../src/config/config.js')
     const config = resolveConfig({ side: 'client' })
     let seed = 11
     const random = (n: number) => {
@@ -263,7 +263,7 @@ describe('the pre-parse test agrees with the code filter', () => {
   })
 
   it('finds a cut method destructured anywhere in a long module, and nothing in one without', async () => {
-    const { resolveConfig } = await import('../src/core/config.js')
+    const { resolveConfig } = await import('../src/config/config.js')
     const config = resolveConfig({ side: 'client' })
     const filler = 'const a = { b: 1 }\nexport function f({ x, y }: P) { return x + y }\n'.repeat(400)
     // the pattern's own limits: up to 240 characters on each side of the name

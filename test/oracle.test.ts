@@ -9,8 +9,8 @@ import { parse } from '@babel/parser'
 import _traverse, { type NodePath } from '@babel/traverse'
 import type * as t from '@babel/types'
 import { describe, expect, it } from 'vitest'
-import { walk } from '../src/core/scope.js'
-import { parseModule } from '../src/core/parse.js'
+import { walk } from '../src/js/walk.js'
+import { parseModule } from '../src/js/parse.js'
 import { FIXTURES, ROOT } from './helpers.js'
 
 // Babel's CommonJS default export under ESM: the one shim

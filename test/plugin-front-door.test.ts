@@ -127,7 +127,7 @@ describe('guard errors for aliased imports', () => {
         build: { write: false, lib: { entry: 'src/entry.ts', formats: ['es'], fileName: 'client' } },
       }),
     )
-    expect(error?.message).toContain('[chaincut] src/view.ts:2:20 imports server-only module "@/server/db.server" (src/server/db.server.ts) into the client build')
+    expect(error?.message).toContain('[chaincut] E_GUARD src/view.ts:2:20 imports server-only module "@/server/db.server" (src/server/db.server.ts) into the client build')
     expect(error?.message).toMatch(/imported through: src\/entry\.ts → src\/view\.ts → src\/server\/db\.server\.ts/)
     expect(error?.loc).toMatchObject({ line: 2, column: 20 })
     expect(String(error?.frame)).toContain(`> 2 | import { db } from '@/server/db.server'`)
@@ -150,7 +150,7 @@ describe('guard errors for aliased imports', () => {
         build: { write: false, lib: { entry: 'src/entry.ts', formats: ['es'], fileName: 'client' } },
       }),
     )
-    expect(error?.message).toContain('[chaincut] src/view.ts:2:20 imports server-only module "#vault" (src/secret/db.ts)')
+    expect(error?.message).toContain('[chaincut] E_GUARD src/view.ts:2:20 imports server-only module "#vault" (src/secret/db.ts)')
   })
 
   it('rollup (an alias plugin): the same', async () => {
@@ -187,7 +187,7 @@ export default {
     // the code frame: once
     expect(output.match(/> 5 \| export const idea/g)?.length, output).toBe(1)
     // our message: path relative to the root, 1-based line:column; Vite's header from `loc`: the same line and column
-    const ours = output.match(/\[chaincut\] src\/entry\.ts:(\d+):(\d+) a point0 chain segment/)
+    const ours = output.match(/\[chaincut\] E_COMPUTED_SEGMENT src\/entry\.ts:(\d+):(\d+) a point0 chain segment/)
     const vites = output.match(/\[plugin chaincut\] \S*src\/entry\.ts:(\d+):(\d+)/)
     expect(ours, output).not.toBeNull()
     expect(vites, output).not.toBeNull()
@@ -209,7 +209,7 @@ export default {
     })
     const error = await failure(viteLib(dir, chaincut({ report: false })))
     // Vite prints `frame` after the message: the message itself has none
-    expect(error?.message).toContain('[chaincut] src/entry.ts:1:24 imports server-only module "./secrets.server"')
+    expect(error?.message).toContain('[chaincut] E_GUARD src/entry.ts:1:24 imports server-only module "./secrets.server"')
     expect(error?.message).not.toContain('> 1 |')
     expect(String(error?.frame)).toContain('> 1 |')
     expect(error?.loc).toMatchObject({ line: 1, column: 24 })

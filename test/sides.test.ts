@@ -6,7 +6,7 @@
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
 import { describe, expect, it } from 'vitest'
 import { ChaincutOptionsError, transform, type ChainFamily } from '../src/index.js'
-import { parseModule } from '../src/core/parse.js'
+import { parseModule } from '../src/js/parse.js'
 
 const position = (text: string, at: number) => ({ line: text.slice(0, at).split('\n').length, column: at - text.lastIndexOf('\n', at - 1) - 1 })
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { ChaincutError, transform, type ModuleReport, type TransformOptions } from '../src/index.js'
-import { defaultResolve, ModuleCache } from '../src/core/modules.js'
+import { defaultResolve, ModuleCache } from '../src/js/modules.js'
 import { caseOptions, loadFixtures } from './helpers.js'
 
 const cases = loadFixtures()

@@ -2,11 +2,11 @@
  * The app's scripts that name a function, for finding the callers of an exported function in
  * other modules (`Classifier.fromSummary`): listed and read once per build, only when some
  * module has such a parameter to decide. Tests and build output are left out, as the engine
- * scan leaves them (`core/engine.ts`).
+ * scan leaves them (`js/app-files.ts`).
  */
 import { readFileSync } from 'node:fs'
 import { globSync } from 'tinyglobby'
-import { SCAN_IGNORE, SCAN_LIMIT } from '../core/engine.js'
+import { SCAN_IGNORE, SCAN_LIMIT, SCRIPT_GLOBS } from '../js/app-files.js'
 
 export interface AppScripts {
   files: Array<{ file: string; code: string }>
@@ -16,7 +16,7 @@ export interface AppScripts {
 
 /** The scripts under `root`, with their text (kept on the build's module cache by the caller). */
 export function appScripts(root: string): AppScripts {
-  const listed = globSync(['**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}'], { cwd: root, absolute: true, ignore: SCAN_IGNORE, followSymbolicLinks: false })
+  const listed = globSync(SCRIPT_GLOBS, { cwd: root, absolute: true, ignore: SCAN_IGNORE, followSymbolicLinks: false })
   if (listed.length > SCAN_LIMIT) return { files: [], skipped: `the app has more than ${SCAN_LIMIT} scripts to look through` }
   const files: AppScripts['files'] = []
   for (const file of listed.sort()) {

@@ -6,8 +6,8 @@
  * a cut method may be.
  */
 import type { ChainFamily } from '../types.js'
-import type { Config } from '../core/config.js'
-import { canReach, nearestPackageDir } from '../core/packages.js'
+import type { Config } from '../config/config.js'
+import { canReach, nearestPackageDir } from '../js/packages.js'
 
 export interface FamilyActivity {
   family: ChainFamily

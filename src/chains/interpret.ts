@@ -3,8 +3,8 @@
  * says which family and point each segment belongs to.
  */
 import type { ChainFamily } from '../types.js'
-import type { Config } from '../core/config.js'
-import { memberName, type Segment } from '../core/scope.js'
+import type { Config } from '../config/config.js'
+import { memberName, type Segment } from '../js/runs.js'
 import { isFalseLiteral, isStringish, type ChainSegment, type PointState, type Value } from './values.js'
 
 interface Interpretation {

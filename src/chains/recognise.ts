@@ -4,9 +4,10 @@
  */
 import type * as t from '@babel/types'
 import type { ChainFamily, Side, SideRule } from '../types.js'
-import type { Config } from '../core/config.js'
-import type { ModuleAnalysis } from '../core/modules.js'
-import { memberName, unwrap, type CallRun, type Scope } from '../core/scope.js'
+import type { Config } from '../config/config.js'
+import type { ModuleAnalysis } from '../js/modules.js'
+import { type Scope } from '../js/scope.js'
+import { memberName, unwrap, type CallRun } from '../js/runs.js'
 import { READ_FUEL, READ_POOL, RUN_FUEL, type Classifier } from './classifier.js'
 import { familiesOf } from './families.js'
 import { brief, describe, isChainish, isStringish, settle, type ChainSegment, type Decision, type RecognisedChain } from './values.js'

@@ -5,8 +5,9 @@
  */
 import type * as t from '@babel/types'
 import type { ChainFamily, ContainerSpec } from '../types.js'
-import type { ModuleAnalysis } from '../core/modules.js'
-import { unwrap, type CallRun, type Scope, type Segment } from '../core/scope.js'
+import type { ModuleAnalysis } from '../js/modules.js'
+import { type Scope } from '../js/scope.js'
+import { unwrap, type CallRun, type Segment } from '../js/runs.js'
 
 /** The state of a point as its chain is read: flags that change how it is cut. */
 export interface PointState {

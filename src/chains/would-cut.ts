@@ -1,7 +1,7 @@
 /** Whether a cut rule would change a call's arguments: if not, what the call is on does not matter. */
 import type * as t from '@babel/types'
 import type { SideRule } from '../types.js'
-import { unwrap } from '../core/scope.js'
+import { unwrap } from '../js/runs.js'
 import { isStringish } from './values.js'
 
 export function wouldCut(sideRule: SideRule, call: t.CallExpression | t.OptionalCallExpression): boolean {

@@ -25,5 +25,7 @@ export function tailorkit(options: TailorkitPresetOptions = {}): ChainFamily {
     ],
     // method names: a builder imported from another module of the app shows only its segments
     hints: ['handler', ...(options.cutSchemas ? ['input', 'output'] : [])],
+    // the server halves: handlers as plain functions, never for the browser
+    serverModules: ['tailorkit/server', '@tailorkit/core/server', '@tailorkit/app/server'],
   }
 }
