@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `chaincut` command: `inspect`, `check`, `report` (README "CLI"). */
+/** The `chaincut` command: `inspect`, `check`, `report` (docs/reference.md "CLI"). */
 import { main } from './hosts/cli.js'
 
 main(process.argv.slice(2)).then(

@@ -34,7 +34,7 @@ export interface SegmentRule {
 }
 
 /**
- * Where a chain starts (README "How it decides").
+ * Where a chain starts (docs/reference.md "How it decides").
  * - `{ import, from }`: a binding imported from a package (any alias, namespace
  *   import or re-export through the app's own modules). Calling it or chaining
  *   on it starts a chain.
@@ -159,7 +159,7 @@ export type ServerOnlyPattern = string | RegExp
 export interface ChaincutOptions {
   /** Chain families to recognise. Default: both built-ins. */
   presets?: Array<PresetName | ChainFamily>
-  /** Extra user-defined chain families (README "Your own builder"). */
+  /** Extra user-defined chain families (docs/reference.md "Your own builder"). */
   chains?: ChainFamily[]
   /** Force a side instead of detecting it. */
   side?: Side
@@ -167,15 +167,15 @@ export interface ChaincutOptions {
   include?: ServerOnlyPattern | ServerOnlyPattern[]
   /** Module ids to skip. Default: `node_modules`. */
   exclude?: ServerOnlyPattern | ServerOnlyPattern[]
-  /** Extra server-only module patterns for the import guard (README "Import guard"). */
+  /** Extra server-only module patterns for the import guard (docs/reference.md "Import guard"). */
   serverOnly?: ServerOnlyPattern | ServerOnlyPattern[]
   /** Extra client-only module patterns (the mirror of `serverOnly`). */
   clientOnly?: ServerOnlyPattern | ServerOnlyPattern[]
   /** `true` prints a summary after a build; a path also writes the JSON report. */
   report?: boolean | string
-  /** What to do with code that cannot be proven safe (README "Fail closed"). */
+  /** What to do with code that cannot be proven safe (docs/reference.md "Fail closed"). */
   onUnsafe?: 'error' | 'warn'
-  /** The persistent cache under `node_modules/.cache/chaincut` (README "Cache"). Default: on; `false` turns it off. */
+  /** The persistent cache under `node_modules/.cache/chaincut` (docs/reference.md "Cache"). Default: on; `false` turns it off. */
   cache?: boolean
 }
 
@@ -248,7 +248,7 @@ export interface ModuleReport {
   time: number
   /** Parameters whose callers are in other modules: the build-summary keys this module took to receive no chain, and the chains it passes (see docs/ARCHITECTURE.md, "Parameters"). */
   params?: { assumed: string[]; passed: Array<[string, string]> }
-  /** Read from the persistent cache (README "Cache") instead of transformed. */
+  /** Read from the persistent cache (docs/reference.md "Cache") instead of transformed. */
   cached?: boolean
 }
 

@@ -1,9 +1,9 @@
 /**
- * README "Install", sides per bundler, on a one-module app whose page has a server-only
+ * docs/toolchains.md, sides per bundler, on a one-module app whose page has a server-only
  * `.loader(...)` and a client-only `.clientLoader(...)`: the output tells
  * which side chaincut compiled for. webpack and Rspack take it from the
  * compiler's `target`, esbuild from `platform`, all unless `side` is given.
- * Also the import guard (README "Import guard") where these bundlers resolve: a kept import
+ * Also the import guard (docs/reference.md "Import guard") where these bundlers resolve: a kept import
  * of a server-only module fails the client build, by specifier and through an
  * alias, with the importer named.
  */

@@ -1,5 +1,5 @@
 /**
- * The persistent cache in real `vite build`s of a small app (README "Cache"): a second build reads
+ * The persistent cache in real `vite build`s of a small app (docs/reference.md "Cache"): a second build reads
  * every module from the cache; a change to a module, to a module a lookup followed (the builder a
  * chain is built on turning into a plain object and back), to the options, or a corrupt entry
  * is a miss, and the secret never reaches the client bundle; `cache: false` writes nothing. A

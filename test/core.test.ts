@@ -42,7 +42,7 @@ describe('the code filter', () => {
   })
 })
 
-describe('output stability (README "How it decides", output)', () => {
+describe('output stability (docs/reference.md "How it decides", output)', () => {
   it('is deterministic and idempotent, and leaves untouched text byte-identical', async () => {
     const a = await transform(ACTION, '/app/ideas.ts', { side: 'client' })
     const b = await transform(ACTION, '/app/ideas.ts', { side: 'client' })
@@ -173,7 +173,7 @@ describe('the server build never fails on an unprovable cut', () => {
   })
 })
 
-describe('pruning array patterns (README "How it decides", pruning)', () => {
+describe('pruning array patterns (docs/reference.md "How it decides", pruning)', () => {
   const head = `import { Point0 } from '@point0/core'\nimport { secret, other } from './secrets.server'\n`
   const cut = async (declaration: string, cutUses: string, keptUses: string) => {
     const code = `${head}${declaration}\nexport const x = Point0.lets('GET', '/x').loader(() => ${cutUses}).action()\nexport const y = () => ${keptUses}\n`

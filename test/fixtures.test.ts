@@ -76,12 +76,12 @@ describe('fixtures', () => {
           if (first) {
             // the output is valid code of the same dialect
             expect(() => parses(first.code, c.ext)).not.toThrow()
-            // README "How it decides", source maps: the client map's sources carry none of the cut code
+            // docs/reference.md "How it decides", source maps: the client map's sources carry none of the cut code
             if (side === 'client') {
               const embedded = first.map.sourcesContent?.join('\n') ?? ''
               for (const secret of mustNot ?? []) expect(embedded, `client map must not embed ${secret}`).not.toContain(secret)
             }
-            // README "How it decides", output: idempotent
+            // docs/reference.md "How it decides", output: idempotent
             const second = await transform(first.code, c.input, { ...options, side })
             expect(second?.code ?? first.code).toBe(first.code)
           }

@@ -1,5 +1,5 @@
 /**
- * The import guard (README "Import guard") against the ways a bundler reaches a file other
+ * The import guard (docs/reference.md "Import guard") against the ways a bundler reaches a file other
  * than a plain import, in real builds: workers and assets from `new URL('…', import.meta.url)`
  * (issue #25), Vite's query imports, globs and HTML, webpack's and Rspack's context modules,
  * esbuild's glob imports. Each refused form fails the client build with an error naming the

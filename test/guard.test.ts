@@ -1,5 +1,5 @@
 /**
- * The import guard (README "Import guard") in real Vite builds: a server-only module that
+ * The import guard (docs/reference.md "Import guard") in real Vite builds: a server-only module that
  * survives cutting in the client graph fails the build, naming the importer,
  * the line, the rule and the chain of importers; one used only inside a cut
  * segment does not.

@@ -58,7 +58,7 @@ function oracle(code: string, id: string): Map<string, number[]> {
   return out
 }
 
-/** README "How it decides", pruning counts \`typeof x\` in a type as a use; Babel does not: those are left out of the comparison. */
+/** docs/reference.md "How it decides", pruning counts \`typeof x\` in a type as a use; Babel does not: those are left out of the comparison. */
 function typeQueryRanges(ast: t.File): Array<[number, number]> {
   const ranges: Array<[number, number]> = []
   traverse(ast, { TSTypeQuery(path) { ranges.push([path.node.start!, path.node.end!]) } })

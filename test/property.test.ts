@@ -7,9 +7,9 @@
  * Invariants, both sides (test/gen/check.ts): the output parses in the same
  * dialect; the same input gives the same bytes; a second pass changes nothing;
  * every chain keeps its calls in order; each cut segment keeps exactly what its
- * rule leaves (README "How it decides", model in test/gen/model.ts) and every other
+ * rule leaves (docs/reference.md "How it decides", model in test/gen/model.ts) and every other
  * argument is byte-identical; the module-scope bindings are exactly the input's
- * minus what only cut code used (README "How it decides", pruning); the report lists those cuts and
+ * minus what only cut code used (docs/reference.md "How it decides", pruning); the report lists those cuts and
  * removals; no marker planted in cut code survives and every kept one does;
  * code that is not a chain is byte-identical.
  *
@@ -78,7 +78,7 @@ describe(`property: random chain modules (seed ${SEED}, ${RUNS} runs)`, () => {
  * What the properties found, minimised. Each fails while its bug is open.
  */
 describe('minimised counterexamples', () => {
-  it('README "How it decides", pruning: an import used only by cut code is removed, also when the chain sits in a const nothing references', async () => {
+  it('docs/reference.md "How it decides", pruning: an import used only by cut code is removed, also when the chain sits in a const nothing references', async () => {
     const code =
       `import { Point0 } from '@point0/core'\n` +
       `import { prisma } from './db'\n` +
@@ -92,7 +92,7 @@ describe('minimised counterexamples', () => {
     )
   })
 
-  it('README "How it decides", output: lastArg is idempotent when the argument left is not a literal (.clientOn(EVENTS.message, fn))', async () => {
+  it('docs/reference.md "How it decides", output: lastArg is idempotent when the argument left is not a literal (.clientOn(EVENTS.message, fn))', async () => {
     const code =
       `import { Point0 } from '@point0/core'\n` +
       `import { EVENTS } from './events'\n` +
@@ -103,7 +103,7 @@ describe('minimised counterexamples', () => {
     expect(second?.code ?? null, 'a second pass changes nothing').toBeNull()
   })
 
-  it('README "How it decides", output: lastArg is idempotent with three arguments (.clientOn(event, handler, options))', async () => {
+  it('docs/reference.md "How it decides", output: lastArg is idempotent with three arguments (.clientOn(event, handler, options))', async () => {
     const code =
       `import { Point0 } from '@point0/core'\n` +
       `export const chat = Point0.lets('channel', 'chat').clientOn('message', (m) => console.log(m), { once: true }).channel()\n`
@@ -128,7 +128,7 @@ describe('minimised counterexamples', () => {
     )
   })
 
-  it('README "How it decides", pruning: a guarded import that code staying in the module still uses is not removed (no dangling reference)', async () => {
+  it('docs/reference.md "How it decides", pruning: a guarded import that code staying in the module still uses is not removed (no dangling reference)', async () => {
     const code =
       `import { Point0 } from '@point0/core'\n` +
       `import { key } from './db.server'\n` +

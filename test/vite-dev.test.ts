@@ -90,3 +90,57 @@ describe('vite dev server', () => {
     expect(client!.code).not.toContain('db.url')
   })
 })
+
+describe('vite dev server, over HTTP', () => {
+  let dir: string
+  let server: ViteDevServer
+  let base: string
+
+  beforeAll(async () => {
+    dir = writeApp()
+    writeFileSync(join(dir, 'index.html'), `<!doctype html><html><body><script type="module" src="/src/points/ideas.ts"></script></body></html>\n`)
+    writeFileSync(join(dir, 'src/leaky.ts'), `export const x = 1\nimport { db } from './server/db.server'\nexport const leak = () => db.url\n`)
+    server = await createServer({
+      root: dir,
+      configFile: false,
+      logLevel: 'silent',
+      resolve: { alias: appAliases(dir) },
+      server: { port: 0, strictPort: false, ws: false },
+      plugins: [chaincut({ presets: [point0({ ssr: true }), 'tailorkit'], report: false })],
+    })
+    await server.listen()
+    const address = server.httpServer!.address() as { port: number }
+    base = `http://localhost:${address.port}`
+  })
+
+  afterAll(async () => {
+    await server?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('refuses a request for a server-only module with a 403 that names it, not a 500 that blames index.html', async () => {
+    const response = await fetch(`${base}/src/server/db.server.ts`)
+    const body = await response.text()
+    expect(response.status, body).toBe(403)
+    expect(body).toContain('[chaincut] E_GUARD the browser requested /src/server/db.server.ts, a server-only module (denied by *.server.* file)')
+    expect(body).toContain('hint: ')
+    expect(body).not.toContain('index.html')
+    expect(body).not.toContain('sk_live_APPFIXTURE_51x9')
+    // with a query, as the browser asks for it after an import
+    expect((await fetch(`${base}/src/server/db.server.ts?import`)).status).toBe(403)
+    // the other modules are served
+    expect((await fetch(`${base}/src/points/ideas.ts`)).status).toBe(200)
+  })
+
+  it("names the import's line in the message, and Vite's location of it agrees (its column is its own)", async () => {
+    const response = await fetch(`${base}/src/leaky.ts`)
+    const page = await response.text()
+    expect(response.status).toBe(500)
+    const error = JSON.parse(/const error = (\{.*?\});?\n/s.exec(page)![1]) as { message: string; loc: { file: string; line: number; column: number } }
+    expect(error.message).toContain('[chaincut] E_GUARD src/leaky.ts:2 imports server-only module "./server/db.server"')
+    expect(error.loc.file).toBe(join(dir, 'src/leaky.ts'))
+    expect(error.loc.line).toBe(2)
+    // no column in the message that could contradict the overlay's
+    expect(error.message).not.toMatch(/src\/leaky\.ts:2:\d/)
+  })
+})

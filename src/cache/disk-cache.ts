@@ -1,5 +1,5 @@
 /**
- * The persistent cache (README "Cache"): results of the core `transform()` kept on disk between
+ * The persistent cache (docs/reference.md "Cache"): results of the core `transform()` kept on disk between
  * builds (a CI job with a restored cache, a restarted dev server).
  *
  * A wrong hit would ship server code to the browser, so an entry is used only when everything the

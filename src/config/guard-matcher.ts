@@ -21,7 +21,7 @@ export type GuardMatcher = ((source: string) => string | null) & {
 
 
 /**
- * README "Import guard": a module is server-only when its path matches `*.server.*` or sits
+ * docs/reference.md "Import guard": a module is server-only when its path matches `*.server.*` or sits
  * in a `.server/` folder, or it matches a `serverOnly` pattern (a package
  * name, a glob or a RegExp). Returns the rule that matched, or null.
  *

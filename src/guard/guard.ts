@@ -1,5 +1,5 @@
 /**
- * The import guard (README "Import guard"): in the client build, an import that survives
+ * The import guard (docs/reference.md "Import guard"): in the client build, an import that survives
  * cutting and pruning and reaches a server-only module fails the build —
  * naming the importer and the line of the import, the denied module and the
  * rule that denied it, the chain of importers from the entry, and a hint.
@@ -28,6 +28,9 @@ export interface GuardViolation {
  * A guard violation as the bundlers read an error: `id`, `loc` (1-based line and column,
  * as the message says them) and `frame`. `frameInMessage: false` for the bundlers that
  * print `frame` themselves (Vite, Rollup, Rolldown), so the frame shows once.
+ * `columnInMessage: false` where the bundler states the place itself in another convention
+ * (Vite's dev server: its import analysis reports the import at a 0-based column), so the
+ * message never contradicts it.
  */
 export class GuardError extends ChaincutBaseError {
   readonly violation: GuardViolation
@@ -35,8 +38,8 @@ export class GuardError extends ChaincutBaseError {
   readonly loc: { file: string; line: number; column: number }
   readonly frame: string
   readonly code = 'E_GUARD'
-  constructor(violation: GuardViolation, root = process.cwd(), { frameInMessage = true }: { frameInMessage?: boolean } = {}) {
-    super(formatViolation(frameInMessage ? violation : { ...violation, frame: '' }, root))
+  constructor(violation: GuardViolation, root = process.cwd(), { frameInMessage = true, columnInMessage = true }: { frameInMessage?: boolean; columnInMessage?: boolean } = {}) {
+    super(formatViolation(frameInMessage ? violation : { ...violation, frame: '' }, root, { column: columnInMessage }))
     this.name = 'ChaincutGuardError'
     this.violation = violation
     this.id = violation.importer
@@ -48,13 +51,14 @@ export class GuardError extends ChaincutBaseError {
 const rel = (root: string, file: string) => displayPath(file, root)
 
 /** The violation as text: the importer's path relative to `root`, 1-based line:column, then the frame (if any), the chain and a hint. */
-export function formatViolation(v: GuardViolation, root = process.cwd()): string {
+export function formatViolation(v: GuardViolation, root = process.cwd(), { column = true }: { column?: boolean } = {}): string {
   const kind = v.side === 'client' ? 'server-only' : 'client-only'
+  const place = column ? `${v.line}:${v.column + 1}` : `${v.line}`
   const marker = v.rule.endsWith('marker')
   const lines = [
     marker
-      ? `[chaincut] E_GUARD ${rel(root, v.importer)}:${v.line}:${v.column + 1} is marked ${kind} (it imports "${v.source}") but is part of the ${v.side} build — denied by ${v.rule}`
-      : `[chaincut] E_GUARD ${rel(root, v.importer)}:${v.line}:${v.column + 1} imports ${kind} module "${v.source}"${v.resolved && v.resolved !== v.source ? ` (${rel(root, v.resolved)})` : ''} into the ${v.side} build — denied by ${v.rule}`,
+      ? `[chaincut] E_GUARD ${rel(root, v.importer)}:${place} is marked ${kind} (it imports "${v.source}") but is part of the ${v.side} build — denied by ${v.rule}`
+      : `[chaincut] E_GUARD ${rel(root, v.importer)}:${place} imports ${kind} module "${v.source}"${v.resolved && v.resolved !== v.source ? ` (${rel(root, v.resolved)})` : ''} into the ${v.side} build — denied by ${v.rule}`,
   ]
   if (v.frame) lines.push(v.frame)
   if (v.chain.length > 1) lines.push(`  imported through: ${v.chain.map((f) => rel(root, f)).join(' → ')}`)

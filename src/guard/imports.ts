@@ -1,5 +1,5 @@
 /**
- * the import guard by specifier (README "Import guard") for the entries that see one file and not the bundle's graph
+ * the import guard by specifier (docs/reference.md "Import guard") for the entries that see one file and not the bundle's graph
  * (Babel, the webpack-style loader under Turbopack): the static imports and re-exports
  * that survive the cut, checked against the guard's matchers. Also the references by a
  * literal that are not imports (`new URL('…', import.meta.url)`), which Vite bundles or copies

@@ -58,7 +58,7 @@ export function chaincutRuntime(rawOptions?: ChaincutOptions): ChaincutBunRuntim
         else throw error
       }
 
-      // the import guard by specifier (README "Import guard")
+      // the import guard by specifier (docs/reference.md "Import guard")
       build.onResolve({ filter: /.*/ }, (args) => {
         if (!args.importer || args.kind === 'entry-point') return undefined
         imports.push({ path: args.path, importer: args.importer })
@@ -74,7 +74,7 @@ export function chaincutRuntime(rawOptions?: ChaincutOptions): ChaincutBunRuntim
         const extension = /\.[cm]?[jt]sx?$/.exec(id)![0]
         const loader = LOADERS[extension] ?? 'js'
         const code = await readFile(id, 'utf8')
-        // the import guard by path (README "Import guard"): a guarded file reached through an alias (tsconfig `paths`)
+        // the import guard by path (docs/reference.md "Import guard"): a guarded file reached through an alias (tsconfig `paths`)
         const rule = guard(id)
         if (rule) {
           const found = imports.find((i) => i.importer !== id && safeResolve(i.path, i.importer) === id)

@@ -18,7 +18,7 @@ import { BUILTIN_PRESETS, DEFAULT_PRESETS } from '../presets/index.js'
 import { tailorkit } from '../presets/tailorkit.js'
 import type { ChaincutOptions, Finding, ModuleReport, Side } from '../types.js'
 
-/** The options the commands use: the persistent cache is the bundler plugins' (README "Cache"), never the CLI's. */
+/** The options the commands use: the persistent cache is the bundler plugins' (docs/reference.md "Cache"), never the CLI's. */
 type CliOptions = Omit<ChaincutOptions, 'cache'>
 
 const HELP = `chaincut — cut server-only code out of builder chains

@@ -43,7 +43,7 @@ function prepare(raw: unknown) {
   return found
 }
 
-/** sides for a loader (README "Install"): the `target` of the compilation (webpack, Rspack; Turbopack's is not documented). */
+/** sides for a loader (docs/toolchains.md): the `target` of the compilation (webpack, Rspack; Turbopack's is not documented). */
 export function sideFromTarget(target: string | undefined): Side | null {
   return sideOfTargets(target)?.side ?? null
 }
@@ -107,7 +107,7 @@ async function run(context: LoaderContextLike, code: string): Promise<{ code: st
   const output = result?.code ?? code
   if (result) for (const dependency of result.report.dependencies) context.addDependency?.(dependency)
 
-  // the import guard by specifier (README "Import guard") on what survived (this loader sees one file, not the graph)
+  // the import guard by specifier (docs/reference.md "Import guard") on what survived (this loader sees one file, not the graph)
   const guard = host.guardOf(side)
   if (!guard(id)) {
     const found = firstGuardedImport(output, id, guard)

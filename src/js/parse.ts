@@ -7,7 +7,7 @@ import { stripQuery } from '../util/ids.js'
 
 export type { Dialect }
 
-/** sides (README "Install"): the dialect follows the extension, as tsc and Vite do. */
+/** sides (docs/toolchains.md): the dialect follows the extension, as tsc and Vite do. */
 export function dialectOf(id: string): Dialect {
   const file = cleanId(id)
   if (/\.[cm]?tsx$/.test(file)) return 'tsx'

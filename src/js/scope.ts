@@ -87,7 +87,7 @@ export interface Access {
   readonly steps: readonly AccessStep[]
 }
 
-/** A top-level declaration that pruning may remove (README "Pruning"). */
+/** A top-level declaration that pruning may remove (docs/reference.md "How it decides"). */
 export interface Unit {
   kind: 'import' | 'function' | 'class' | 'enum' | 'declarator'
   /** The statement holding it (the ImportDeclaration, the VariableDeclaration, ...). */

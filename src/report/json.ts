@@ -1,5 +1,5 @@
 /**
- * The build report (README "Report"): per module what was cut and removed, and after
+ * The build report (docs/reference.md "Report"): per module what was cut and removed, and after
  * a build one summary table per environment; optionally the JSON.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -16,7 +16,7 @@ export interface Summary {
   importsRemoved: number
   declarationsRemoved: number
   findings: number
-  /** Modules whose result came from the persistent cache (README "Cache"). */
+  /** Modules whose result came from the persistent cache (docs/reference.md "Cache"). */
   cached: number
   time: number
 }
@@ -117,7 +117,7 @@ export class BuildReport {
   }
 
   /**
-   * Writes the JSON report (README "Report": absolute paths, 1-based lines, 0-based columns).
+   * Writes the JSON report (docs/reference.md "Report": absolute paths, 1-based lines, 0-based columns).
    * The environments the file already holds are kept, each replaced when this build reports it:
    * a Vite build ends its client and server environments one after the other, and a client
    * `vite build` and a `vite build --ssr` are two processes writing the same file.

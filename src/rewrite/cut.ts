@@ -1,5 +1,5 @@
 /**
- * The cut rules (README "Your own builder"; the presets' tables) and the desugaring of
+ * The cut rules (docs/reference.md "Your own builder"; the presets' tables) and the desugaring of
  * point0's short form (README "Before and after"), as text edits.
  * A segment's call always stays, in its place; only what is between its
  * parentheses changes.
@@ -211,7 +211,7 @@ function applyRule(code: string, call: t.CallExpression | t.OptionalCallExpressi
     case 'lastArg': {
       // `.clientOn('event', handler)` → `.clientOn('event')`. A single argument is what an
       // earlier pass left (the event) and stays; with more than two, all after the first go,
-      // so a second pass changes nothing either way (idempotent, README "Decisions")
+      // so a second pass changes nothing either way (idempotent, docs/reference.md "Decisions")
       if (args.length < 2) return []
       return cut(args[0].end!, close)
     }

@@ -1,7 +1,7 @@
 /**
  * Applying the text edits over the original source, with magic-string: untouched text
  * stays byte-identical and the code and its source map come from the same edits. In the client build the cut and
- * removed ranges are also blanked in the map's `sourcesContent` (README "How it decides", source maps).
+ * removed ranges are also blanked in the map's `sourcesContent` (docs/reference.md "How it decides", source maps).
  */
 import MagicString from 'magic-string'
 import { lineEnd, pastBreak } from '../util/ranges.js'

@@ -1,5 +1,5 @@
 /**
- * Pruning (README "How it decides"): after the cut, remove the imports and top-level
+ * Pruning (docs/reference.md "How it decides"): after the cut, remove the imports and top-level
  * declarations that only the cut code used — and nothing that was already
  * unused before, except imports of guarded (server-only) modules.
  */

@@ -156,7 +156,7 @@ export async function checkSide(m: RenderedModule, side: Side, inputNames: strin
     )
   }
 
-  // 4b. the report lists exactly what was cut and removed (README "Report")
+  // 4b. the report lists exactly what was cut and removed (docs/reference.md "Report")
   if (first) {
     const changedSegs = m.runs.flatMap((r) => r.segs).filter((seg) => {
       if (seg.inName.startsWith('lets')) return false // openers are desugared, not cut

@@ -8,7 +8,7 @@ import { parse, type ParserPlugin } from '@babel/parser'
 import { VISITOR_KEYS } from '@babel/types'
 import type * as t from '@babel/types'
 
-/** The dialect chaincut reads and writes for a file name (README "Install", sides). */
+/** The dialect chaincut reads and writes for a file name (docs/toolchains.md, sides). */
 export function pluginsFor(id: string): ParserPlugin[] {
   const file = id.replace(/[?#].*$/, '')
   if (/\.[cm]?tsx$/.test(file)) return ['typescript', 'jsx', 'decorators-legacy', 'explicitResourceManagement']

@@ -1,5 +1,5 @@
 /**
- * The cut tables of README "How it decides" and the pruning rule of README "How it decides", pruning, written out
+ * The cut tables of docs/reference.md "How it decides" and the pruning rule of docs/reference.md "How it decides", pruning, written out
  * again from the spec (not imported from src/presets), as the model the
  * property tests compare chaincut against.
  */
@@ -38,7 +38,7 @@ export const RENDER_METHODS = [
   'page', 'layout', 'component', 'provider', 'with', 'mapper', 'wrapper', 'head', 'loading', 'error',
   'pageLoading', 'pageError', 'layoutLoading', 'layoutError', 'componentLoading', 'componentError',
 ]
-/** Kept on both sides (README "How it decides"), plus names the table does not know. */
+/** Kept on both sides (docs/reference.md "How it decides"), plus names the table does not know. */
 export const P0_KEPT = [
   'on', 'tag', 'use', 'sharedInput', 'fetchOptions', 'transformer', 'serverUrl', 'clientUrl',
   'basePath', 'rsc', 'relatedQuery', 'clientOnly', 'onPrefetchPage', 'schemaHelper', 'errorClass',
@@ -61,7 +61,7 @@ export interface PointContext {
   serverRenders: boolean
 }
 
-/** README "How it decides" */
+/** docs/reference.md "How it decides" */
 export function point0Rule(method: string, side: Side, ctx: PointContext): Rule {
   if (side === 'client') {
     if (P0_CLIENT_ARGS.includes(method)) return 'args'
@@ -82,7 +82,7 @@ export function point0Rule(method: string, side: Side, ctx: PointContext): Rule 
   return 'keep'
 }
 
-/** README "How it decides" */
+/** docs/reference.md "How it decides" */
 export function tailorkitRule(method: string, side: Side, cutSchemas: boolean): Rule {
   if (side === 'server') return 'keep'
   if (method === 'handler') return 'args'
@@ -180,7 +180,7 @@ function textThrough(list: ArgList, k: number): string {
   return text
 }
 
-/** What a cut rule leaves of a call's arguments (README "How it decides"), computed on the generator's own data. */
+/** What a cut rule leaves of a call's arguments (docs/reference.md "How it decides"), computed on the generator's own data. */
 export function applyRule(rule: Rule, list: ArgList): Applied {
   const args = list.args
   const inner = listText(list)
@@ -237,7 +237,7 @@ export function applyRule(rule: Rule, list: ArgList): Applied {
     case 'toEmptyObjectFn':
       return split([], args, '() => ({})')
     case 'lastArg':
-      // README "lastArg is idempotent": a single argument is what an earlier pass left (the event)
+      // docs/reference.md "Decisions": a single argument is what an earlier pass left (the event)
       // and stays; with more, everything after the first goes (`.clientOn('event', fn)` → `.clientOn('event')`)
       if (args.length < 2) return keepAll()
       return split([args[0]], args.slice(1), textThrough(list, 0))
@@ -266,7 +266,7 @@ export function isSsrOff(args: Arg[]): boolean {
 }
 
 // ---------------------------------------------------------------------------
-// Pruning (README "How it decides", pruning)
+// Pruning (docs/reference.md "How it decides", pruning)
 
 export interface BindingModel {
   name: string

@@ -356,7 +356,7 @@ function shapeOf(method: string, tk: boolean): Shape {
   return 'free'
 }
 
-/** A point's state as its chain is read (README "How it decides"). */
+/** A point's state as its chain is read (docs/reference.md "How it decides"). */
 interface PointState { ssrOff: boolean; clientOnly: boolean }
 
 interface Piece {
@@ -668,7 +668,7 @@ export function renderModule(g: ModuleGen): RenderedModule {
     type: string,
     parent: PointState,
   ) => {
-    // README "How it decides": ssr(false) is point-wide (own chain or a parent's); clientOnly positional (own, or anywhere in a parent)
+    // docs/reference.md "How it decides": ssr(false) is point-wide (own chain or a parent's); clientOnly positional (own, or anywhere in a parent)
     const ssrOff = parent.ssrOff || pieces.some((p) => p.method === 'ssr' && isSsrOff(p.list.args))
     let clientOnly = parent.clientOnly
     const before: boolean[] = []

@@ -50,7 +50,7 @@ function runWorker(code: string, id: string, options: ChaincutOptions, side: Sid
 }
 
 /**
- * sides for Babel (README "Install"): the `side` option, else what the tool that calls Babel says —
+ * sides for Babel (docs/toolchains.md): the `side` option, else what the tool that calls Babel says —
  * `isServer` (Metro/Expo, Next), babel-loader's `target` (`web*` / `node*`), a
  * `platform` (`ios`, `android`, `web`, … are clients; `node`/`server` the server).
  */
@@ -88,7 +88,7 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
   const workerOptions: ChaincutOptions = { ...options, report: false }
 
   /**
-   * the import guard by specifier (README "Import guard"), on the module's imports that survived the cut: Babel sees one file,
+   * the import guard by specifier (docs/reference.md "Import guard"), on the module's imports that survived the cut: Babel sees one file,
    * not the bundle's graph, so a server-only module reached through an alias, or by `require()` /
    * `import()`, is not caught here (the bundler plugins catch those by path).
    */
@@ -123,7 +123,7 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
         throw new Error('[chaincut] chaincut/babel needs the file name (Babel\'s `filename` option): chain heads are followed from it into other modules')
       }
       if (!included(id)) return
-      // sides (README "Install"): a module whose text cannot hold a chain costs no parse, and no trip to the worker
+      // sides (docs/toolchains.md): a module whose text cannot hold a chain costs no parse, and no trip to the worker
       if (!config.mayContainChain[side](code)) return guardImports(file, id)
       const result = runWorker(code, id, workerOptions, side)
       if (result.kind === 'error') throw babelError(file, result)

@@ -91,7 +91,7 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
   const reportOption = options.report ?? true
   /** environment → errors that stop the build, for the summary */
   const failures = new Map<string, BuildErrors>()
-  // the persistent cache (README "Cache"), opened at the first transform: Vite's root is known by then
+  // the persistent cache (docs/reference.md "Cache"), opened at the first transform: Vite's root is known by then
   let disk: OpenCache | null | undefined
   const diskCache = () => {
     if (disk === undefined) {
@@ -141,7 +141,8 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
     errorAt(hit, moduleInfo, code) {
       const chain = importerChain(moduleInfo, hit.importer)
       const violation = violationAt(hit.side, hit.importer, hit.source, hit.resolved, hit.rule, [...chain, hit.resolved ?? hit.source], code, hit.at)
-      return new GuardError(violation, shared.root, { frameInMessage: !shared.bundlerPrintsFrame })
+      // Vite's dev server re-locates an import's error at its own (0-based) column: the message gives the line only
+      return new GuardError(violation, shared.root, { frameInMessage: !shared.bundlerPrintsFrame, columnInMessage: !(shared.dev && meta.framework === 'vite') })
     },
 
     raise(context, error, environment) {

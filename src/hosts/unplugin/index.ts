@@ -13,6 +13,7 @@ import { esbuildAdapter } from './esbuild.js'
 import { rollupAdapter } from './rollup.js'
 import type { BundlerContext, OutputGuard } from './types.js'
 import { webpackAdapter } from './webpack.js'
+import { devRequestGuard } from './vite-dev.js'
 
 const list = (p: ServerOnlyPattern | ServerOnlyPattern[] | undefined) => (p === undefined ? undefined : Array.isArray(p) ? p : [p])
 
@@ -32,7 +33,7 @@ function adapter(shared: Shared): Partial<UnpluginOptions> & { guardOutput?: Out
 
 export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false> = (rawOptions, meta) => {
   const shared = createShared(rawOptions, meta)
-  // sides (README "Install"): Rollup and Rolldown builds do not say which side they are; fail at config time, not mid-build
+  // sides (docs/toolchains.md): Rollup and Rolldown builds do not say which side they are; fail at config time, not mid-build
   if ((meta.framework === 'rollup' || meta.framework === 'rolldown') && !shared.options.side) {
     throw new Error(
       `[chaincut] ${meta.framework} does not say which bundle it builds: pass chaincut({ side: 'client' }) in the browser build's plugins and chaincut({ side: 'server' }) in the server build's`,
@@ -79,6 +80,7 @@ export const unpluginFactory: UnpluginFactory<ChaincutOptions | undefined, false
     },
 
     ...hooks,
+    ...(meta.framework === 'vite' ? { vite: { ...hooks.vite, configureServer: devRequestGuard(shared) } } : {}),
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * README "How it decides", source maps: Rollup (and `vite build`) embeds a module's
+ * docs/reference.md "How it decides", source maps: Rollup (and `vite build`) embeds a module's
  * original text in the bundle's map, not the transform map's `sourcesContent`, which
  * chaincut blanks; so the cut code is blanked again in the written maps.
  *

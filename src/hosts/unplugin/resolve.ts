@@ -1,6 +1,6 @@
 /**
  * The bundler's own resolver for cross-module head lookups, so aliases, extensions
- * and conditions configured in that bundler apply (README "Options"). `undefined`
+ * and conditions configured in that bundler apply (docs/reference.md "Options"). `undefined`
  * falls back to Node-style resolution with tsconfig `paths`.
  */
 import { dirname } from 'node:path'

@@ -115,7 +115,7 @@ export function rollupAdapter(shared: Shared): Partial<UnpluginOptions> & { guar
     return errors
   }
 
-  // README "Import guard": ids the guard may deny, as a hook filter; a custom glob or RegExp needs every id
+  // docs/reference.md "Import guard": ids the guard may deny, as a hook filter; a custom glob or RegExp needs every id
   const idFilter = shared.guardedPath ? { filter: { id: shared.guardedPath } } : {}
   /** files whose URL reference was already reported (`onUnsafe: 'warn'`): their asset is not reported again */
   const reportedUrls = new Set<string>()

@@ -1,4 +1,4 @@
-/** sides (README "Install"): which side a module is compiled for, asked of the bundler each time (never cached across environments). */
+/** sides (docs/toolchains.md): which side a module is compiled for, asked of the bundler each time (never cached across environments). */
 import type { UnpluginContextMeta } from 'unplugin'
 import type { ChaincutOptions, Side } from '../../types.js'
 import type { BundlerContext, CompilerLike, SideOf } from './types.js'

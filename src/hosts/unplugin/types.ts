@@ -117,7 +117,7 @@ export interface SideOf {
 }
 
 /**
- * README "Import guard": what a bundler builds from a module's code other than its imports
+ * docs/reference.md "Import guard": what a bundler builds from a module's code other than its imports
  * (Vite's workers and assets from `new URL('…', import.meta.url)`), checked on the code after the cut.
  */
 export interface OutputGuard {

@@ -1,10 +1,10 @@
 /**
  * point0's naming rule for a desugared point (`X.lets.action(...)` → `X.lets('action', '<name>', ...)`):
- * the variable without its type suffix, else the file's name (README "Decisions").
+ * the variable without its type suffix, else the file's name (docs/reference.md "Decisions").
  */
 import { basename, dirname } from 'node:path'
 
-/** The name a desugared point gets: the variable without its type suffix, else the file's (README "Decisions"). */
+/** The name a desugared point gets: the variable without its type suffix, else the file's (docs/reference.md "Decisions"). */
 const suffixCache = new Map<string, string[]>()
 function suffixes(type: string, extra: string[]): string[] {
   const key = type + '\0' + extra.join('\0')

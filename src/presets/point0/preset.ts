@@ -137,7 +137,7 @@ export const POINT0_SIDE_CONSTANTS: SideConstant[] = [
   { root: ENV, path: ['ssr', 'target'], client: 'none' },
 ]
 
-/** The point0 preset: its heads, cut table and point notation (README "How it decides"). */
+/** The point0 preset: its heads, cut table and point notation (docs/reference.md "How it decides"). */
 export function point0(options: Point0PresetOptions = {}): ChainFamily {
   return {
     name: 'point0',
