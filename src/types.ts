@@ -244,8 +244,14 @@ export interface ModuleReport {
   dependencies: string[]
   /** The imports resolved to follow its chain heads, and where each led (null: unresolved). */
   resolutions: Array<{ source: string; importer: string; file: string | null }>
-  /** Milliseconds spent transforming this module (on a cache hit: reading and checking the entry). */
+  /**
+   * Milliseconds from the transform's start to its end (on a cache hit: reading and checking the
+   * entry), waits on the bundler's resolver included: transforms overlap, so these do not add up
+   * to a build's time.
+   */
   time: number
+  /** Milliseconds of the analysis itself, synchronous on the main thread (parse to emit; 0 on a cache hit). */
+  cpu?: number
   /** Parameters whose callers are in other modules: the build-summary keys this module took to receive no chain, and the chains it passes (see docs/ARCHITECTURE.md, "Parameters"). */
   params?: { assumed: string[]; passed: Array<[string, string]> }
   /** Read from the persistent cache (docs/reference.md "Cache") instead of transformed. */

@@ -57,7 +57,7 @@ export async function transform(
   for (let attempt = 0; ; attempt++) {
     let suspended: Suspend
     try {
-      return transformNow(code, id, options, config, cache, resolve, started)
+      return transformNow(code, id, options, config, cache, resolve, started, now())
     } catch (error) {
       if (!(error instanceof Suspend)) throw error
       suspended = error
@@ -82,6 +82,7 @@ function transformNow(
   cache: ModuleCache,
   resolve: Resolver,
   started: number,
+  attempted: number,
 ): TransformResult | null {
   const side = options.side
   const file = cleanId(id)
@@ -146,11 +147,13 @@ function transformNow(
   edits = normalizeEdits([...edits, ...pruned.edits])
   if (!edits.length) {
     report.time = now() - started
+    report.cpu = now() - attempted
     options.onReport?.(report)
     return null
   }
   const out = emit(code, file, edits, side === 'client')
   report.time = now() - started
+  report.cpu = now() - attempted
   options.onReport?.(report)
   return withOutput({ code: out.code, report, inputs: { files: report.dependencies, resolutions: report.resolutions } } as TransformResult, out)
 }

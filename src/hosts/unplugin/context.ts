@@ -161,6 +161,7 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
       const cache = shared.cache.scoped(environment)
       // a hit's resolutions are asked again as the transform asks them
       const scope = { environment, resolve: resolveThrough(cache, resolve ?? defaultResolve) }
+      report.enter(environment)
       try {
         const result = await cachedTransform(diskCache(), code, id, <Parameters<typeof cachedTransform>[3]>{
           ...options,
@@ -202,6 +203,8 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
           ;(error as { plugin?: string }).plugin = 'chaincut'
         }
         throw error
+      } finally {
+        report.leave(environment)
       }
     },
 
