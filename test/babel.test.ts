@@ -7,8 +7,9 @@
  * chaincut's message. Then the side from Babel's `caller`, the source map, and the
  * synchronous API (the plugin waits on a worker).
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { transformAsync, transformSync, type TransformOptions as BabelOptions } from '@babel/core'
 import _generate from '@babel/generator'
 import { parse } from '@babel/parser'
@@ -222,5 +223,77 @@ describe('chaincut/babel: the import guard (by specifier, on the imports that su
     warn.mockClear()
     expect(run(`import { apiKey } from './secrets.server'\nexport const k = apiKey\n`, 'client', { onUnsafe: 'warn' })).toContain('secrets.server')
     expect(String(warn.mock.calls.at(-1)?.[0])).toContain('imports server-only module "./secrets.server"')
+  })
+})
+
+describe('chaincut/babel resolves what the Babel config resolves (babel-plugin-module-resolver)', () => {
+  const SECRET = 'sk_live_MODRES_4q7'
+  let dir: string
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chaincut-modres-'))
+    const files: Record<string, string> = {
+      // a React Native app's package.json names its frameworks
+      'package.json': JSON.stringify({ name: 'rn-app', private: true, dependencies: { tailorkit: '1.0.0' }, devDependencies: { 'babel-plugin-module-resolver': '5.0.3' } }),
+      'node_modules/tailorkit/package.json': JSON.stringify({ name: 'tailorkit', version: '1.0.0', type: 'module', main: 'index.js' }),
+      'node_modules/tailorkit/index.js': 'export const createActions = () => { const b = { input: () => b, output: () => b, handler: (f) => f }; return b }\n',
+      'app/src/tk/builder.ts': `import { createActions } from 'tailorkit'\nexport const action = createActions()\n`,
+      'app/src/db.ts': `export const db = { key: '${SECRET}' }\n`,
+      // `@/…` through the alias, `tk/builder` through the root
+      'app/src/actions/save.ts': `import { action } from '@/tk/builder'\nimport { db } from '@/db'\nexport const save = action.handler(async () => db.key)\n`,
+      'app/src/actions/load.ts': `import { action } from 'tk/builder'\nimport { db } from '@/db'\nexport const load = action.handler(async () => db.key)\n`,
+    }
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true })
+      writeFileSync(join(dir, file), text)
+    }
+    // installed as the app would have them: Babel finds `module-resolver` by name from the app's folder
+    for (const pkg of ['babel-plugin-module-resolver', '@babel/plugin-syntax-typescript']) {
+      mkdirSync(dirname(join(dir, 'node_modules', pkg)), { recursive: true })
+      symlinkSync(join(import.meta.dirname, '../node_modules', pkg), join(dir, 'node_modules', pkg))
+    }
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  const run = (file: string, side: 'client' | 'server', resolver = true) => {
+    const warnings: string[] = []
+    warn.mockImplementation((message: unknown) => void warnings.push(String(message)))
+    try {
+      const out = transformSync(readFileSync(join(dir, file), 'utf8'), {
+        filename: join(dir, file),
+        cwd: dir,
+        babelrc: false,
+        configFile: false,
+        highlightCode: false,
+        plugins: [
+          ['@babel/plugin-syntax-typescript', {}],
+          ...(resolver ? [['module-resolver', { root: ['./app/src'], alias: { '@': './app/src' } }]] : []),
+          [PLUGIN, { side, presets: ['tailorkit'], report: false }],
+        ],
+      })!.code!
+      return { out, warnings }
+    } finally {
+      warn.mockImplementation(() => {})
+    }
+  }
+
+  it('follows an `@/` alias and a root to the builder: the handler is cut on the client, with no warning', () => {
+    for (const file of ['app/src/actions/save.ts', 'app/src/actions/load.ts']) {
+      const { out, warnings } = run(file, 'client')
+      expect(warnings.join('\n'), file).not.toContain('W_UNRESOLVED_HEAD')
+      expect(out, file).toMatch(/action\.handler\(\)/)
+      expect(out, file).not.toContain('db.key')
+      // module-resolver ran after chaincut: the import it kept is rewritten
+      expect(out, file).not.toContain("'@/db'")
+    }
+  })
+
+  it('keeps the handler on the server', () => {
+    const { out, warnings } = run('app/src/actions/save.ts', 'server')
+    expect(warnings.join('\n')).not.toContain('W_UNRESOLVED_HEAD')
+    expect(out).toContain('db.key')
+  })
+
+  it('without the module-resolver entry the same import is unresolved, and the client build stops (the control)', () => {
+    expect(() => run('app/src/actions/save.ts', 'client', false)).toThrow(/E_UNTRACED_RECEIVER[^]*the import "@\/tk\/builder" cannot be resolved/)
   })
 })

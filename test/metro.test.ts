@@ -11,10 +11,10 @@
  * The app's `node_modules` sits one folder above it, outside Metro's project
  * root: `chaincut` and the preset are symlinks there, as an install would put them.
  */
-import { execFileSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { runInNewContext } from 'node:vm'
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -25,7 +25,15 @@ const ROOT = join(import.meta.dirname, '..')
 let base: string
 let app: string
 
-function metroApp(): string {
+type Aliases = 'tsconfig' | 'module-resolver' | 'none'
+
+/**
+ * The app with its aliases written one of three ways: tsconfig `paths` plus Metro's
+ * `resolveRequest` (the default); `babel-plugin-module-resolver` in babel.config.js before
+ * chaincut (as React Native apps write them: the plugin rewrites the imports, so Metro needs no
+ * resolver); or none of it, for the control.
+ */
+function metroApp(aliasesBy: Aliases = 'tsconfig'): string {
   base = mkdtempSync(join(tmpdir(), 'chaincut-metro-'))
   app = join(base, 'app')
   renameSync(writeApp(), app)
@@ -41,14 +49,17 @@ function metroApp(): string {
     if (/\.js$/.test(replacement)) paths[find] = [replacement]
     else paths[`${find}/*`] = [`${replacement}/*`]
   }
-  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths } }, null, 2))
+  if (aliasesBy === 'tsconfig') writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths } }, null, 2))
+  // module-resolver's own words: paths from the app's folder
+  const moduleResolver = { root: ['./src'], alias: Object.fromEntries(Object.entries(aliases).map(([find, to]) => [find, './' + relative(app, to)])) }
+  if (aliasesBy !== 'tsconfig') symlinkSync(join(ROOT, 'node_modules/babel-plugin-module-resolver'), join(base, 'node_modules/babel-plugin-module-resolver'))
   writeFileSync(
     join(app, 'babel.config.js'),
     `// the side comes from Metro's caller (platform: the client) unless CHAINCUT_SIDE says server
 const side = process.env.CHAINCUT_SIDE
 module.exports = {
   presets: [['module:@react-native/babel-preset', { enableBabelRuntime: false }]],
-  plugins: [['chaincut/babel', side ? { side } : {}]],
+  plugins: [${aliasesBy !== 'tsconfig' ? `['module-resolver', ${JSON.stringify(aliasesBy === 'module-resolver' ? moduleResolver : { root: [] })}], ` : ''}['chaincut/babel', side ? { side } : {}]],
 }
 `,
   )
@@ -63,7 +74,7 @@ module.exports = {
   maxWorkers: 1,
   resolver: {
     sourceExts: ['ts', 'tsx', 'js', 'jsx', 'json'],
-    resolveRequest(context, moduleName, platform) {
+    resolveRequest: ${aliasesBy === 'tsconfig' ? '' : 'undefined && '}function (context, moduleName, platform) {
       for (const find of finds) {
         if (moduleName === find || moduleName.startsWith(find + '/')) return context.resolveRequest(context, aliases[find] + moduleName.slice(find.length), platform)
       }
@@ -91,13 +102,17 @@ const output = excludeSource ? { ...bundle, build: (server, options, extra) => b
   return app
 }
 
-function metroBuild(entry: string, out: string, platform: string, side?: 'server', excludeSource = false) {
-  execFileSync(process.execPath, ['build.cjs', entry, out, platform, ...(excludeSource ? ['exclude-source'] : [])], {
+/** Builds a bundle; returns what Metro printed (its workers' warnings included). Throws with that output when the build fails. */
+function metroBuild(entry: string, out: string, platform: string, side?: 'server', excludeSource = false): string {
+  const run = spawnSync(process.execPath, ['build.cjs', entry, out, platform, ...(excludeSource ? ['exclude-source'] : [])], {
     cwd: app,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CHAINCUT_SIDE: side ?? '' },
   })
+  const output = `${run.stdout}\n${run.stderr}`
+  if (run.status !== 0) throw new Error(`metro build of ${entry} failed:\n${output}`)
+  return output
 }
 
 /** Runs a Metro bundle in a fresh context and returns the entry's exports and the chains' calls. */
@@ -170,5 +185,36 @@ describe('Metro: a React Native bundle with chaincut/babel in babel.config.js', 
     const bare = readFileSync(join(app, 'dist/client-nosource.map'), 'utf8')
     for (const secret of SECRETS) expect(bare, secret).not.toContain(secret)
     expect(JSON.parse(bare).sources.join(' ')).toContain('points/ideas.ts')
+  })
+})
+
+describe('Metro: aliases from babel-plugin-module-resolver (no tsconfig paths, no Metro resolver)', () => {
+  afterAll(() => {
+    if (base && !process.env.KEEP_TMP) rmSync(base, { recursive: true, force: true })
+  })
+
+  it('builds the ios bundle secret-free with no W_UNRESOLVED_HEAD, and the server bundle with every secret', () => {
+    metroApp('module-resolver')
+    const clientOutput = metroBuild('src/entry-client.ts', 'dist/client.js', 'ios')
+    const serverOutput = metroBuild('src/entry-server.ts', 'dist/server.js', 'ios', 'server')
+    expect(clientOutput).not.toContain('W_UNRESOLVED_HEAD')
+    expect(serverOutput).not.toContain('W_UNRESOLVED_HEAD')
+    const client = readFileSync(join(app, 'dist/client.js'), 'utf8')
+    const server = readFileSync(join(app, 'dist/server.js'), 'utf8')
+    expect(client).toContain('.loader().action()')
+    for (const secret of SECRETS) expect(client, secret).not.toContain(secret)
+    for (const secret of SECRETS) expect(server, secret).toContain(secret)
+  })
+
+  it('the control: the same app with module-resolver given no aliases does not resolve `@/…`, and chaincut says so', () => {
+    metroApp('none')
+    let said: string
+    try {
+      said = metroBuild('src/entry-client.ts', 'dist/client.js', 'ios')
+    } catch (error) {
+      said = (error as Error).message
+    }
+    // Metro cannot bundle `@/…` either; chaincut's word on it comes first, from its Babel plugin
+    expect(said).toMatch(/W_UNRESOLVED_HEAD|E_UNTRACED_RECEIVER/)
   })
 })

@@ -15,6 +15,7 @@ import { formatViolation, violationAt } from '../../guard/guard.js'
 import { runtimeSource } from '../../guard/imports.js'
 import { prepareHost, reportAtExit, sideOfTargets } from '../setup.js'
 import type { BabelWorkerResult } from './worker.js'
+import { readModuleResolver, type AliasConfig } from './module-resolver.js'
 import { formatFinding } from '../../findings/errors.js'
 import type { ChaincutOptions, Finding, Side } from '../../types.js'
 
@@ -41,12 +42,12 @@ export interface ChaincutBabelPlugin {
   visitor: Record<string, never>
 }
 
-type RunWorker = (code: string, id: string, options: ChaincutOptions, side: Side) => BabelWorkerResult
+type RunWorker = (code: string, id: string, options: ChaincutOptions, side: Side, aliases: AliasConfig | null) => BabelWorkerResult
 let worker: RunWorker | undefined
-function runWorker(code: string, id: string, options: ChaincutOptions, side: Side): BabelWorkerResult {
+function runWorker(code: string, id: string, options: ChaincutOptions, side: Side, aliases: AliasConfig | null): BabelWorkerResult {
   // no inherited --import/--loader/--require of the host (a test runner, Metro's workers)
   worker ??= createSyncFn<RunWorker>(new URL('./worker.js', import.meta.url), { execArgv: [] })
-  return worker(code, id, options, side)
+  return worker(code, id, options, side, aliases)
 }
 
 /**
@@ -125,7 +126,7 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
       if (!included(id)) return
       // sides (docs/toolchains.md): a module whose text cannot hold a chain costs no parse, and no trip to the worker
       if (!config.mayContainChain[side](code)) return guardImports(file, id)
-      const result = runWorker(code, id, workerOptions, side)
+      const result = runWorker(code, id, workerOptions, side, readModuleResolver(file))
       if (result.kind === 'error') throw babelError(file, result)
       if (result.report) {
         report?.add(`${side} (babel)`, result.report)

@@ -9,21 +9,29 @@ import { runAsWorker } from 'synckit'
 import { ModuleCache } from '../../js/modules.js'
 import { ChaincutError } from '../../findings/errors.js'
 import { transform } from '../../pipeline/transform.js'
-import type { ChaincutOptions, Finding, ModuleReport, Side } from '../../types.js'
+import type { ChaincutOptions, Finding, ModuleReport, Resolver, Side } from '../../types.js'
+import { aliasResolver, type AliasConfig } from './module-resolver.js'
 
 export type BabelWorkerResult =
   | { kind: 'unchanged'; report: ModuleReport | null }
   | { kind: 'transformed'; code: string; map: { sources: string[]; sourcesContent?: Array<string | null>; [key: string]: unknown }; report: ModuleReport | null }
   | { kind: 'error'; name: string; message: string; code?: string; findings?: Finding[]; stack?: string }
 
-const caches = new Map<Side, ModuleCache>()
+const caches = new Map<string, ModuleCache>()
+/** One resolver per module-resolver configuration (by its text). */
+const resolvers = new Map<string, Resolver>()
 
-runAsWorker(async (code: string, id: string, options: ChaincutOptions, side: Side): Promise<BabelWorkerResult> => {
-  let cache = caches.get(side)
-  if (!cache) caches.set(side, (cache = new ModuleCache()))
+runAsWorker(async (code: string, id: string, options: ChaincutOptions, side: Side, aliases: AliasConfig | null): Promise<BabelWorkerResult> => {
+  const aliasKey = aliases ? JSON.stringify(aliases) : ''
+  // resolutions differ with the aliases: a module cache per side and configuration
+  const key = `${side}\0${aliasKey}`
+  let cache = caches.get(key)
+  if (!cache) caches.set(key, (cache = new ModuleCache()))
+  let resolve = aliases ? resolvers.get(aliasKey) : undefined
+  if (aliases && !resolve) resolvers.set(aliasKey, (resolve = aliasResolver(aliases)))
   let report: ModuleReport | null = null
   try {
-    const result = await transform(code, id, { ...options, side, cache, onReport: (r) => (report = r) })
+    const result = await transform(code, id, { ...options, side, cache, ...(resolve ? { resolve } : {}), onReport: (r) => (report = r) })
     if (!result) return { kind: 'unchanged', report }
     return { kind: 'transformed', code: result.code, map: JSON.parse(JSON.stringify(result.map)), report }
   } catch (error) {
