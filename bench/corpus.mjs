@@ -22,8 +22,9 @@
 // Server-only code is always spelled with one of SERVER_MARKERS, and nothing the
 // client keeps ever is, so "no marker in the client output" is the leak check.
 
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative } from 'node:path'
 
 /** Strings that only ever appear in server-only code of the corpus. */
 export const SERVER_MARKERS = ['prisma', 'PrismaClient', 'stripe', 'Stripe', 'SECRET', 'sendEmail', 'requireAdmin', 'serverAuth', '.server']
@@ -90,10 +91,12 @@ const plural = (s) => (s.endsWith('y') ? s.slice(0, -1) + 'ies' : s + 's')
 // only prunes what the cut made unused, so the generator never writes one)
 
 class ModuleState {
-  constructor(rng, mode, ext) {
+  constructor(rng, mode, ext, base) {
     this.rng = rng
     this.mode = mode
     this.ext = ext
+    // app mode: how the module names the app's shared files (`..` from src/sNN/, `@` through the alias, `../..` from src/sNN/gNN/)
+    this.base = base ?? (mode === 'app' ? '..' : '.')
     this.names = new Set()
     this.used = new Set() // prisma, stripe, auth, requireAdmin, sendEmail, secrets, z, format..., react hooks
     this.serverHelpers = new Map() // name -> source (top-level, used by server code only)
@@ -469,7 +472,7 @@ function plainUtil(st) {
 function header(st, kind) {
   const u = st.used
   const out = []
-  const rel = st.mode === 'app' ? '..' : '.'
+  const rel = st.base
   if (st.reactHooks.size) out.push(`import { ${[...st.reactHooks].sort().join(', ')} } from 'react'`)
   if (kind === 'point0') {
     if (st.mode === 'app') out.push(`import { root } from '${rel}/lib/root'`)
@@ -538,9 +541,9 @@ function assemble(st, kind, body) {
  * A point0 module. `chains` chains, about `size` bytes in all.
  * `flavor`: 'api' (.ts: actions, queries, mutations, channels) or 'pages' (.tsx).
  */
-export function point0Module(seed, { chains, size, flavor = 'api', mode = 'single' }) {
+export function point0Module(seed, { chains, size, flavor = 'api', mode = 'single', base }) {
   const ext = flavor === 'pages' ? 'tsx' : 'ts'
-  const st = new ModuleState(new Rng(seed), mode, ext)
+  const st = new ModuleState(new Rng(seed), mode, ext, base)
   const r = st.rng
   const perChain = Math.max(120, Math.min(8000, (size * 0.8) / chains - 350))
   const blocks = []
@@ -560,8 +563,8 @@ export function point0Module(seed, { chains, size, flavor = 'api', mode = 'singl
 }
 
 /** A TailorKit action file. */
-export function tailorkitModule(seed, { chains, size, mode = 'single' }) {
-  const st = new ModuleState(new Rng(seed), mode, 'ts')
+export function tailorkitModule(seed, { chains, size, mode = 'single', base }) {
+  const st = new ModuleState(new Rng(seed), mode, 'ts', base)
   const r = st.rng
   st.tkStyle = mode === 'app' && r.chance(0.6) ? 'imported' : r.pick(['plain', 'plain', 'alias', 'namespace'])
   st.tkKit = r.chance(0.5) && st.tkStyle !== 'namespace'
@@ -587,8 +590,8 @@ export function tailorkitModule(seed, { chains, size, mode = 'single' }) {
 }
 
 /** A React module or a utility module with no chain. */
-export function plainModule(seed, { size, flavor = 'react', mode = 'single' }) {
-  const st = new ModuleState(new Rng(seed), mode, flavor === 'react' ? 'tsx' : 'ts')
+export function plainModule(seed, { size, flavor = 'react', mode = 'single', base }) {
+  const st = new ModuleState(new Rng(seed), mode, flavor === 'react' ? 'tsx' : 'ts', base)
   const r = st.rng
   const blocks = []
   let total = 200
@@ -715,13 +718,45 @@ const APP_FILES = {
   'src/server/env.server.ts': `export const INTERNAL_API_URL = process.env.INTERNAL_API_URL ?? 'http://internal'\nexport const SECRET_API_TOKEN = process.env.SECRET_API_TOKEN ?? ''\n`,
 }
 
+/** The framework packages a monorepo keeps as its own workspace packages (the `real` shape): folder → package name. */
+const WORKSPACE_PACKAGES = { 'point0-core': '@point0/core', tailorkit: 'tailorkit' }
+
+/** App shapes (bench/README.md, "The app"): `real` is the default. */
+export const APP_SHAPES = ['real', 'legacy']
+
 /**
- * Writes a Vite app of `modules` generated modules (a third with chains) into
- * `dir`, with stub packages in its node_modules. Returns a summary.
+ * The folder of the generated app: `$TMPDIR/chaincut-bench-app-<modules>` for the default (real
+ * shape, `@/` through `resolve.alias`, no source maps), with `-legacy`, `-tsconfig`, `-sourcemap`
+ * appended for the others, so an app of another kind is never profiled by mistake.
  */
-export function writeApp(dir, { modules = 2000, seed = 4242, sections = 20 } = {}) {
+export const appDirFor = (modules, shape = 'real', { resolveVia = 'alias', sourcemap = false } = {}) =>
+  join(tmpdir(), `chaincut-bench-app-${modules}${shape === 'real' ? '' : `-${shape}`}${shape === 'real' && resolveVia === 'tsconfig' ? '-tsconfig' : ''}${sourcemap ? '-sourcemap' : ''}`)
+
+/**
+ * Writes a Vite app of `modules` generated modules (a third with chains) into `dir`. Returns a summary.
+ *
+ * `shape` (bench/README.md, "The app"):
+ *   - `real` (default), shaped as apps are: modules in feature folders of ~`perFolder` files
+ *     (`src/sNN/gNN/mNNN.tsx`), most imports of the app's own files written `@/…` (a
+ *     `resolve.alias` in `vite.config.mjs`, and `paths` in `tsconfig.json`), plain modules
+ *     importing each other, and the frameworks (`@point0/core`, `tailorkit`) as workspace
+ *     packages in `packages/` aliased to their source (linked into node_modules as a workspace
+ *     install links them), so every head chaincut follows is resolved through an alias;
+ *   - `legacy`: the earlier app: 100 modules per folder, relative imports only, every
+ *     package a stub in node_modules, no package.json, no config.
+ * The modules' own text is the same in both shapes (same seed), only their imports differ.
+ * `resolveVia` (real shape): `alias` (default: `resolve.alias` for `@/`) or `tsconfig`
+ * (`resolve.tsconfigPaths: true` and no `@` alias; the packages stay aliased).
+ * `sourcemap`: `build.sourcemap: true` in the app's config (any shape), as apps that upload
+ * their maps to an error tracker have it.
+ */
+export function writeApp(dir, { modules = 2000, seed = 4242, sections = 20, shape = 'real', perFolder = 10, resolveVia = 'alias', sourcemap = false } = {}) {
+  if (!APP_SHAPES.includes(shape)) throw new Error(`unknown app shape ${JSON.stringify(shape)}: use ${APP_SHAPES.join(', ')}`)
+  const real = shape === 'real'
   rmSync(dir, { recursive: true, force: true })
   const r = new Rng(seed)
+  // the shape's own choices draw from their own generator, so the modules' text matches the legacy shape's
+  const sr = new Rng(seed ^ 0x5eed5)
   const write = (rel, text) => {
     const file = join(dir, rel)
     mkdirSync(dirname(file), { recursive: true })
@@ -729,54 +764,150 @@ export function writeApp(dir, { modules = 2000, seed = 4242, sections = 20 } = {
   }
   for (const [pkg, src] of Object.entries(STUBS)) {
     const [name, sub] = pkg.startsWith('@') ? [pkg.split('/').slice(0, 2).join('/'), pkg.split('/')[2]] : [pkg.split('/')[0], pkg.split('/')[1]]
-    if (sub) write(`node_modules/${name}/${sub}.js`, src)
+    const workspace = real ? Object.entries(WORKSPACE_PACKAGES).find(([, n]) => n === name)?.[0] : undefined
+    if (workspace) {
+      // a workspace package: its TypeScript source in packages/<folder>/src, linked into node_modules
+      write(`packages/${workspace}/package.json`, JSON.stringify({ name, version: '0.0.0', private: true, type: 'module', main: 'src/index.ts', exports: { '.': './src/index.ts' } }, null, 2))
+      write(`packages/${workspace}/src/index.ts`, src)
+      const link = join(dir, 'node_modules', name)
+      mkdirSync(dirname(link), { recursive: true })
+      symlinkSync(relative(dirname(link), join(dir, 'packages', workspace)), link, 'dir')
+    } else if (sub) write(`node_modules/${name}/${sub}.js`, src)
     else {
       write(`node_modules/${name}/package.json`, JSON.stringify({ name, version: '0.0.0', type: 'module', main: 'index.js', exports: { '.': './index.js', './jsx-runtime': './jsx-runtime.js' } }))
       write(`node_modules/${name}/index.js`, src)
     }
   }
-  for (const [rel, src] of Object.entries(APP_FILES)) write(rel, src)
+  const appFiles = real
+    ? Object.fromEntries(Object.entries(APP_FILES).map(([rel, src]) => [rel, src.replace(/from '\.\/([\w.]+)'/g, `from '@/server/$1'`)]))
+    : APP_FILES
+  for (const [rel, src] of Object.entries(appFiles)) write(rel, src)
   write('index.html', `<!doctype html>\n<html><head><title>bench app</title></head><body><div id="app"></div><script type="module" src="/src/main.tsx"></script></body></html>\n`)
-  write('tsconfig.json', JSON.stringify({ compilerOptions: { jsx: 'react-jsx', target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: false } }))
+  const packagePaths = Object.fromEntries(Object.entries(WORKSPACE_PACKAGES).map(([folder, name]) => [name, [`packages/${folder}/src/index.ts`]]))
+  write(
+    'tsconfig.json',
+    JSON.stringify(
+      {
+        compilerOptions: {
+          jsx: 'react-jsx',
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          strict: false,
+          ...(real ? { baseUrl: '.', paths: { '@/*': ['src/*'], ...packagePaths } } : {}),
+        },
+        ...(real ? { include: ['src', 'packages/*/src'] } : {}),
+      },
+      null,
+      2,
+    ),
+  )
+  if (real) {
+    write(
+      'package.json',
+      JSON.stringify(
+        {
+          name: 'bench-app',
+          private: true,
+          type: 'module',
+          workspaces: ['packages/*'],
+          dependencies: { '@point0/core': 'workspace:*', tailorkit: 'workspace:*', '@prisma/client': '0.0.0', react: '0.0.0', stripe: '0.0.0', zod: '0.0.0' },
+        },
+        null,
+        2,
+      ),
+    )
+  }
+  if (real || sourcemap) {
+    // read by vite-child.mjs (its `resolve` and `build.sourcemap`, merged into the inline config)
+    const aliases = real
+      ? [
+          ...Object.entries(WORKSPACE_PACKAGES).map(([folder, name]) => `      { find: /^${name.replace('/', '\\/')}$/, replacement: here('packages/${folder}/src/index.ts') },`),
+          ...(resolveVia === 'tsconfig' ? [] : [`      { find: '@', replacement: here('src') },`]),
+        ]
+      : []
+    const resolve = real ? `  resolve: {\n${resolveVia === 'tsconfig' ? '    tsconfigPaths: true,\n' : ''}    alias: [\n${aliases.join('\n')}\n    ],\n  },\n` : ''
+    write(
+      'vite.config.mjs',
+      `// the bench app's config (bench/corpus.mjs writeApp, shape '${shape}'${real ? ': `@/` is src/, the frameworks are the workspace\'s packages' : ''})\n` +
+        `import { fileURLToPath } from 'node:url'\n\nconst here = (path) => fileURLToPath(new URL(path, import.meta.url))\n\n` +
+        `export default {\n${resolve}${sourcemap ? '  build: { sourcemap: true },\n' : ''}}\n`,
+    )
+  }
 
   let withChains = 0
   let bytes = 0
   const perSection = Math.ceil(modules / sections)
   const sectionNames = []
+  /** plain modules written so far: their path under src/ (no extension) and the functions they export */
+  const exporters = []
+  const folders = new Set()
+  /** How a module in folder `from` (under src/) names `target` (under src/, no extension): mostly `@/…` in the real shape. */
+  const specifier = (from, target) => {
+    if (real && sr.chance(0.85)) return `@/${target}`
+    const rel = relative(from, target)
+    return rel.startsWith('.') ? rel : `./${rel}`
+  }
   for (let s = 0; s < sections; s++) {
+    const section = `s${String(s).padStart(2, '0')}`
     const names = []
+    const paths = []
     for (let i = 0; i < perSection && s * perSection + i < modules; i++) {
       const k = (s * perSection + i) % 3 // a third of the modules carry chains
       const mseed = r.int(1, 2 ** 30)
       const size = r.logUniform(1024, 8 * 1024)
+      const name = `m${String(i).padStart(3, '0')}`
+      const folder = real ? `${section}/g${String(Math.floor(i / perFolder)).padStart(2, '0')}` : section
+      folders.add(folder)
+      // the shared files (lib/, server/): through the alias mostly, else relative
+      const base = real ? (sr.chance(0.85) ? '@' : relative(folder, '.')) : '..'
       let mod
       if (k === 0) {
         const which = r.int(0, 9)
         const chains = r.int(1, 6)
         mod = which < 4
-          ? point0Module(mseed, { chains, size, flavor: 'api', mode: 'app' })
+          ? point0Module(mseed, { chains, size, flavor: 'api', mode: 'app', base })
           : which < 8
-            ? point0Module(mseed, { chains, size, flavor: 'pages', mode: 'app' })
-            : tailorkitModule(mseed, { chains, size, mode: 'app' })
+            ? point0Module(mseed, { chains, size, flavor: 'pages', mode: 'app', base })
+            : tailorkitModule(mseed, { chains, size, mode: 'app', base })
         withChains++
       } else {
-        mod = plainModule(mseed, { size, flavor: r.chance(0.75) ? 'react' : 'util', mode: 'app' })
+        mod = plainModule(mseed, { size, flavor: r.chance(0.75) ? 'react' : 'util', mode: 'app', base })
       }
-      const name = `m${String(i).padStart(3, '0')}`
-      write(`src/s${String(s).padStart(2, '0')}/${name}.${mod.ext}`, mod.code)
-      bytes += mod.code.length
+      let code = mod.code
+      if (real) {
+        // the app's modules import each other's components and utilities (earlier ones: no cycles)
+        const deps = []
+        const n = exporters.length ? sr.int(0, 3) : 0
+        for (let d = 0; d < n; d++) {
+          const from = exporters[Math.floor(sr.next() * exporters.length)]
+          const fn = from.functions[Math.floor(sr.next() * from.functions.length)]
+          deps.push({ local: `dep${d}_${fn}`, fn, source: specifier(folder, from.path) })
+        }
+        if (deps.length) {
+          code =
+            deps.map((d) => `import { ${d.fn} as ${d.local} } from '${d.source}'`).join('\n') +
+            '\n' +
+            code +
+            `\nexport const related = [${deps.map((d) => d.local).join(', ')}]\n`
+        }
+        if (k !== 0) {
+          const functions = [...mod.code.matchAll(/^export function (\w+)/gm)].map((m) => m[1])
+          if (functions.length) exporters.push({ path: `${folder}/${name}`, functions })
+        }
+      }
+      write(`src/${folder}/${name}.${mod.ext}`, code)
+      bytes += code.length
       names.push(name)
+      paths.push(real ? `./${folder.slice(section.length + 1)}/${name}` : `./${name}`)
     }
-    write(
-      `src/s${String(s).padStart(2, '0')}/index.ts`,
-      names.map((n) => `import * as ${n} from './${n}'`).join('\n') + `\n\nexport const section = [${names.join(', ')}]\n`,
-    )
-    sectionNames.push(`s${String(s).padStart(2, '0')}`)
+    write(`src/${section}/index.ts`, names.map((n, j) => `import * as ${n} from '${paths[j]}'`).join('\n') + `\n\nexport const section = [${names.join(', ')}]\n`)
+    sectionNames.push(section)
   }
   write(
     'src/main.tsx',
-    sectionNames.map((n) => `import { section as ${n} } from './${n}/index'`).join('\n') +
+    sectionNames.map((n) => `import { section as ${n} } from '${real ? `@/${n}/index` : `./${n}/index`}'`).join('\n') +
       `\n\nconst sections = [${sectionNames.join(', ')}]\n;(globalThis as any).__benchApp = sections\ndocument.getElementById('app')!.textContent = String(sections.length)\n`,
   )
-  return { dir, modules, withChains, bytes }
+  return { dir, modules, withChains, bytes, shape, folders: folders.size, resolveVia: real ? resolveVia : undefined, sourcemap }
 }

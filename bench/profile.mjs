@@ -3,9 +3,11 @@
 // functions by self time and by total time.
 //
 //   node bench/profile.mjs [--seconds=10] [--top=25] [--target=chaincut|baseline|parse] [--kind=point0-pages] [--max-kb=8]
-//   node bench/profile.mjs --vite[=<appDir>] [--variant=chaincut|parse-only|chaincut-warm|without]
-//                                            one `vite build` of the bench app (variants as in run.mjs)
+//   node bench/profile.mjs --vite[=<appDir>] [--variant=chaincut|parse-only|chaincut-warm|chaincut-nocache|outputs-only|without] [--app=real|legacy] [--resolve=alias|tsconfig] [--sourcemap]
+//                                            one `vite build` of the bench app (variants as in run.mjs; the app
+//                                            of that shape is written if missing)
 //   ... [--label=before]                     names the profile (bench/results/profiles/<target>-<label>.cpuprofile)
+//   node bench/profile.mjs --analyze=<file.cpuprofile>   the tables of a profile already taken, no run
 //   node bench/profile.mjs --diff=<before.cpuprofile>,<after.cpuprofile>
 //                                            compares two profiles (self time per package/file, GC), no run
 //
@@ -15,7 +17,6 @@
 
 import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -94,7 +95,61 @@ function analyze(profile) {
   }
   const gc = selfBy.get('(garbage collector)') ?? 0
   const idle = selfBy.get('(idle)') ?? 0
-  return { all, gc, idle, selfBy, totalBy, fileBy }
+  // categories: each sample once, by what is on its stack (see `categoryOf`)
+  const categories = new Map()
+  const underChaincut = new Map()
+  for (const [id, us] of self) {
+    const stack = []
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) stack.push(byId.get(cur).callFrame)
+    const category = categoryOf(stack)
+    categories.set(category, (categories.get(category) ?? 0) + us)
+    if (category.startsWith('chaincut')) {
+      const leaf = stack[0]
+      const url = leaf.url || leaf.functionName
+      const what = url.includes('node_modules/') ? url.replace(/.*node_modules\/((@[^/]+\/)?[^/]+).*/, '$1') : isChaincut(url) ? shortUrl(url).replace(/^bench\/results\/dist-[^/]+\//, 'dist/') : url.startsWith('node:') ? `node: ${url.slice(5).replace(/^internal\//, '')}` : url
+      underChaincut.set(what, (underChaincut.get(what) ?? 0) + us)
+    }
+  }
+  return { all, gc, idle, selfBy, totalBy, fileBy, categories, underChaincut }
+}
+
+/** chaincut's own compiled code: dist/ or a snapshot of it (bench/results/dist-*). */
+function isChaincut(url) {
+  return /\/dist\/[^]*\.js$/.test(url) && !url.includes('node_modules/') || /\/bench\/results\/dist-[^/]+\//.test(url)
+}
+
+/**
+ * One sample's category, from its stack (leaf first): the engine's own states; loading modules
+ * (anything under Node's module loader: compiling and evaluating modules at import, Node's
+ * cjs-module-lexer reading a CommonJS package's exports for an ESM import); code that runs under
+ * one of chaincut's frames (its own, and what it calls: @babel/parser, hashing, file reads),
+ * split by chaincut's file that is nearest the leaf; the bench's parse-only plugin; the rest
+ * (Vite, Rolldown's JS side, Node).
+ */
+function categoryOf(stack) {
+  const leaf = stack[0]
+  if (leaf.functionName === '(idle)' || leaf.functionName === '(garbage collector)' || leaf.functionName === '(program)') return leaf.functionName
+  if (stack.some((f) => f.url.startsWith('node:internal/modules/'))) return 'module loading (import: compile, evaluate, cjs-module-lexer)'
+  const own = stack.find((f) => isChaincut(f.url))
+  if (own) {
+    const file = own.url.replace(/^.*\/(dist|bench\/results\/dist-[^/]+)\//, '')
+    // by file name, so the same table reads a build from before src/ was split into layers (core/*) and after (cache/, js/, rewrite/, hosts/…)
+    const name = file.split('/').pop()
+    const area =
+      name === 'disk-cache.js'
+        ? 'persistent cache (disk-cache.js)'
+        : name === 'emit.js'
+          ? 'emit (emit.js, magic-string)'
+          : name === 'parse.js'
+            ? 'parse (parse.js → @babel/parser)'
+            : /^(plugin|hosts|guard|report)\//.test(file) || /^(vite|index|id-filter|guard|guard-imports|report)\.js$/.test(file) || /^config\/id-filter\.js$/.test(file)
+              ? 'plugin glue (the unplugin host, guard, id filter, report)'
+              : 'analysis (walk, chains, prune, cut, …)'
+    return `chaincut: ${area}`
+  }
+  // the parse-only plugin's hook (its `handler`; vite-child.mjs's other frames are the build's caller)
+  if (stack.some((f) => f.url.endsWith('bench/vite-child.mjs') && f.functionName === 'handler')) return 'bench parse-only plugin (@babel/parser)'
+  return 'Vite / Rolldown / Node (the build itself)'
 }
 
 const ms = (us) => `${(us / 1000).toFixed(0).padStart(7)} ms`
@@ -109,7 +164,7 @@ if (diff) {
   console.log(`before: ${files[0]} (${(a.all / 1e6).toFixed(1)} s sampled, ${((a.all - a.idle) / 1e6).toFixed(1)} s busy)`)
   console.log(`after:  ${files[1]} (${(b.all / 1e6).toFixed(1)} s sampled, ${((b.all - b.idle) / 1e6).toFixed(1)} s busy)`)
   console.log(`before ${gcLine(a)}\nafter  ${gcLine(b)}`)
-  for (const [title, key] of [['self time per package / file', 'fileBy'], ['self time per function', 'selfBy']]) {
+  for (const [title, key] of [['categories (each sample once, by its stack)', 'categories'], ['under chaincut\'s frames, by package / file', 'underChaincut'], ['self time per package / file', 'fileBy'], ['self time per function', 'selfBy']]) {
     console.log(`\n${title}: before → after (change)`)
     const keys = new Set([...a[key].keys(), ...b[key].keys()])
     const rows = [...keys].map((k) => [k, a[key].get(k) ?? 0, b[key].get(k) ?? 0]).sort((x, y) => Math.max(y[1], y[2]) - Math.max(x[1], x[2])).slice(0, top)
@@ -118,10 +173,31 @@ if (diff) {
   process.exit(0)
 }
 
+// --analyze=<file.cpuprofile>: the tables of one profile already taken, no run
+const analyzeOnly = value('analyze', '')
+if (analyzeOnly) {
+  const a = analyze(JSON.parse(readFileSync(analyzeOnly, 'utf8')))
+  const show = (title, map) => {
+    console.log(`\n${title}`)
+    for (const [k, us] of [...map].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`${share(us, a.all)}  ${ms(us)}  ${k}`)
+  }
+  console.log(`profile: ${analyzeOnly} (${(a.all / 1e6).toFixed(1)} s sampled, ${((a.all - a.idle) / 1e6).toFixed(1)} s busy)`)
+  console.log(gcLine(a))
+  show('where the time goes (each sample once, by its stack; see categoryOf in bench/profile.mjs)', a.categories)
+  show('under chaincut\'s frames, by the leaf\'s package / file (self time)', a.underChaincut)
+  show('by file / package (self time)', a.fileBy)
+  show('top functions by self time', a.selfBy)
+  show('top functions by total time', a.totalBy)
+  process.exit(0)
+}
+
 // profile a snapshot of dist/, so a concurrent rebuild cannot break the run
 rmSync(join(here, 'results/dist-profile'), { recursive: true, force: true })
 cpSync(join(root, 'dist'), join(here, 'results/dist-profile'), { recursive: true })
-const viteApp = argv.find((a) => a.startsWith('--vite')) !== undefined ? value('vite', '') || join(tmpdir(), 'chaincut-bench-app-2000') : null
+const appShape = value('app', 'real')
+const appKind = { resolveVia: value('resolve', 'alias'), sourcemap: argv.includes('--sourcemap') }
+const { appDirFor } = await import('./corpus.mjs')
+const viteApp = argv.find((a) => a.startsWith('--vite')) !== undefined ? value('vite', '') || appDirFor(2000, appShape, appKind) : null
 const variant = value('variant', 'chaincut')
 const what = viteApp ? `vite-${variant}` : target
 const name = `${what}-${value('label', new Date().toISOString().replace(/[:.]/g, '-'))}.cpuprofile`
@@ -131,11 +207,17 @@ const childArgs = viteApp
   : [fileURLToPath(import.meta.url), '--child', ...argv]
 if (viteApp && !existsSync(join(viteApp, 'index.html'))) {
   const { writeApp } = await import('./corpus.mjs')
-  writeApp(viteApp, { modules: 2000 })
+  writeApp(viteApp, { modules: 2000, shape: appShape, ...appKind })
 }
-if (viteApp && variant === 'chaincut-warm') {
-  // a warm build needs the cache a chaincut build leaves: one unprofiled cold build first
-  console.log('chaincut-warm: one unprofiled chaincut build first, to populate node_modules/.cache/chaincut...')
+if (viteApp && variant === 'parse-only') {
+  // the parse-only plugin loads chaincut only to find what to parse, the first time (vite-child.mjs, PARSE_LIST): not in the profile
+  console.log('parse-only: one unprofiled build first, to record which modules chaincut would parse...')
+  const first = spawnSync(process.execPath, [join(here, 'vite-child.mjs'), viteApp, 'parse-only', join(viteApp, 'out-profile'), pluginFile], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
+  if (first.status !== 0) (process.stdout.write(first.stdout), process.exit(first.status ?? 1))
+}
+if (viteApp && (variant === 'chaincut-warm' || variant === 'outputs-only')) {
+  // a warm build needs the cache a chaincut build leaves, outputs-only the outputs it records: one unprofiled cold build first
+  console.log(`${variant}: one unprofiled chaincut build first, to populate node_modules/.cache/chaincut and record its outputs...`)
   const cold = spawnSync(process.execPath, [join(here, 'vite-child.mjs'), viteApp, 'chaincut', join(viteApp, 'out-profile'), pluginFile], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
   if (cold.status !== 0) (process.stdout.write(cold.stdout), process.exit(cold.status ?? 1))
 }
@@ -162,6 +244,8 @@ if (build) {
   console.log(`build: ${(build.ms / 1000).toFixed(2)} s under the profiler, ${(build.cpuMs / 1000).toFixed(2)} s CPU, peak RSS ${(build.maxRSS / 1024).toFixed(0)} MB; GC entries: ${build.gc.count} pauses, ${build.gc.ms.toFixed(0)} ms (${build.gc.major} major, ${build.gc.majorMs.toFixed(0)} ms)${calls}`)
 }
 console.log(gcLine(a))
+show('where the time goes (each sample once, by its stack; see categoryOf in bench/profile.mjs)', a.categories)
+show('under chaincut\'s frames, by the leaf\'s package / file (self time)', a.underChaincut)
 show('by file / package (self time)', a.fileBy)
 show('top functions by self time', a.selfBy)
 show('top functions by total time', a.totalBy)

@@ -1,6 +1,7 @@
 // `npm run bench`: chaincut's performance budgets (bench/README.md), on a generated corpus.
 //
 //   node bench/run.mjs [--quick] [--only=transform,scaling,vite] [--rounds=N] [--builds=N] [--modules=N] [--gc=all|both|alternate|blocks|stream]
+//                      [--app=real|legacy] [--resolve=alias|tsconfig] [--sourcemap] [--variants=without,parse-only,chaincut,chaincut-warm,chaincut-nocache]
 //
 // Contenders run interleaved in one process (warm-up first, then rounds that
 // visit every module in a new order and rotate which contender goes first),
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { parse } from '@babel/parser'
-import { buildCorpus, buildScalingCorpus, Rng, SERVER_MARKERS, writeApp } from './corpus.mjs'
+import { APP_SHAPES, appDirFor, buildCorpus, buildScalingCorpus, Rng, SERVER_MARKERS, writeApp } from './corpus.mjs'
 import { createBaseline } from './baseline.mjs'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -35,6 +36,11 @@ const only = new Set(value('only', 'transform,scaling,vite').split(','))
 const ROUNDS = Number(value('rounds', quick ? 3 : 7))
 const BUILDS = Number(value('builds', quick ? 2 : 5)) // rounds of one `vite build` per variant
 const APP_MODULES = Number(value('modules', quick ? 300 : 2000))
+// the generated app's shape (bench/README.md, "The app"): `real` (aliases, workspace packages) or `legacy`
+const APP_SHAPE = value('app', 'real')
+if (!APP_SHAPES.includes(APP_SHAPE)) throw new Error(`--app=${APP_SHAPE}: use ${APP_SHAPES.join(' or ')}`)
+const APP_RESOLVE = value('resolve', 'alias')
+const APP_SOURCEMAP = flag('sourcemap')
 const TARGET_MS = quick ? 1 : 2 // each measurement repeats a call until ~this long
 const MAX_REPS = 1000
 
@@ -331,17 +337,27 @@ async function scalingFigures() {
 // figures 4 and 5b: vite build without a plugin, with a parse-only plugin, and
 // with chaincut cold and warm
 
-const VITE_VARIANTS = ['without', 'parse-only', 'chaincut', 'chaincut-warm']
+const ALL_VITE_VARIANTS = ['without', 'parse-only', 'chaincut', 'chaincut-warm', 'chaincut-nocache', 'outputs-only']
+// `without`, `parse-only`, `chaincut` and `chaincut-warm` are always built (the figures need them), `outputs-only`
+// by default, `chaincut-nocache` only when asked (the warm-up builds `chaincut` before `outputs-only`, which replays its outputs)
+const VITE_VARIANTS = (() => {
+  const asked = new Set(value('variants', 'without,parse-only,chaincut,chaincut-warm,outputs-only').split(','))
+  for (const v of asked) if (!ALL_VITE_VARIANTS.includes(v)) throw new Error(`--variants: unknown variant ${v} (${ALL_VITE_VARIANTS.join(', ')})`)
+  for (const v of ['without', 'parse-only', 'chaincut', 'chaincut-warm']) asked.add(v)
+  return ALL_VITE_VARIANTS.filter((v) => asked.has(v))
+})()
 const VARIANT_DESCRIPTIONS = {
   without: 'no plugin',
   'parse-only': "a plugin with chaincut's transform filter and pre-parse test that only parses (`@babel/parser`, chaincut's options) and returns null",
   chaincut: 'chaincut, default options, no persistent cache (`node_modules/.cache/chaincut` deleted before each build)',
   'chaincut-warm': 'chaincut, default options, the persistent cache as the previous chaincut build left it',
+  'chaincut-nocache': 'chaincut with `cache: false`: no persistent cache read or written',
+  'outputs-only': "chaincut's outputs (recorded by a chaincut build) handed back by a plugin that does nothing else: chaincut's effect on the build at no cost",
 }
 
-function runChild(appDir, variant, outDir) {
+function runChild(appDir, variant, outDir, env) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(here, 'vite-child.mjs'), appDir, variant, outDir, distVite], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [join(here, 'vite-child.mjs'), appDir, variant, outDir, distVite], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -359,11 +375,12 @@ function runChild(appDir, variant, outDir) {
 
 async function viteFigures() {
   const hasPlugin = Boolean(chaincut) && existsSync(distVite)
-  const appDir = join(os.tmpdir(), `chaincut-bench-app-${APP_MODULES}`)
+  const appDir = appDirFor(APP_MODULES, APP_SHAPE, { resolveVia: APP_RESOLVE, sourcemap: APP_SOURCEMAP })
   const t0 = performance.now()
-  const app = writeApp(appDir, { modules: APP_MODULES })
-  const appInfo = { modules: app.modules, withChains: app.withChains, bytes: app.bytes, dir: appDir }
-  console.log(`app: ${app.modules} modules (${app.withChains} with chains), ${(app.bytes / 1024 / 1024).toFixed(1)} MB of source, in ${appDir} (${((performance.now() - t0) / 1000).toFixed(1)} s to write)`)
+  const app = writeApp(appDir, { modules: APP_MODULES, shape: APP_SHAPE, resolveVia: APP_RESOLVE, sourcemap: APP_SOURCEMAP })
+  const appInfo = { modules: app.modules, withChains: app.withChains, bytes: app.bytes, dir: appDir, shape: app.shape, folders: app.folders, resolveVia: app.resolveVia, sourcemap: app.sourcemap }
+  const shapeText = app.shape === 'real' ? `real shape: ${app.folders} folders, \`@/\` through ${app.resolveVia === 'tsconfig' ? 'resolve.tsconfigPaths' : 'resolve.alias'}, frameworks aliased to packages/` : `legacy shape: ${app.folders} folders, relative imports, stubs in node_modules`
+  console.log(`app: ${app.modules} modules (${app.withChains} with chains), ${(app.bytes / 1024 / 1024).toFixed(1)} MB of source, ${shapeText}${app.sourcemap ? ', build.sourcemap: true' : ''}, in ${appDir} (${((performance.now() - t0) / 1000).toFixed(1)} s to write)`)
   const variants = hasPlugin ? VITE_VARIANTS : ['without']
   if (!hasPlugin) console.log('note: dist/vite.js not found — building without a plugin only, no ratio.')
   const outDir = (v) => join(appDir, `out-${v}`)
@@ -392,6 +409,15 @@ async function viteFigures() {
     process.stdout.write(`\r  vite build: round ${i + 1}/${BUILDS} (${order.join(' → ')}; ${((performance.now() - t0) / 1000).toFixed(0)} s)   `)
   }
   process.stdout.write('\n')
+  // not timed: one more warm build writing chaincut's JSON report (\`report\` is not in the cache key),
+  // to count the modules that came from the persistent cache (every one of them should)
+  let warmCheck = null
+  if (hasPlugin) {
+    const reportFile = join(appDir, 'chaincut-warm-report.json')
+    const r = await runChild(appDir, 'chaincut-warm', outDir('chaincut-warm'), { CHAINCUT_BENCH_REPORT: reportFile })
+    warmCheck = r.ok ? r.report ?? null : { error: r.error }
+    if (warmCheck?.modules !== undefined) console.log(`warm build check: ${warmCheck.cached} of ${warmCheck.modules} modules chaincut reported came from the persistent cache`)
+  }
   for (const v of variants) rmSync(outDir(v), { recursive: true, force: true })
 
   const summary = (v) => {
@@ -419,7 +445,7 @@ async function viteFigures() {
     }
     return s
   }
-  const res = { app: appInfo, builds: BUILDS, vite: runs.without[0].vite, variants: Object.fromEntries(variants.map((v) => [v, summary(v)])) }
+  const res = { app: appInfo, builds: BUILDS, vite: runs.without[0].vite, variants: Object.fromEntries(variants.map((v) => [v, summary(v)])), warmCheck }
   if (hasPlugin) {
     const V = res.variants
     // is there a persistent cache at all? (until it lands, the warm variant is just a second build)
@@ -435,6 +461,12 @@ async function viteFigures() {
       }),
     )
     res.chaincutOverParseOnlyCpuAdded = V['parse-only'].addedCpuMs > 0 ? V.chaincut.addedCpuMs / V['parse-only'].addedCpuMs : NaN
+    if (V['chaincut-nocache']) res.nocacheOverParseOnlyAdded = parseAdded > 0 ? V['chaincut-nocache'].addedMs / parseAdded : NaN
+    if (V['outputs-only']) {
+      // the warm build against chaincut's own effect at no cost (the smaller graph its cuts leave)
+      res.warmOverOutputsOnly = median(runs['chaincut-warm'].map((r, i) => r.ms / runs['outputs-only'][i].ms)) - 1
+      res.warmOverOutputsOnlyMs = median(runs['chaincut-warm'].map((r, i) => r.ms - runs['outputs-only'][i].ms))
+    }
     res.rssOverParseOnly = V.chaincut.medianMaxRSSMB / V['parse-only'].medianMaxRSSMB
     res.warmRssOverParseOnly = V['chaincut-warm'].medianMaxRSSMB / V['parse-only'].medianMaxRSSMB
     res.warmAdded = V['chaincut-warm'].addedRatio
@@ -471,7 +503,8 @@ function budgetRows(r) {
   }
   const v = r.vite
   if (v && !v.error) {
-    const what = `${v.app.modules.toLocaleString('en-US')} modules (${v.app.withChains} with chains), ${v.builds} rounds of ${Object.keys(v.variants).length} interleaved builds, medians`
+    const shape = (v.app.shape === 'real' ? `real-shaped app (${v.app.folders} folders, \`@/\` and the frameworks through ${v.app.resolveVia === 'tsconfig' ? 'tsconfig paths' : 'resolve.alias'})` : v.app.shape ? `${v.app.shape} app` : 'app') + (v.app.sourcemap ? ', `build.sourcemap: true`' : '')
+    const what = `${v.app.modules.toLocaleString('en-US')} modules (${v.app.withChains} with chains), ${shape}, ${v.builds} rounds of ${Object.keys(v.variants).length} interleaved builds, medians`
     const V = v.variants
     const secs = (ms) => `${fmt(ms / 1000)} s`
     const plus = (ms) => `${ms >= 0 ? '+' : '−'}${fmt(Math.abs(ms) / 1000)} s`
@@ -493,11 +526,29 @@ function budgetRows(r) {
       ])
       rows.push([
         v.persistentCache ? '`vite build` with a warm persistent cache: time added over no plugin' : '`vite build`, second chaincut build (no persistent cache found in this dist): time added over no plugin',
-        v.persistentCache ? `cache populated by the previous chaincut build (${V['chaincut-warm'].cache.before.files} file${V['chaincut-warm'].cache.before.files === 1 ? '' : 's'} in its folder, ${fmt(V['chaincut-warm'].cache.before.bytes / 2 ** 20, 1)} MB)` : 'nothing in `node_modules/.cache/chaincut` after a chaincut build',
+        v.persistentCache ? `cache populated by the previous chaincut build (${V['chaincut-warm'].cache.before.files} file${V['chaincut-warm'].cache.before.files === 1 ? '' : 's'} in its folder, ${fmt(V['chaincut-warm'].cache.before.bytes / 2 ** 20, 1)} MB${v.warmCheck?.modules !== undefined ? `; ${v.warmCheck.cached} of ${v.warmCheck.modules} modules from it` : ''})` : 'nothing in `node_modules/.cache/chaincut` after a chaincut build',
         `${v.warmAdded >= 0 ? '+' : ''}${pct(v.warmAdded)} (${secs(V.without.medianMs)} → ${secs(V['chaincut-warm'].medianMs)})`,
         '≤ 10%',
         ok(v.warmAdded <= 0.1),
       ])
+      if (V['outputs-only']) {
+        rows.push([
+          '`vite build` with a warm persistent cache: time added over the same outputs at no cost',
+          "for reference: `outputs-only` hands back chaincut's recorded outputs and does nothing else; the cut graph is smaller, so it builds faster than `without`",
+          `${v.warmOverOutputsOnly >= 0 ? '+' : ''}${pct(v.warmOverOutputsOnly)} (${plus(v.warmOverOutputsOnlyMs)}; outputs-only ${secs(V['outputs-only'].medianMs)}, ${plus(V['outputs-only'].addedMs)} over without)`,
+          '—',
+          '',
+        ])
+      }
+      if (V['chaincut-nocache']) {
+        rows.push([
+          '`vite build` with `cache: false`: time chaincut adds ÷ time a parse-only plugin adds',
+          'for reference: the cold build without the cache\'s hashing and writing',
+          `${fmt(v.nocacheOverParseOnlyAdded)}×: ${plus(V['chaincut-nocache'].addedMs)} vs ${plus(V['parse-only'].addedMs)}`,
+          '—',
+          '',
+        ])
+      }
       rows.push([
         '`vite build`: time chaincut adds (cold) over no plugin',
         'for reference',

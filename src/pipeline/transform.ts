@@ -28,12 +28,10 @@ export type ReportListener = (report: ModuleReport) => void
 
 const now = () => performance.now()
 
-export async function transform(
-  code: string,
-  id: string,
-  options: TransformOptions & { onReport?: ReportListener },
-): Promise<TransformResult | null> {
-  const started = now()
+type Options = TransformOptions & { onReport?: ReportListener }
+
+/** What every transform starts with: the options checked, the tables, the module cache; null when the text cannot hold a chain. */
+function prepare(code: string, options: Options): { config: Config; cache: ModuleCache; resolve: Resolver } | null {
   if (options === null || typeof options !== 'object') validateOptions(options, 'transform')
   const side = options.side
   if (side !== 'client' && side !== 'server') {
@@ -48,10 +46,39 @@ export async function transform(
     cache = defaultCaches.get(config)
     if (!cache) defaultCaches.set(config, (cache = new ModuleCache()))
   }
+  return { config, cache, resolve: options.resolve ?? defaultResolve }
+}
+
+/** `transformSync`'s answer when a lookup would have to wait (a resolver that returns a promise, a scan of the app). */
+export const WOULD_WAIT = Symbol('chaincut.wouldWait')
+
+/**
+ * The transform without waiting, for a host that cannot wait (a Babel plugin) and a resolver that
+ * answers at once: the result, or `WOULD_WAIT` when a lookup is not answered yet (the host then
+ * runs `transform()`, elsewhere). Nothing is lost by trying: the answers asked for are kept.
+ */
+export function transformSync(code: string, id: string, options: Options): TransformResult | null | typeof WOULD_WAIT {
+  const started = now()
+  const prepared = prepare(code, options)
+  if (!prepared) return null
+  const { config, cache, resolve } = prepared
+  if (cache.prefetch(resolve, code, cleanId(id))) return WOULD_WAIT
+  try {
+    return transformNow(code, id, options, config, cache, resolve, started, now())
+  } catch (error) {
+    if (error instanceof Suspend) return WOULD_WAIT
+    throw error
+  }
+}
+
+export async function transform(code: string, id: string, options: Options): Promise<TransformResult | null> {
+  const started = now()
+  const prepared = prepare(code, options)
+  if (!prepared) return null
+  const { config, cache, resolve } = prepared
   // The work that needs the syntax tree is synchronous. A lookup the bundler has not answered yet
   // suspends it: the tree is dropped, the answer awaited, and the module analysed again with it
   // cached, so no tree is held while the bundler hands over other modules.
-  const resolve = options.resolve ?? defaultResolve
   const ahead = cache.prefetch(resolve, code, cleanId(id))
   if (ahead) await ahead
   for (let attempt = 0; ; attempt++) {

@@ -15,9 +15,12 @@ import { formatViolation, violationAt } from '../../guard/guard.js'
 import { runtimeSource } from '../../guard/imports.js'
 import { prepareHost, reportAtExit, sideOfTargets } from '../setup.js'
 import type { BabelWorkerResult } from './worker.js'
-import { readModuleResolver, type AliasConfig } from './module-resolver.js'
+import { aliasResolver, readModuleResolver, type AliasConfig } from './module-resolver.js'
+import { transformSync, WOULD_WAIT } from '../../pipeline/transform.js'
+import { defaultResolve } from '../../js/modules.js'
+import { ChaincutError } from '../../findings/errors.js'
 import { formatFinding } from '../../findings/errors.js'
-import type { ChaincutOptions, Finding, Side } from '../../types.js'
+import type { ChaincutOptions, Finding, ModuleReport, Resolver, Side } from '../../types.js'
 
 /** What chaincut reads of Babel's `caller`: Metro / Expo / Next set `isServer` and `platform`, babel-loader `target`. */
 export interface BabelCallerLike {
@@ -108,9 +111,37 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
         console.warn(message)
         continue
       }
-      const error: Error & { code?: string } = file.buildCodeFrameError(source, message.replace(/^\[chaincut\] \S+ /, '[chaincut] E_GUARD: '))
+      const error: Error & { code?: string } = file.buildCodeFrameError(source, message.replace(/^\[chaincut\] E_GUARD \S+ /, '[chaincut] E_GUARD: '))
       error.code = 'E_GUARD'
       throw error
+    }
+  }
+
+  /**
+   * The analysis in this thread, when every lookup it makes answers at once (Babel has no
+   * bundler resolver: chaincut's own resolver is synchronous): no trip to the worker. Null when a
+   * lookup would wait (a scan of the app): the worker, which can wait, does it.
+   */
+  const resolvers = new Map<string, Resolver>()
+  const analyseHere = (code: string, id: string, aliases: AliasConfig | null): BabelWorkerResult | null => {
+    const aliasKey = aliases ? JSON.stringify(aliases) : ''
+    let resolve = resolvers.get(aliasKey)
+    if (!resolve) resolvers.set(aliasKey, (resolve = aliases ? aliasResolver(aliases) : defaultResolve))
+    let moduleReport: ModuleReport | null = null
+    try {
+      const result = transformSync(code, id, {
+        ...host.transformOptions(side),
+        report: false,
+        resolve,
+        cache: host.cacheFor(`${side}\0${aliasKey}`),
+        onReport: (r) => (moduleReport = r),
+      })
+      if (result === WOULD_WAIT) return null
+      if (!result) return { kind: 'unchanged', report: moduleReport }
+      return { kind: 'transformed', code: result.code, map: result.map as unknown as Extract<BabelWorkerResult, { kind: 'transformed' }>['map'], report: moduleReport }
+    } catch (error) {
+      if (!(error instanceof ChaincutError)) throw error
+      return { kind: 'error', name: error.name, message: error.message, code: error.code, findings: error.findings }
     }
   }
 
@@ -126,7 +157,8 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
       if (!included(id)) return
       // sides (docs/toolchains.md): a module whose text cannot hold a chain costs no parse, and no trip to the worker
       if (!config.mayContainChain[side](code)) return guardImports(file, id)
-      const result = runWorker(code, id, workerOptions, side, readModuleResolver(file))
+      const aliases = readModuleResolver(file)
+      const result = analyseHere(code, id, aliases) ?? runWorker(code, id, workerOptions, side, aliases)
       if (result.kind === 'error') throw babelError(file, result)
       if (result.report) {
         report?.add(`${side} (babel)`, result.report)
