@@ -177,3 +177,11 @@ describe('scope oracle: the fast walk resolves what @babel/traverse resolves', (
     expect(real.length).toBeGreaterThan(10)
   })
 })
+
+describe('the visitor keys chaincut walks by', () => {
+  it('are the installed @babel/types VISITOR_KEYS (node scripts/visitor-keys.mjs writes them)', async () => {
+    const { VISITOR_KEYS: installed } = await import('@babel/types')
+    const { VISITOR_KEYS: ours } = await import('../src/js/visitor-keys.js')
+    expect(ours).toEqual(JSON.parse(JSON.stringify(installed)))
+  })
+})

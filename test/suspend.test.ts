@@ -31,13 +31,13 @@ function slow(counter: { resolves: number; reads: number }): Pick<TransformOptio
   }
 }
 
-type Outcome = { code: string | null; report: Omit<ModuleReport, 'time'> | null; error: string[] | null }
+type Outcome = { code: string | null; report: Omit<ModuleReport, 'time' | 'cpu'> | null; error: string[] | null }
 
 async function run(code: string, id: string, options: TransformOptions): Promise<Outcome> {
   let report: ModuleReport | null = null
   try {
     const result = await transform(code, id, { ...options, onReport: (r) => (report = r) } as TransformOptions)
-    const { time: _time, ...rest } = (report ?? { time: 0 }) as ModuleReport
+    const { time: _time, cpu: _cpu, ...rest } = (report ?? { time: 0 }) as ModuleReport
     return { code: result?.code ?? null, report: report ? rest : null, error: null }
   } catch (error) {
     if (!(error instanceof ChaincutError)) throw error

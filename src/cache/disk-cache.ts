@@ -704,7 +704,7 @@ export async function cachedTransform(
   // an entry built taking a parameter to receive no chain is stale once one does; one that passes a chain replays it
   const hit = found && summary && !replayParams(found.report, id, summary) ? undefined : found
   if (hit) {
-    const report = { ...hit.report, time: performance.now() - lookedUp, cached: true }
+    const report = { ...hit.report, time: performance.now() - lookedUp, cpu: 0, cached: true }
     if (hit.result) hit.result.report = report
     options.onReport?.(report)
     return hit.result

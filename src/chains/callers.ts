@@ -5,8 +5,10 @@
  * scan leaves them (`js/app-files.ts`).
  */
 import { readFileSync } from 'node:fs'
-import { globSync } from 'tinyglobby'
+import { lazyPackage } from '../util/lazy.js'
 import { SCAN_IGNORE, SCAN_LIMIT, SCRIPT_GLOBS } from '../js/app-files.js'
+
+const tinyglobby = lazyPackage<typeof import('tinyglobby')>('tinyglobby')
 
 export interface AppScripts {
   files: Array<{ file: string; code: string }>
@@ -16,7 +18,7 @@ export interface AppScripts {
 
 /** The scripts under `root`, with their text (kept on the build's module cache by the caller). */
 export function appScripts(root: string): AppScripts {
-  const listed = globSync(SCRIPT_GLOBS, { cwd: root, absolute: true, ignore: SCAN_IGNORE, followSymbolicLinks: false })
+  const listed = tinyglobby().globSync(SCRIPT_GLOBS, { cwd: root, absolute: true, ignore: SCAN_IGNORE, followSymbolicLinks: false })
   if (listed.length > SCAN_LIMIT) return { files: [], skipped: `the app has more than ${SCAN_LIMIT} scripts to look through` }
   const files: AppScripts['files'] = []
   for (const file of listed.sort()) {

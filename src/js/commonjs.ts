@@ -6,10 +6,20 @@
  */
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
-import { initSync, parse } from 'cjs-module-lexer'
+import { lazyPackage } from '../util/lazy.js'
 import { canReach, packageName, packageOfFile } from './packages.js'
 
-initSync()
+/** The WASM lexer, started on the first CommonJS package read. */
+const lexer = lazyPackage<typeof import('cjs-module-lexer')>('cjs-module-lexer')
+let started = false
+function lex(code: string): ReturnType<typeof import('cjs-module-lexer').parse> {
+  const { initSync, parse } = lexer()
+  if (!started) {
+    initSync()
+    started = true
+  }
+  return parse(code)
+}
 
 export type CommonJsReach =
   | { kind: 'exportsNo' }
@@ -24,7 +34,7 @@ const MAX_FILES = 200
 export function commonJsReach(file: string, code: string, name: string, headPackages: ReadonlySet<string>, headPackagesKey: string): CommonJsReach {
   let lexed: { exports: string[]; reexports: string[] }
   try {
-    lexed = parse(code)
+    lexed = lex(code)
   } catch {
     return { kind: 'unknown', why: 'its exports cannot be read' }
   }

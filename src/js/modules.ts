@@ -3,9 +3,12 @@
  * of the app are read, parsed and walked once, and cached by path with their
  * size and modification time, so an edited file is never served stale.
  */
-import { readFileSync, statSync } from 'node:fs'
-import { dirname, resolve as resolvePath } from 'node:path'
-import { ResolverFactory } from 'oxc-resolver'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, resolve as resolvePath } from 'node:path'
+import type { ResolverFactory } from 'oxc-resolver'
+import { lazyPackage } from '../util/lazy.js'
+
+const oxcResolver = lazyPackage<typeof import('oxc-resolver')>('oxc-resolver')
 import type { File, Node } from '@babel/types'
 import type { ModuleCacheHandle, Resolver } from '../types.js'
 import { parseModule } from './parse.js'
@@ -231,6 +234,8 @@ export class ModuleCache implements ModuleCacheHandle {
   }
 
   private clearResolutions(): void {
+    // a new package.json or tsconfig.json may change where a folder's imports resolve
+    clearResolutionScopes()
     this.resolutions.clear()
     for (const child of this.children.values()) child.resolutions.clear()
   }
@@ -293,13 +298,37 @@ export class ModuleCache implements ModuleCacheHandle {
 /**
  * One resolution per target: a relative import from the app's code leads to the same file from
  * every folder that names the same path (`../lib/root` from `a/x/` and `./lib/root` from `a/`),
- * so it is keyed by that path; anything else (packages, aliases) by the importer's folder.
+ * so it is keyed by that path. A package or an alias (`@/lib/root`) resolves the same from every
+ * folder below the nearest one that can change how it resolves (a `package.json`, a
+ * `tsconfig.json`/`jsconfig.json`, a `node_modules`): it is keyed by that folder, so an app
+ * whose 200 folders import `@/lib/root` asks the bundler once, not 200 times.
  */
 function resolutionKey(source: string, importer: string): string {
-  if ((source.startsWith('../core') || source.startsWith('..')) && !importer.includes('/node_modules/') && !importer.includes('\\node_modules\\')) {
+  if (source.startsWith('..') && !importer.includes('/node_modules/') && !importer.includes('\\node_modules\\')) {
     return '\0' + resolvePath(dirname(importer), source)
   }
-  return dirname(importer) + '\0' + source
+  if (source.startsWith('.')) return dirname(importer) + '\0' + source
+  return resolutionScope(dirname(importer)) + '\0' + source
+}
+
+const RESOLUTION_MARKERS = ['package.json', 'tsconfig.json', 'jsconfig.json', 'node_modules']
+const scopes = new Map<string, string>()
+
+/** The nearest folder at or above `dir` holding something that changes how a bare specifier resolves. */
+function resolutionScope(dir: string): string {
+  const known = scopes.get(dir)
+  if (known !== undefined) return known
+  const parent = dirname(dir)
+  const scope = parent === dir || RESOLUTION_MARKERS.some((m) => existsSync(join(dir, m))) ? dir : resolutionScope(parent)
+  // a folder gains a marker rarely; a long-lived process (a dev server) forgets with `clearResolutionScopes`
+  if (scopes.size > 100_000) scopes.clear()
+  scopes.set(dir, scope)
+  return scope
+}
+
+/** A file was added or removed: the folders' scopes are found again. */
+export function clearResolutionScopes(): void {
+  scopes.clear()
 }
 
 /** The specifier of a static or dynamic import or re-export, as written (a text scan: a miss only costs speed). */
@@ -314,7 +343,7 @@ let defaultResolverFactory: ResolverFactory | null = null
 
 /** Node-style resolution with tsconfig `paths` (the nearest tsconfig.json of the importer). */
 export const defaultResolve: Resolver = (source, importer) => {
-  defaultResolverFactory ??= new ResolverFactory({
+  defaultResolverFactory ??= new (oxcResolver().ResolverFactory)({
     tsconfig: 'auto',
     extensions: ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.json'],
     extensionAlias: { '.js': ['.ts', '.tsx', '.js', '.jsx'], '.mjs': ['.mts', '.mjs'], '.cjs': ['.cts', '.cjs'] },

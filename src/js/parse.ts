@@ -1,4 +1,7 @@
-import { parse as babelParse, type ParserPlugin } from '@babel/parser'
+import type { ParserPlugin } from '@babel/parser'
+import { lazyPackage } from '../util/lazy.js'
+
+const babelParser = lazyPackage<typeof import('@babel/parser')>('@babel/parser')
 import type { File } from '@babel/types'
 import { ChaincutError } from '../findings/errors.js'
 import { fatal, type Dialect } from '../findings/catalog.js'
@@ -30,7 +33,7 @@ const PLUGINS: Record<Dialect, ParserPlugin[]> = {
 export function parseModule(code: string, id: string): File {
   const dialect = dialectOf(id)
   try {
-    return babelParse(code, {
+    return babelParser().parse(code, {
       sourceType: 'module',
       plugins: PLUGINS[dialect],
       // real nodes for parentheses, so cut ranges of `(fn)` arguments are exact

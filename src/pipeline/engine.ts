@@ -15,9 +15,11 @@ import { readFile, stat } from 'node:fs/promises'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import type * as t from '@babel/types'
-import { VISITOR_KEYS } from '@babel/types'
-import { glob } from 'tinyglobby'
+import { lazyPackage } from '../util/lazy.js'
+import { VISITOR_KEYS } from '../js/visitor-keys.js'
 import { SCAN_IGNORE, SCAN_LIMIT, SCRIPT_GLOBS } from '../js/app-files.js'
+
+const tinyglobby = lazyPackage<typeof import('tinyglobby')>('tinyglobby')
 import type { ChainFamily, ModuleReport, PointsSpec, Side } from '../types.js'
 import type { RecognisedChain } from '../chains/index.js'
 import { ruleOf } from '../rewrite/cut.js'
@@ -139,7 +141,7 @@ export interface EngineScan {
 
 /** Every engine call in the app's scripts, once per build (the cache revalidates the files it found them in). */
 export async function scanApp(root: string, spec: EngineSpec): Promise<EngineScan> {
-  const files = await glob(SCRIPT_GLOBS, { cwd: root, absolute: true, ignore: SCAN_IGNORE, followSymbolicLinks: false })
+  const files = await tinyglobby().glob(SCRIPT_GLOBS, { cwd: root, absolute: true, ignore: SCAN_IGNORE, followSymbolicLinks: false })
   if (files.length > SCAN_LIMIT) return { readings: [], files: [], skipped: `the app at ${relative(process.cwd(), root) || '.'} has more than ${SCAN_LIMIT} scripts to look through` }
   const scan: EngineScan = { readings: [], files: [], skipped: null }
   const batch = 64

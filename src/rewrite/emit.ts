@@ -3,7 +3,11 @@
  * stays byte-identical and the code and its source map come from the same edits. In the client build the cut and
  * removed ranges are also blanked in the map's `sourcesContent` (docs/reference.md "How it decides", source maps).
  */
-import MagicString from 'magic-string'
+import type MagicString from 'magic-string'
+import { lazyPackage } from '../util/lazy.js'
+
+/** Only a source map that is read needs it. */
+const magicString = lazyPackage<typeof import('magic-string')>('magic-string')
 import { lineEnd, pastBreak } from '../util/ranges.js'
 import type { SourceMapJSON } from '../types.js'
 
@@ -109,7 +113,7 @@ export function emit(code: string, id: string, edits: ReadonlyArray<Edit>, redac
 
 /** The edits applied by a MagicString: what the source map is made from. */
 function magic(code: string, edits: ReadonlyArray<Edit>): MagicString {
-  const s = new MagicString(code)
+  const s = new (magicString().default ?? (magicString() as unknown as typeof MagicString))(code)
   let last = 0
   for (const edit of edits) {
     if (edit.start < last) continue

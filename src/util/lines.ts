@@ -2,7 +2,10 @@
  * Positions in a module's text: line/column of an offset (a table of line starts built
  * once per module) and the code frame shown with a finding.
  */
-import { codeFrameColumns } from '@babel/code-frame'
+import { lazyPackage } from './lazy.js'
+
+/** Only an error or a finding needs a frame. */
+const codeFrame_ = lazyPackage<typeof import('@babel/code-frame')>('@babel/code-frame')
 
 /** A position in the user's source: 1-based line, 0-based column (Babel's convention). */
 export interface SourcePosition {
@@ -34,7 +37,7 @@ export class LineIndex {
 }
 
 export function codeFrame(code: string, start: SourcePosition, end?: SourcePosition): string {
-  return codeFrameColumns(
+  return codeFrame_().codeFrameColumns(
     code,
     {
       start: { line: start.line, column: start.column + 1 },
