@@ -52,7 +52,7 @@ async function expectOutputOrChaincutError(r: GuardedResult, code: string, id: s
     expect(f.file).toBe(id)
     expect(f.line).toBeGreaterThanOrEqual(1)
     expect(f.column).toBeGreaterThanOrEqual(0)
-    expect(r.message.startsWith(`[chaincut] ${id}:${f.line}:${f.column + 1} `), r.message.slice(0, 300)).toBe(true)
+    expect(r.message.startsWith(`[chaincut] ${f.code} ${id}:${f.line}:${f.column + 1} `), r.message.slice(0, 300)).toBe(true)
     return 'error'
   }
   if (r.code === null) return 'null'
@@ -97,7 +97,7 @@ describe('syntax errors: a ChaincutError E_PARSE with file, line and column', ()
         expect(r.code).toBe('E_PARSE')
         const f = r.findings![0]
         expect({ file: f.file, line: f.line, column: f.column }).toEqual({ file: id, ...expected })
-        expect(r.message.startsWith(`[chaincut] ${id}:${f.line}:${f.column + 1} cannot parse`)).toBe(true)
+        expect(r.message.startsWith(`[chaincut] E_PARSE ${id}:${f.line}:${f.column + 1} cannot parse`)).toBe(true)
         expect(f.frame).toContain('>')
       }
     })
