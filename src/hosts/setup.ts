@@ -50,7 +50,7 @@ export function prepareHost(rawOptions: ChaincutOptions | null | undefined): Hos
 }
 
 const SERVER_TARGET = /^(node|async-node|electron-main)/
-const BROWSER_TARGET = /^(web|webworker|browser|electron-renderer|electron-preload|nwjs)/
+const BROWSER_TARGET = /^(web|webworker|browser(?!slist)|electron-renderer|electron-preload|nwjs)/
 /** Targets that name no platform: the browserslist config or the ES version says what runs it. */
 const UNSPECIFIC_TARGET = /^(browserslist|es\d)/
 
