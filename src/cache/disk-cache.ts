@@ -37,6 +37,7 @@ import { ModuleCache, Suspend, type ParamSummary } from '../js/modules.js'
 import { resolveFamilies } from '../config/config.js'
 import { EDITS, emit, withOutput, type StoredEdits } from '../rewrite/emit.js'
 import { stableText } from '../util/stable.js'
+import { NOT_REACHED_BY_CODE } from '../chains/code-reach.js'
 import { transform, type ReportListener } from '../pipeline/transform.js'
 import { stripQuery } from '../util/ids.js'
 
@@ -646,12 +647,15 @@ function installState(root: string): string {
 }
 
 /**
- * Whether the server build read its server rendering from a scan of the app's files: the scan's
+ * Whether the result rests on a scan of the app's files (the server rendering the engine file
+ * gives, or "no code of the app imports the family"): the scan's
  * answer also depends on files that did not exist (a new `Engine.create` file), which no entry
  * can check, so such a result is not stored.
  */
 function fromAppScan(report: ModuleReport): boolean {
   if (report.findings.some((f) => f.code === 'W_SSR_UNKNOWN')) return true
+  // "no code of the app imports the family": a file added later may
+  if (report.notChains.some((n) => n.reason.startsWith(NOT_REACHED_BY_CODE))) return true
   const from = report.serverRendering?.from
   if (from === undefined) return false
   const file = resolvePath(from.replace(/:\d+$/, ''))

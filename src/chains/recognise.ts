@@ -10,6 +10,7 @@ import { type Scope } from '../js/scope.js'
 import { memberName, unwrap, type CallRun } from '../js/runs.js'
 import { READ_FUEL, READ_POOL, RUN_FUEL, type Classifier } from './classifier.js'
 import { familiesOf } from './families.js'
+import { NOT_REACHED_BY_CODE, reachedByCode, type CodeReach } from './code-reach.js'
 import { brief, describe, isChainish, isStringish, settle, type ChainSegment, type Decision, type RecognisedChain } from './values.js'
 import { wouldCut } from './would-cut.js'
 
@@ -25,6 +26,14 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
   c.rootModule = module
   const { families: activity } = familiesOf(module.id, config)
   const active = (family: ChainFamily) => activity.find((a) => a.family === family)?.active ?? true
+  const reachByFamily = new Map<ChainFamily, CodeReach>()
+  const codeReach = (family: ChainFamily): CodeReach => {
+    let found = reachByFamily.get(family)
+    const packages = config.familyPackages.get(family)
+    const packageDir = familiesOf(module.id, config).packageDir
+    if (!found) reachByFamily.set(family, (found = packages?.size && packageDir ? reachedByCode(module.id, module.code, packageDir, packages, c.ctx.cache.scripts, (pairs) => c.ctx.cache.resolveAll(c.ctx.resolve, pairs)) : { reaches: true, why: 'its heads name no package, or no package.json is above this module' }))
+    return found
+  }
   const inactiveWhy = (method: string) => [...new Set(cutNames.get(method)!.map((f) => activity.find((a) => a.family === f.family)?.why ?? ''))].join('; ')
 
   // one run at a time: the cycle check above relies on a single path of evaluation
@@ -93,7 +102,12 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
           assumed = brief(`${receiver.reason}; ${receiver.evidence}`)
           break
         } else if (markedNotChain(module, segment.call)) decisions.push({ kind: 'notChain', method, node, reason: 'marked `chaincut-not-a-chain` in a comment' })
-        else decisions.push({ kind: 'untraced', method, node, reason: receiver.reason, families: families.map((f) => f.family.name) })
+        else {
+          // declared is not imported: a family no code of the app can reach makes no chain here
+          const reached = families.filter((f) => codeReach(f.family).reaches)
+          if (reached.length) decisions.push({ kind: 'untraced', method, node, reason: `${brief(receiver.reason)}; and the app can reach ${reached[0].family.name}: ${brief(codeReach(reached[0].family).why)}`, families: reached.map((f) => f.family.name) })
+          else decisions.push({ kind: 'notChain', method, node, reason: brief(`${NOT_REACHED_BY_CODE}: ${[...new Set(families.map((f) => `${f.family.name}: ${codeReach(f.family).why}`))].join('; ')}`) })
+        }
         continue
       }
       decisions.push({ kind: 'notChain', method, node, reason: receiver.kind === 'not' ? receiver.reason : describe(receiver) })

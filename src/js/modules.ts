@@ -246,6 +246,14 @@ export class ModuleCache implements ModuleCacheHandle {
     return take(this.resolution(resolver, source, importer))
   }
 
+  /** Every pair resolved, asked all at once: their files, or a `Suspend` until every one has answered. */
+  resolveAll(resolver: Resolver, pairs: ReadonlyArray<readonly [source: string, importer: string]>): Array<string | null> {
+    const found = pairs.map(([source, importer]) => this.resolution(resolver, source, importer))
+    const pending = found.flatMap((f) => (f.done ? [] : [f.pending]))
+    if (pending.length) throw new Suspend(Promise.all(pending))
+    return found.map((f) => (f.done ? f.value : null))
+  }
+
   private resolution(resolver: Resolver, source: string, importer: string): Settled<string | null> {
     const key = resolutionKey(source, importer)
     let found = this.resolutions.get(key)

@@ -59,13 +59,19 @@ function readManifest(dir: string): Manifest | null {
 }
 
 /** Where Node would find package `name` from folder `from`: the nearest node_modules/name. */
-function locate(name: string, from: string): string | null {
+export function locate(name: string, from: string): string | null {
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, 'node_modules', name)
     if (existsSync(join(candidate, 'package.json'))) return candidate
     const up = dirname(dir)
     if (up === dir) return null
   }
+}
+
+/** The packages the package.json in `dir` lists: dependencies (peer and optional too) and devDependencies; none when it cannot be read. */
+export function dependenciesOf(dir: string): string[] {
+  const manifest = readManifest(dir)
+  return manifest ? [...manifest.dependencies, ...manifest.devDependencies] : []
 }
 
 export type Reach = { reaches: true; via: string[] } | { reaches: false } | { reaches: 'unknown'; why: string }
