@@ -171,7 +171,7 @@ export interface ChaincutOptions {
   serverOnly?: ServerOnlyPattern | ServerOnlyPattern[]
   /** Extra client-only module patterns (the mirror of `serverOnly`). */
   clientOnly?: ServerOnlyPattern | ServerOnlyPattern[]
-  /** `true` prints a summary after a build; a path also writes the JSON report. */
+  /** `true` prints a summary after a build; a path also writes the JSON report, or the HTML audit for `'html'` or a path ending in `.html` (docs/audit.md). */
   report?: boolean | string
   /** What to do with code that cannot be proven safe (docs/reference.md "Fail closed"). */
   onUnsafe?: 'error' | 'warn'

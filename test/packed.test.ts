@@ -120,6 +120,8 @@ console.log(JSON.stringify({ name: plugin.name, keys: Object.keys(plugin).sort()
       targets.push(...(typeof value === 'string' ? [value] : Object.values(value)))
     }
     for (const target of targets) expect(existsSync(join(pkgDir, target)), target).toBe(true)
+    // the HTML audit's page, which no export names (read beside dist/report/html.js)
+    expect(existsSync(join(pkgDir, 'dist/report/audit-page.html'))).toBe(true)
     expect(readdirSync(pkgDir).sort()).toEqual(['CHANGELOG.md', 'README.md', 'dist', 'node_modules', 'package.json'].sort())
   })
 

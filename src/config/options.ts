@@ -51,8 +51,11 @@ export function validateOptions(options: unknown, api: 'plugin' | 'transform' = 
   if (o.side !== undefined) oneOf('side', o.side, ['client', 'server'])
   if (o.onUnsafe !== undefined) oneOf('onUnsafe', o.onUnsafe, ['error', 'warn'])
   for (const key of ['include', 'exclude', 'serverOnly', 'clientOnly']) checkPatterns(key, o[key])
-  if (o.report !== undefined && typeof o.report !== 'boolean' && !(typeof o.report === 'string' && o.report !== '')) {
-    fail('report', o.report, 'report must be true, false or the path of the JSON report to write')
+  if (o.report !== undefined && typeof o.report !== 'boolean' && !(typeof o.report === 'string' && o.report.trim() !== '')) {
+    fail('report', o.report, `report must be true, false, the path of the JSON report to write, or of the HTML audit ('html', or a path ending in .html)`)
+  }
+  if (typeof o.report === 'string' && /\.htm$/i.test(o.report)) {
+    fail('report', o.report, 'report: the HTML audit is written to a path ending in .html', o.report + 'l')
   }
   if (o.cache !== undefined && typeof o.cache !== 'boolean' && !(api === 'transform' && o.cache instanceof ModuleCache)) {
     fail('cache', o.cache, api === 'transform' ? 'cache must be a boolean or a ModuleCache' : 'cache must be a boolean')
@@ -307,4 +310,18 @@ function levenshtein(a: string, b: string): number {
     previous = current
   }
   return previous[b.length]
+}
+
+/** Where `report: 'html'` writes the HTML audit: beside the persistent cache, never in an output folder (docs/audit.md). */
+export const DEFAULT_HTML_REPORT = 'node_modules/.cache/chaincut/report.html'
+
+/**
+ * What the `report` option asks to write: nothing, the JSON report, or the HTML audit (a path
+ * ending in `.html`; the literal `'html'` is `DEFAULT_HTML_REPORT`). The path is as given,
+ * relative to the bundler's root.
+ */
+export function reportFile(option: unknown): { kind: 'json' | 'html'; path: string } | null {
+  if (typeof option !== 'string' || option.trim() === '') return null
+  if (option === 'html') return { kind: 'html', path: DEFAULT_HTML_REPORT }
+  return { kind: /\.html$/i.test(option) ? 'html' : 'json', path: option }
 }

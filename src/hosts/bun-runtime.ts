@@ -43,7 +43,7 @@ const LOADERS: Record<string, string> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js
 export function chaincutRuntime(rawOptions?: ChaincutOptions): ChaincutBunRuntimePlugin {
   const host = prepareHost(rawOptions)
   const { options, included } = host
-  const report = reportAtExit(options.report)
+  const report = reportAtExit(options.report, 'bun (runtime)')
   const imports: Array<{ path: string; importer: string }> = []
   return {
     name: 'chaincut',

@@ -1,6 +1,7 @@
 /**
  * chaincut inspect <file> [--client|--server]   the transformed file and what was cut
  * chaincut check <glob...>                      both sides of every file; exit 1 on any error
+ * chaincut report --html <out> [glob...]        the same, and the HTML audit (docs/audit.md)
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
@@ -17,9 +18,17 @@ import { point0 } from '../presets/point0/preset.js'
 import { BUILTIN_PRESETS, DEFAULT_PRESETS } from '../presets/index.js'
 import { tailorkit } from '../presets/tailorkit.js'
 import type { ChaincutOptions, Finding, ModuleReport, Side } from '../types.js'
+import { EDITS, type StoredEdits } from '../rewrite/emit.js'
+import { BuildReport, type BuildErrors } from '../report/json.js'
+import { AuditRecorder } from '../report/audit.js'
+import { refuseInsideOutput, writeAuditHtml } from '../report/html.js'
+import { DEFAULT_HTML_REPORT } from '../config/options.js'
 
 /** The options the commands use: the persistent cache is the bundler plugins' (docs/reference.md "Cache"), never the CLI's. */
 type CliOptions = Omit<ChaincutOptions, 'cache'>
+
+/** The files `chaincut report` reads when given no glob. */
+const DEFAULT_REPORT_GLOBS = ['src/**/*.{js,jsx,ts,tsx,mjs,cjs,mts,cts}']
 
 const HELP = `chaincut — cut server-only code out of builder chains
 
@@ -33,6 +42,14 @@ Usage:
       and each surviving import of a guarded module as "file:line:col  message".
       Exit 0: clean. Exit 1: findings or files that could not be checked.
       Exit 2: bad usage, or the globs matched no file.
+
+  chaincut report [--html <out>] [glob...] [options]
+      What check does, and writes the HTML audit (docs/audit.md): every module's
+      original, client and server text side by side, each cut, "not a chain" and
+      finding where it is. Default out: ${DEFAULT_HTML_REPORT};
+      default globs: ${DEFAULT_REPORT_GLOBS.join(' ')}. The file holds the
+      server's code: keep it out of every folder that is deployed.
+      Exit codes as check's.
 
 Options:
   --client            inspect the client build (default)
@@ -72,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         'no-config': { type: 'boolean' },
         json: { type: 'boolean' },
+        html: { type: 'string' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -95,9 +113,15 @@ export async function main(argv: string[]): Promise<number> {
   const color = !values['no-color'] && !values.json && process.stdout.isTTY === true && !process.env.NO_COLOR
   const paint: Paint = (style, text) => (color ? styleText(style, text) : text)
 
+  if (values.html !== undefined && command !== 'report') {
+    process.stderr.write(`chaincut: --html is chaincut report's option\n\n${HELP}`)
+    return 2
+  }
   let options: CliOptions
+  /** the client's output folders the Vite config names: the audit is never written there */
+  const folders: OutputFolder[] = []
   try {
-    options = await loadOptions(values)
+    options = await loadOptions(values, folders)
     resolveConfig(options)
   } catch (error) {
     process.stderr.write(`chaincut: ${(error as Error).message}\n`)
@@ -122,17 +146,32 @@ export async function main(argv: string[]): Promise<number> {
     }
     return check(rest, options, paint, values.json === true)
   }
+  if (command === 'report') {
+    const out = resolve(values.html || DEFAULT_HTML_REPORT)
+    try {
+      for (const { folder, what } of folders) refuseInsideOutput(String(values.html ?? DEFAULT_HTML_REPORT), out, folder, what)
+    } catch (error) {
+      process.stderr.write(`chaincut report: ${(error as Error).message}\n`)
+      return 2
+    }
+    return check(rest.length ? rest : DEFAULT_REPORT_GLOBS, options, paint, values.json === true, out)
+  }
   process.stderr.write(`chaincut: unknown command "${command}"\n\n${HELP}`)
   return 2
 }
 
-async function loadOptions(values: Record<string, unknown>): Promise<CliOptions> {
+interface OutputFolder {
+  folder: string
+  what: string
+}
+
+async function loadOptions(values: Record<string, unknown>, folders: OutputFolder[] = []): Promise<CliOptions> {
   let options: ChaincutOptions = {}
   if (!values['no-config']) {
     const file =
       (values.config as string | undefined) ??
       ['vite.config.ts', 'vite.config.mts', 'vite.config.js', 'vite.config.mjs', 'vite.config.cjs', 'vite.config.cts'].find((f) => existsSync(f))
-    if (file) options = (await optionsFromViteConfig(resolve(file))) ?? {}
+    if (file) options = (await optionsFromViteConfig(resolve(file), folders)) ?? {}
   }
   const presetNames = values.preset ? String(values.preset).split(',').map((s) => s.trim()).filter(Boolean) : null
   if (values.ssr && values['no-ssr']) throw new Error('--ssr and --no-ssr contradict each other: give one')
@@ -156,8 +195,16 @@ async function loadOptions(values: Record<string, unknown>): Promise<CliOptions>
   return rest
 }
 
-/** The options given to chaincut() in a Vite config, found on the plugin it returned. */
-async function optionsFromViteConfig(file: string): Promise<ChaincutOptions | null> {
+/** Vite's user config, as far as `chaincut report` reads it for the client's output folders. */
+interface ViteUserConfigLike {
+  root?: string
+  publicDir?: string | false
+  build?: { outDir?: string }
+  environments?: Record<string, { consumer?: string; build?: { outDir?: string } }>
+}
+
+/** The options given to chaincut() in a Vite config, found on the plugin it returned; `folders` gets the client's output folders it names. */
+async function optionsFromViteConfig(file: string, folders: OutputFolder[] = []): Promise<ChaincutOptions | null> {
   let vite: typeof import('vite')
   try {
     vite = await import('vite')
@@ -165,6 +212,14 @@ async function optionsFromViteConfig(file: string): Promise<ChaincutOptions | nu
     return null
   }
   const loaded = await vite.loadConfigFromFile({ command: 'build', mode: 'production' }, file, undefined, 'silent')
+  const config = (loaded?.config ?? {}) as ViteUserConfigLike
+  // as Vite resolves them: `root` from the working folder, the others from `root`
+  const root = resolve(config.root ?? process.cwd())
+  folders.push({ folder: resolve(root, config.build?.outDir ?? 'dist'), what: `Vite build.outDir of ${rel(file)}` })
+  if (config.publicDir !== false) folders.push({ folder: resolve(root, config.publicDir ?? 'public'), what: `Vite publicDir of ${rel(file)}` })
+  for (const [name, environment] of Object.entries(config.environments ?? {})) {
+    if (environment?.consumer === 'client' && environment.build?.outDir) folders.push({ folder: resolve(root, environment.build.outDir), what: `Vite environments.${name}.build.outDir of ${rel(file)}` })
+  }
   const plugins: unknown[] = []
   const flatten = async (list: unknown): Promise<void> => {
     const value = await list
@@ -334,12 +389,19 @@ async function learnParams(files: string[], options: CliOptions): Promise<Record
   return caches
 }
 
-async function check(patterns: string[], options: CliOptions, paint: Paint, json: boolean): Promise<number> {
+/**
+ * `check`, and with `html` (`chaincut report`) the HTML audit of what it analysed: each side's
+ * reports, the texts and edits of the files it changed, the findings that stopped a file, the
+ * guarded imports that survive. The audit is written whole (the sides are analysed together).
+ */
+async function check(patterns: string[], options: CliOptions, paint: Paint, json: boolean, html?: string): Promise<number> {
+  const command = html ? 'report' : 'check'
   const files = (await glob(patterns, { absolute: true, onlyFiles: true, ignore: ['**/node_modules/**'], expandDirectories: false })).sort()
   if (!files.length) {
-    process.stderr.write(`chaincut check: no file matches ${patterns.map((p) => JSON.stringify(p)).join(' ')}\n`)
+    process.stderr.write(`chaincut ${command}: no file matches ${patterns.map((p) => JSON.stringify(p)).join(' ')}\n`)
     return 2
   }
+  const audit = html ? { report: new BuildReport(), recorder: new AuditRecorder(), errors: { client: { modules: 0, findings: 0, guard: 0 }, server: { modules: 0, findings: 0, guard: 0 } } as Record<Side, BuildErrors> } : null
   const lines: CheckLine[] = []
   let checked = 0
   const caches = await learnParams(files, options)
@@ -363,18 +425,34 @@ async function check(patterns: string[], options: CliOptions, paint: Paint, json
     } catch (error) {
       if (!(error instanceof ChaincutError)) throw error
       for (const f of error.findings) lines.push({ ...fromFinding(f, 'client'), side: 'both' })
+      if (audit) {
+        for (const side of ['client', 'server'] as const) {
+          audit.recorder.failed(side, file, side, code, error.findings)
+          audit.errors[side].modules++
+          audit.errors[side].findings += error.findings.length
+        }
+      }
       continue
     }
     for (const side of ['client', 'server'] as const) {
       let output: string
+      // the audit's wall-clock time of each side: the time its transforms ran
+      audit?.report.enter(side)
       try {
         let report: ModuleReport | null = null
-        const result = await transform(code, file, { ...options, side, cache: caches[side], onReport: (r) => (report = r) })
+        const result = await transform(code, file, { ...options, side, cache: caches[side], onReport: (r) => (report = r) }).finally(() => audit?.report.leave(side))
         for (const f of (report as ModuleReport | null)?.findings ?? []) lines.push(fromFinding(f, side))
         output = result?.code ?? code
+        if (audit && report) audit.report.add(side, report)
+        if (audit && result) audit.recorder.changed(side, file, code, result.code, (result as { [EDITS]?: StoredEdits })[EDITS]?.edits ?? null)
       } catch (error) {
         if (!(error instanceof ChaincutError)) throw error
         for (const f of error.findings) lines.push(fromFinding(f, side))
+        if (audit) {
+          audit.recorder.failed(side, file, side, code, error.findings)
+          audit.errors[side].modules++
+          audit.errors[side].findings += error.findings.filter((f) => f.level === 'error').length || 1
+        }
         if (error.findings.some((f) => f.code === 'E_PARSE')) break // one report of a parse error is enough
         // a finding must not hide a guard violation: check what survives once the provable cuts are made
         output = await relaxedOutput(code, file, side, options)
@@ -382,6 +460,10 @@ async function check(patterns: string[], options: CliOptions, paint: Paint, json
       try {
         for (const v of guardImports(output, file, side, options)) {
           lines.push({ file, line: v.line, column: v.column, side, level: 'error', ...checkText('E_GUARD', { side, source: v.source, rule: v.rule }) })
+          if (audit) {
+            audit.recorder.guard(side, v, 'error')
+            audit.errors[side].guard++
+          }
         }
       } catch (error) {
         if (!(error instanceof ChaincutError)) throw error
@@ -398,8 +480,13 @@ async function check(patterns: string[], options: CliOptions, paint: Paint, json
     return true
   })
   const errors = unique.filter((l) => l.level === 'error')
+  let written: string | null = null
+  if (audit) {
+    const data = audit.recorder.collect(audit.report, { root: process.cwd(), bundler: 'cli', errors: (side) => audit.errors[side as Side] })
+    written = writeAuditHtml(html!, data, { merge: false })
+  }
   if (json) {
-    process.stdout.write(JSON.stringify({ files: files.length, checked, findings: unique.map(({ frame: _, ...l }) => l) }, null, 2) + '\n')
+    process.stdout.write(JSON.stringify({ files: files.length, checked, findings: unique.map(({ frame: _, ...l }) => l), ...(written ? { report: written } : {}) }, null, 2) + '\n')
   } else {
     for (const l of unique) {
       const where = l.line ? `${rel(l.file)}:${l.line}:${l.column + 1}` : rel(l.file)
@@ -410,6 +497,7 @@ async function check(patterns: string[], options: CliOptions, paint: Paint, json
     }
     const summary = `${files.length} file${files.length === 1 ? '' : 's'} checked for both sides: ${errors.length} error${errors.length === 1 ? '' : 's'}, ${unique.length - errors.length} warning${unique.length - errors.length === 1 ? '' : 's'}`
     process.stdout.write((errors.length ? paint('red', summary) : paint('green', summary)) + '\n')
+    if (written) process.stdout.write(`audit written to ${rel(written)} (it holds the server's code: keep it out of every deployed folder)\n`)
   }
   return errors.length ? 1 : 0
 }

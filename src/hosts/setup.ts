@@ -8,10 +8,12 @@
 import { resolveConfig, RESOLVED_CONFIG, type Config } from '../config/config.js'
 import { idFilter } from '../config/id-filter.js'
 import type { GuardMatcher } from '../config/guard-matcher.js'
-import { validateOptions } from '../config/options.js'
+import { reportFile, validateOptions } from '../config/options.js'
 import { levelOf } from '../findings/catalog.js'
 import { ModuleCache } from '../js/modules.js'
 import { BuildReport } from '../report/json.js'
+import { AuditRecorder } from '../report/audit.js'
+import { writeAuditHtml } from '../report/html.js'
 import type { ChaincutOptions, Side } from '../types.js'
 
 export interface Host {
@@ -69,10 +71,18 @@ export function sideOfTargets(target: string | readonly string[] | undefined | f
   return null
 }
 
-/** `report: 'file.json'` for a host with no end of build (Babel, Bun's runtime): written when the process exits. */
-export function reportAtExit(option: ChaincutOptions['report']): BuildReport | null {
-  if (typeof option !== 'string') return null
+/**
+ * `report: 'file.json'` for a host with no end of build (Babel, Bun's runtime): written when the
+ * process exits. A path ending in `.html` writes the HTML audit from the reports (these hosts
+ * keep no texts: the modules are listed with their decisions).
+ */
+export function reportAtExit(option: ChaincutOptions['report'], bundler: string): BuildReport | null {
+  const target = reportFile(option)
+  if (!target) return null
   const report = new BuildReport()
-  process.once('exit', () => report.write(option))
+  process.once('exit', () => {
+    if (target.kind === 'json') report.write(target.path)
+    else writeAuditHtml(target.path, new AuditRecorder().collect(report, { root: process.cwd(), bundler }))
+  })
   return report
 }

@@ -87,7 +87,7 @@ export default function chaincutBabel(api: BabelApiLike, rawOptions?: ChaincutOp
         `pass the side, ['chaincut/babel', { side: 'client' }] for the browser bundle or ['chaincut/babel', { side: 'server' }] for the server`,
     )
   }
-  const report = reportAtExit(options.report)
+  const report = reportAtExit(options.report, 'babel')
   // what the worker gets: data only (RegExps survive structured cloning)
   const workerOptions: ChaincutOptions = { ...options, report: false }
 

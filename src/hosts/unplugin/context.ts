@@ -4,7 +4,7 @@
  * redactions and the report. Everything kept per module is keyed by module id, plain
  * data, and released when the build ends (`finish`).
  */
-import { isAbsolute } from 'node:path'
+import { isAbsolute, resolve as resolvePath } from 'node:path'
 import type { UnpluginContextMeta } from 'unplugin'
 import { ModuleCache, defaultResolve } from '../../js/modules.js'
 import { RESOLVED_CONFIG, type Config } from '../../config/config.js'
@@ -15,6 +15,9 @@ import { cachedTransform, openCache, resolveThrough, type OpenCache } from '../.
 import { guardPrefilter } from '../../config/guard-matcher.js'
 import { GuardError, importerChain, readImporter, violationAt, writtenImport } from '../../guard/guard.js'
 import { BuildReport, type BuildErrors } from '../../report/json.js'
+import { AuditRecorder, guardDecision, type AuditData } from '../../report/audit.js'
+import { refuseInsideOutput, writeAuditHtml } from '../../report/html.js'
+import { reportFile } from '../../config/options.js'
 import type { ChaincutOptions, Side, SourceMapJSON } from '../../types.js'
 import { SourceRedactions } from './redact.js'
 import { bundlerResolver } from './resolve.js'
@@ -59,11 +62,27 @@ export interface Shared {
   errorAt(hit: GuardHit & { importer: string }, moduleInfo?: ModuleInfoReader, code?: string): GuardError
   /** Fails the build with `error`, or warns with `onUnsafe: 'warn'`; counted for the summary either way. */
   raise(context: BundlerContext, error: GuardError, environment: string): void
+  /** A guard decision for the HTML audit (`raise` records its own), also one made after the build ended (a bundle's asset). */
+  recordGuard(environment: string, violation: GuardError['violation'], level: 'error' | 'warn'): void
   transform(context: BundlerContext, code: string, id: string, hookOptions?: { ssr?: boolean }): Promise<{ code: string; map: SourceMapJSON | null } | null>
   /** A file changed (no argument: a build starts): the persistent cache hashes it again. */
   forget(file?: string): void
-  /** The build ended: the persistent cache's writes, the summary (unless in dev), the JSON report, then everything kept for it is released. */
+  /** The build ended: the persistent cache's writes, the summary (unless in dev), the JSON report or the HTML audit, then everything kept for it is released. */
   finish(environments: string[] | undefined): Promise<void>
+  /**
+   * A folder the client's files are deployed or served from (an output folder of the client
+   * build, Vite's `publicDir`): the HTML audit is never written inside one. Throws now if the
+   * `report` path is inside; checked again before each write.
+   */
+  outputFolder(folder: string | null | undefined, what: string): void
+  /**
+   * Rollup and Rolldown name their output folder after the build ends (`renderStart`), Vite
+   * empties its output folder after it: their adapter sets this, `finish` then keeps the HTML
+   * audit for `flushAudit`, called once the output is written (or when none will be).
+   */
+  deferAudit: boolean
+  /** Writes the HTML audit `finish` kept (see `deferAudit`); nothing when none is kept. */
+  flushAudit(): void
 }
 
 /**
@@ -89,6 +108,9 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
   const webpackFamily = meta.framework === 'webpack' || meta.framework === 'rspack'
   const report = new BuildReport()
   const reportOption = options.report ?? true
+  const target = reportFile(reportOption)
+  // the HTML audit: its texts and edits are kept only when it is asked for (nothing is kept otherwise)
+  const audit = target?.kind === 'html' ? new HtmlAudit(target.path, String(reportOption), () => shared.root) : null
   /** environment → errors that stop the build, for the summary */
   const failures = new Map<string, BuildErrors>()
   // the persistent cache (docs/reference.md "Cache"), opened at the first transform: Vite's root is known by then
@@ -146,7 +168,9 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
     },
 
     raise(context, error, environment) {
-      if (host.guardWarns(error.violation.side)) {
+      const warns = host.guardWarns(error.violation.side)
+      audit?.guard(environment, error.violation, warns ? 'warn' : 'error')
+      if (warns) {
         if (typeof context.warn === 'function') context.warn(error.message)
         else console.warn(error.message)
         return
@@ -180,7 +204,9 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
           },
         }, scope)
         if (!result) return null
-        shared.redactions.record(environment, id, code, (result as { [EDITS]?: StoredEdits })[EDITS] ?? null)
+        const edits = (result as { [EDITS]?: StoredEdits })[EDITS] ?? null
+        audit?.recorder.changed(environment, id, code, result.code, edits?.edits ?? null)
+        shared.redactions.record(environment, id, code, edits)
         if (typeof context.addWatchFile === 'function') {
           for (const dependency of result.report.dependencies) context.addWatchFile(dependency)
         }
@@ -192,6 +218,7 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
         return { code: result.code, map: result.map }
       } catch (error) {
         if (error instanceof ChaincutError) {
+          audit?.recorder.failed(environment, id, side, code, error.findings)
           const counts = failed(environment)
           counts.modules++
           counts.findings += error.findings.filter((f) => f.level === 'error').length || 1
@@ -212,6 +239,12 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
       disk?.disk.forget(file)
     },
 
+    deferAudit: false,
+
+    recordGuard: (environment, violation, level) => audit?.guard(environment, violation, level),
+    outputFolder: (folder, what) => audit?.outputFolder(folder, what),
+    flushAudit: () => audit?.flush(),
+
     async finish(environments) {
       // the entries written in the background, before the bundler exits
       await disk?.disk.flush()
@@ -223,14 +256,83 @@ export function createShared(rawOptions: ChaincutOptions | undefined, meta: Unpl
           console.log(report.format(name, shared.root, errors))
         }
       }
-      if (typeof reportOption === 'string') report.write(reportOption, shared.root)
-      for (const name of names) {
-        report.release(name)
-        failures.delete(name)
+      try {
+        if (target?.kind === 'json') report.write(target.path, shared.root)
+        audit?.finish(report, { bundler: meta.framework, errors: (name) => failures.get(name), environments: names }, shared.deferAudit)
+      } finally {
+        audit?.recorder.release(names)
+        for (const name of names) {
+          report.release(name)
+          failures.delete(name)
+        }
+        shared.cache.clear()
+        shared.dependents.clear()
       }
-      shared.cache.clear()
-      shared.dependents.clear()
     },
   }
   return shared
+}
+
+/**
+ * The HTML audit of the plugin's builds (docs/audit.md): what the transforms return, kept by
+ * `recorder` until a build ends, then written, or kept until the output is written
+ * (`deferAudit`: Vite, Rollup, Rolldown), never inside a folder the client is deployed from.
+ */
+class HtmlAudit {
+  readonly recorder = new AuditRecorder()
+  /** folders the client's files are deployed or served from */
+  private readonly folders: Array<{ folder: string; what: string }> = []
+  /** the audit a build made, waiting for its output */
+  private pending: AuditData | null = null
+
+  constructor(
+    private readonly path: string,
+    private readonly option: string,
+    private readonly root: () => string,
+  ) {}
+
+  /** Throws when the audit's path is inside a folder the client is deployed from. */
+  private check(): void {
+    const file = resolvePath(this.root(), this.path)
+    for (const { folder, what } of this.folders) refuseInsideOutput(this.option, file, folder, what, this.root())
+  }
+
+  outputFolder(folder: string | null | undefined, what: string): void {
+    if (!folder) return
+    const absolute = resolvePath(this.root(), folder)
+    if (!this.folders.some((known) => known.folder === absolute)) this.folders.push({ folder: absolute, what })
+    try {
+      this.check()
+    } catch (error) {
+      // refused: the audit this build made is written nowhere
+      this.pending = null
+      throw error
+    }
+  }
+
+  /** A guard decision; one made after its build ended (a bundle's asset) goes into the audit that build made. */
+  guard(environment: string, violation: GuardError['violation'], level: 'error' | 'warn'): void {
+    const made = this.pending?.environments[environment]
+    if (made) made.guard.push(guardDecision(violation, level))
+    else this.recorder.guard(environment, violation, level)
+  }
+
+  /** A build ended: its audit written now, or with `defer` kept for `flush`. */
+  finish(report: BuildReport, context: { bundler: string; errors: (environment: string) => BuildErrors | undefined; environments: string[] }, defer: boolean): void {
+    const data = this.recorder.collect(report, { root: this.root(), ...context })
+    if (!defer) return this.write(data)
+    const pending = this.pending
+    this.pending = pending ? { ...data, environments: { ...pending.environments, ...data.environments }, texts: { ...pending.texts, ...data.texts } } : data
+  }
+
+  flush(): void {
+    const data = this.pending
+    this.pending = null
+    if (data) this.write(data)
+  }
+
+  private write(data: AuditData): void {
+    this.check()
+    writeAuditHtml(this.path, data, { root: this.root() })
+  }
 }

@@ -85,6 +85,15 @@ export function esbuildAdapter(shared: Shared, bun: boolean): Partial<UnpluginOp
   /** The guard by specifier: a denied import fails the build at its importer (esbuild: as an error result, Bun: thrown). */
   function setup(native: EsbuildLike) {
     build = native
+    // the HTML audit holds server code: never in the client's output folder
+    if (shared.sideOf({ getNativeBuildContext: () => ({ framework: meta.framework, build: native }) }).side === 'client') {
+      const cwd = native.initialOptions?.absWorkingDir ?? process.cwd()
+      const { outdir, outfile } = native.initialOptions ?? {}
+      const name = bun ? 'Bun' : 'esbuild'
+      if (outdir) shared.outputFolder(resolvePath(cwd, outdir), `${name} outdir of the client build`)
+      else if (outfile) shared.outputFolder(dirname(resolvePath(cwd, outfile)), `the folder of ${name}'s outfile, the client build's`)
+      if (bun && native.config?.outdir) shared.outputFolder(resolvePath(cwd, native.config.outdir), 'Bun.build outdir of the client build')
+    }
     native.onStart?.(() => {
       imports.length = 0 // a rebuild of an esbuild context sees its imports again
       loaded.clear()

@@ -14,7 +14,7 @@
  * (`guardOutput`), and the bundle's assets made from a guarded file (a CSS `url()`, an HTML
  * `<img src>`) are checked before it is written.
  */
-import { basename, isAbsolute, join } from 'node:path'
+import { basename, dirname, isAbsolute, join, resolve as resolvePath } from 'node:path'
 import type { UnpluginOptions } from 'unplugin'
 import { defaultResolve } from '../../js/modules.js'
 import { positionAt, readImporter, type GuardError } from '../../guard/guard.js'
@@ -71,8 +71,50 @@ function referrer(context: BundlerContext, file: string): { importer: string; so
   return null
 }
 
+/** What the client's output folder is, as Rollup and Rolldown hand their output options to `renderStart`. */
+interface OutputOptionsLike {
+  dir?: string
+  file?: string
+}
+
+/** Vite's resolved config, as far as chaincut reads it. */
+interface ViteResolvedLike {
+  root: string
+  command?: string
+  publicDir?: string | false
+  build?: { outDir?: string; ssr?: unknown }
+  environments?: Record<string, { consumer?: string; build?: { outDir?: string } }>
+}
+
+/** Rollup, Rolldown (`renderStart`): the client's output folder, checked before the HTML audit is written. */
+function auditAtRender(shared: Shared) {
+  return (outputOptions: OutputOptionsLike) => {
+    if (shared.options.side === 'client') {
+      const name = shared.meta.framework === 'rollup' ? 'Rollup' : 'Rolldown'
+      if (outputOptions?.dir) shared.outputFolder(resolvePath(outputOptions.dir), `${name} output.dir of the client build`)
+      else if (outputOptions?.file) shared.outputFolder(dirname(resolvePath(outputOptions.file)), `the folder of ${name}'s output.file, the client build's`)
+    }
+    shared.flushAudit()
+  }
+}
+
+/** Vite: the folders the client's files are served or deployed from, where the HTML audit (server code) is never written. */
+function viteOutputFolders(shared: Shared, resolved: ViteResolvedLike) {
+  if (resolved.publicDir) shared.outputFolder(resolved.publicDir, "Vite's publicDir, served and copied into the client's output as is")
+  // `vite build --ssr`: the folders configured are the server's (the client's is the client build's to check)
+  if (resolved.command !== 'build' || resolved.build?.ssr) return
+  shared.outputFolder(resolvePath(resolved.root, resolved.build?.outDir ?? 'dist'), 'Vite build.outDir of the client environment')
+  for (const [name, environment] of Object.entries(resolved.environments ?? {})) {
+    if (environment?.consumer === 'client' && environment.build?.outDir) shared.outputFolder(resolvePath(resolved.root, environment.build.outDir), `Vite environments.${name}.build.outDir`)
+  }
+}
+
 export function rollupAdapter(shared: Shared): Partial<UnpluginOptions> & { guardOutput: OutputGuard } {
   const { meta } = shared
+  // the HTML audit is written once the output is: Rollup and Rolldown name their output folder after
+  // the build ends, and Vite empties its output folder then (an audit in the SSR build's would go)
+  shared.deferAudit = true
+  const renderStart = auditAtRender(shared)
   /** environment → denied imports found while building, failed at `buildEnd` */
   const pending = new Map<string, GuardHit[]>()
   const isDev = (context: BundlerContext) => shared.dev || context.environment?.mode === 'dev'
@@ -156,7 +198,10 @@ export function rollupAdapter(shared: Shared): Partial<UnpluginOptions> & { guar
         const error = shared.errorAt({ side, environment, ...found, resolved: path, rule }, moduleInfoOf(context))
         // the build's summary is printed (`buildEnd`): an error now is not counted for it
         if (shared.config.onUnsafe === 'warn') shared.raise(context, error, environment)
-        else throw error
+        else {
+          shared.recordGuard(environment, error.violation, 'error')
+          throw error
+        }
       }
     }
   }
@@ -200,25 +245,31 @@ export function rollupAdapter(shared: Shared): Partial<UnpluginOptions> & { guar
       // no bundle is written: nothing is left to check against the URLs reported
       if (errors.length || error) reportedUrls.clear()
       await shared.finish(environment === undefined ? undefined : [environment])
+      // no output will be written (or Vite's dev server closes): the HTML audit has nothing to wait for
+      if (errors.length || error || isDev(context)) shared.flushAudit()
       // another error already fails the build; the summary counted these
       if (errors.length && !error) throw errors[0]
     },
 
-    rollup: { generateBundle, closeBundle: () => shared.redactions.clear() },
+    rollup: { renderStart, generateBundle, closeBundle: () => (shared.redactions.clear(), shared.flushAudit()) } as UnpluginOptions['rollup'],
     rolldown: {
+      renderStart,
       generateBundle(this: BundlerContext, _output: unknown, bundle: Record<string, object>) {
         guardAssets(this, bundle)
       },
+      closeBundle: () => shared.flushAudit(),
     } as UnpluginOptions['rolldown'],
     vite: {
       generateBundle,
       closeBundle(this: BundlerContext) {
         shared.redactions.clear(this?.environment?.name ?? undefined)
+        shared.flushAudit()
       },
-      configResolved(resolved: { root: string; command?: string }) {
+      configResolved(resolved: ViteResolvedLike) {
         shared.root = resolved.root
         shared.dev = resolved.command === 'serve'
         shared.redactions.enabled = resolved.command === 'build'
+        viteOutputFolders(shared, resolved)
       },
       // A module's output depends on its parents in other modules (`.ssr(false)`, `.clientOnly()`,
       // whether a head traces at all). Vite only soft-invalidates importers, which would serve the

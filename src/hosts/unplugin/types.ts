@@ -45,7 +45,8 @@ export interface CompilationLike {
 }
 
 export interface CompilerLike {
-  options?: { target?: unknown }
+  /** `output.path`: the folder the bundle is written to */
+  options?: { target?: unknown; output?: { path?: unknown } }
   platform?: { node?: boolean; web?: boolean }
   hooks: {
     thisCompilation: {
@@ -75,8 +76,9 @@ export interface LoaderContextLike {
 
 /** esbuild's `build` (and Bun's, which follows esbuild's plugin API). */
 export interface EsbuildLike {
-  initialOptions?: { platform?: string }
-  config?: { target?: string }
+  initialOptions?: { platform?: string; outdir?: string; outfile?: string; absWorkingDir?: string }
+  /** Bun's `Bun.build` config */
+  config?: { target?: string; outdir?: string }
   target?: string
   resolve?(path: string, options: { importer: string; resolveDir: string; kind: string; pluginData?: unknown }): Promise<{
     path?: string

@@ -69,6 +69,11 @@ export function webpackAdapter(shared: Shared): Partial<UnpluginOptions> {
   let currentCompilation: CompilationLike | undefined
 
   function webpackLike(compiler: CompilerLike) {
+    // the HTML audit holds server code: never in the client's output folder
+    const outputPath = compiler.options?.output?.path
+    if (typeof outputPath === 'string' && shared.sideOf({ getNativeBuildContext: () => ({ framework: shared.meta.framework, compiler }) }).side === 'client') {
+      shared.outputFolder(outputPath, `${shared.meta.framework === 'rspack' ? 'Rspack' : 'webpack'} output.path of the client build`)
+    }
     compiler.hooks.thisCompilation.tap('chaincut', (compilation, params) => {
       currentCompilation = compilation
       params?.normalModuleFactory?.hooks?.afterResolve?.tapPromise('chaincut', async (data) => {
