@@ -252,6 +252,8 @@ export interface ModuleReport {
   time: number
   /** Milliseconds of the analysis itself, synchronous on the main thread (parse to emit; 0 on a cache hit). */
   cpu?: number
+  /** Proofs this module's output rests on that read the whole app (no script imports a family, no other script writes a member): a file added later can change them, so the persistent cache does not keep this module. */
+  appScans?: string[]
   /** Parameters whose callers are in other modules: the build-summary keys this module took to receive no chain, and the chains it passes (see docs/ARCHITECTURE.md, "Parameters"). */
   params?: { assumed: string[]; passed: Array<[string, string]> }
   /** Read from the persistent cache (docs/reference.md "Cache") instead of transformed. */

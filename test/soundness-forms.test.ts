@@ -21,6 +21,9 @@ writeFileSync(join(DIR, 'chains.cjs'), "const { root } = require('./root')\nmodu
 // other modules hand chains to an exported helper and to a method, with no cut method after the call
 writeFileSync(join(DIR, 'helper-caller.ts'), "import { root } from './root'\nimport { withAuth } from './exportedHelperCalledElsewhere'\nexport const x = withAuth(root.lets('GET', '/a'))\n")
 writeFileSync(join(DIR, 'method-caller.ts'), "import { root } from './root'\nimport { svc } from './methodCalledElsewhere'\nsvc.register(root.lets('GET', '/a'))\n")
+// an exported object whose declared member another module overwrites with a chain
+writeFileSync(join(DIR, 'exported-routes.ts'), "export const routes: any = { list: null }\n")
+writeFileSync(join(DIR, 'routes-writer.ts'), "import { root } from './root'\nimport { routes } from './exported-routes'\nroutes.list = root.lets('GET', '/a')\n")
 const R = "import { root } from './root'\n"
 const C = "root.lets('GET', '/a')"
 
@@ -67,6 +70,8 @@ export const FORMS: Record<string, string> = {
   methodCalledElsewhere: `class Svc {\n  register(p: any) {\n    return p.loader(() => 'SECRET')\n  }\n}\nexport const svc = new Svc()`,
   commonJsAppModule: `const { list } = require('./chains.cjs')\nexport const a = list.loader(() => 'SECRET').action()`,
   commonJsAppModuleImported: `import chains from './chains.cjs'\nexport const a = (chains as any).list.loader(() => 'SECRET').action()`,
+  memberWrittenByAnotherModule: `import { routes } from './exported-routes'\nexport const a = routes.list.loader(() => 'SECRET').action()`,
+  argumentsObject: R + `function f(_x: any) {\n  return arguments[0].loader(() => 'SECRET').action()\n}\nexport const a = f(${C})`,
   evalScope: R + `let p: any = 1\neval('p = 2')\nexport const a = p.loader(() => 'SECRET').action()`,
 }
 

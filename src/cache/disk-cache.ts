@@ -37,7 +37,6 @@ import { ModuleCache, Suspend, type ParamSummary } from '../js/modules.js'
 import { resolveFamilies } from '../config/config.js'
 import { EDITS, emit, withOutput, type StoredEdits } from '../rewrite/emit.js'
 import { stableText } from '../util/stable.js'
-import { NOT_REACHED_BY_CODE } from '../chains/code-reach.js'
 import { transform, type ReportListener } from '../pipeline/transform.js'
 import { stripQuery } from '../util/ids.js'
 
@@ -654,8 +653,8 @@ function installState(root: string): string {
  */
 function fromAppScan(report: ModuleReport): boolean {
   if (report.findings.some((f) => f.code === 'W_SSR_UNKNOWN')) return true
-  // "no code of the app imports the family": a file added later may
-  if (report.notChains.some((n) => n.reason.startsWith(NOT_REACHED_BY_CODE))) return true
+  // "no code of the app imports the family", "no other script writes the member": a file added later may
+  if (report.appScans?.length) return true
   const from = report.serverRendering?.from
   if (from === undefined) return false
   const file = resolvePath(from.replace(/:\d+$/, ''))

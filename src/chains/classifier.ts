@@ -89,6 +89,8 @@ export class Classifier {
   private applying: t.Node | null = null
   /** Other modules read while following values: a change to any of them changes this module's output. */
   readonly dependencies = new Set<string>()
+  /** Proofs that read the whole app (what no script does): a file added later can change them, so no persistent cache keeps the result. */
+  readonly appScans = new Set<string>()
   /** Packages (their folders) whose package.json decided whether they can reach a family. */
   readonly manifests = new Set<string>()
   /** The imports resolved while following values, and where they led. */
@@ -571,9 +573,11 @@ export class Classifier {
     const n = unwrap(node)
     switch (n.type) {
       case 'Identifier': {
-        if (n.name === 'undefined') return { kind: 'not', reason: 'undefined' }
         const binding = scope.lookup(n.name)
         if (binding) return this.binding(binding, module, env)
+        if (n.name === 'undefined') return { kind: 'not', reason: 'undefined' }
+        // a function's own arguments object holds whatever its callers pass
+        if (n.name === 'arguments') return { kind: 'unknown', reason: 'the `arguments` of a function: what its callers pass' }
         if (GLOBAL_OBJECTS.has(n.name)) return { kind: 'unknown', reason: brief(`\`${n.name}\` is the global object, which any module can change`), globalObject: true }
         if (PLATFORM_GLOBALS.has(n.name)) return { kind: 'not', reason: brief(`\`${n.name}\` is a JavaScript or platform global`) }
         return this.globalMember(n.name, n.name, module) ?? { kind: 'unknown', reason: brief(`\`${n.name}\` is not declared in this module (a global or an auto-import)`) }
@@ -781,6 +785,13 @@ export class Classifier {
       if (object.exported && !written.length && declared.kind === 'not' && /has no (property|member)/.test(declared.reason)) {
         return join([declared, { kind: 'unknown', reason: brief(`\`${name}\` of ${describe(object)}: it is exported, and another module may add it`) }])
       }
+      // a member it declares, on an exported object: another module may write it (`routes.list = chain`)
+      if (object.exported && declared.kind === 'not') {
+        const elsewhere = this.writtenElsewhere(object.module, name)
+        if (elsewhere) return join([declared, ...written, { kind: 'unknown', reason: brief(`\`${name}\` of ${describe(object)}: it is exported, and ${elsewhere}`) }])
+        this.appScans.add(`no other script of the app writes \`.${name}\``)
+        return written.length ? join([declared, ...written]) : declared
+      }
       return written.length ? join([declared, ...written]) : declared
     } finally {
       names.delete(name)
@@ -805,6 +816,26 @@ export class Classifier {
       out.push(write.path.length === 1 || name === null ? value : { kind: 'list', element: value })
     }
     return out
+  }
+
+  /**
+   * Whether a script of the app other than `module` may write member `name` of something
+   * (`x.list = …`, `x['list'] ??= …`): a text scan, by the member's name only, so a write to
+   * another object of the same member name counts too. Null when none does; why otherwise.
+   */
+  private writtenElsewhere(module: ModuleAnalysis, name: string): string | null {
+    const scripts = this.scriptsOf(module)
+    if (scripts.skipped) return scripts.skipped
+    const key = `\0member-write:${name}`
+    let writers = this.ctx.cache.scripts.get(key + (nearestPackageDir(module.id) ?? '')) as string[] | undefined
+    if (!writers) {
+      const escaped = name.replace(/[$]/g, '\\$')
+      const write = new RegExp(`(?:\\.\\s*${escaped}(?![\\w$])|\\[\\s*(['"\`])${escaped}\\1\\s*\\])\\s*(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?![=>])`)
+      writers = scripts.files.filter((f) => f.code.includes(name) && write.test(f.code)).map((f) => f.file)
+      this.ctx.cache.scripts.set(key + (nearestPackageDir(module.id) ?? ''), writers)
+    }
+    const other = writers.find((f) => f !== module.id)
+    return other ? `${other} writes a \`.${name}\`` : null
   }
 
   /** Why an object literal's or a class's own code may set members its declarations and writes do not show, or null. */

@@ -106,7 +106,10 @@ export function recognise(c: Classifier, module: ModuleAnalysis, side: Side): Re
           // declared is not imported: a family no code of the app can reach makes no chain here
           const reached = families.filter((f) => codeReach(f.family).reaches)
           if (reached.length) decisions.push({ kind: 'untraced', method, node, reason: `${brief(receiver.reason)}; and the app can reach ${reached[0].family.name}: ${brief(codeReach(reached[0].family).why)}`, families: reached.map((f) => f.family.name) })
-          else decisions.push({ kind: 'notChain', method, node, reason: brief(`${NOT_REACHED_BY_CODE}: ${[...new Set(families.map((f) => `${f.family.name}: ${codeReach(f.family).why}`))].join('; ')}`) })
+          else {
+            decisions.push({ kind: 'notChain', method, node, reason: brief(`${NOT_REACHED_BY_CODE}: ${[...new Set(families.map((f) => `${f.family.name}: ${codeReach(f.family).why}`))].join('; ')}`) })
+            for (const f of families) c.appScans.add(`no code of the app imports ${f.family.name}`)
+          }
         }
         continue
       }

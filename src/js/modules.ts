@@ -3,7 +3,7 @@
  * of the app are read, parsed and walked once, and cached by path with their
  * size and modification time, so an edited file is never served stale.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import type { ResolverFactory } from 'oxc-resolver'
 import { lazyPackage } from '../util/lazy.js'
@@ -327,11 +327,22 @@ function resolutionScope(dir: string): string {
   const known = scopes.get(dir)
   if (known !== undefined) return known
   const parent = dirname(dir)
-  const scope = parent === dir || RESOLUTION_MARKERS.some((m) => existsSync(join(dir, m))) ? dir : resolutionScope(parent)
+  const scope = parent === dir || hasMarker(dir) ? dir : resolutionScope(parent)
   // a folder gains a marker rarely; a long-lived process (a dev server) forgets with `clearResolutionScopes`
   if (scopes.size > 100_000) scopes.clear()
   scopes.set(dir, scope)
   return scope
+}
+
+/** Whether `dir` holds a resolution marker: one listing of the folder rather than a lookup per marker (a lookup of a missing file costs as much as a listing, and most folders have none). */
+function hasMarker(dir: string): boolean {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return RESOLUTION_MARKERS.some((m) => existsSync(join(dir, m)))
+  }
+  return names.some((name) => RESOLUTION_MARKERS.includes(name))
 }
 
 /** A file was added or removed: the folders' scopes are found again. */

@@ -167,6 +167,7 @@ function transformNow(
     ...(engine.serverRendering ? { serverRendering: engine.serverRendering } : {}),
     dependencies: [...new Set([...classifier.dependencies, ...[...classifier.manifests].map((dir) => join(dir, 'package.json')), ...engine.engineFiles, ...appManifest(file)])],
     resolutions: classifier.resolutions,
+    ...(classifier.appScans.size ? { appScans: [...classifier.appScans].sort() } : {}),
     ...(classifier.assumedParams.length || classifier.passedParams.length ? { params: { assumed: classifier.assumedParams, passed: classifier.passedParams } } : {}),
     time: 0,
   }
