@@ -140,6 +140,60 @@ describe('declared, not imported: no value can be a chain of the family', () => 
     })
   }
 
+  describe('a package of the workspace that never imports the family, called by the app', () => {
+    const ui = {
+      'packages/ui/package.json': JSON.stringify({ name: 'ui', private: true, type: 'module', dependencies: { tailorkit: '*' } }),
+      'packages/ui/mount.ts': "export function mount(action: any) {\n  return action.handler({ payload: 'UI_SECRET' })\n}\n",
+    }
+    const mountOf = async (dir: string) => {
+      const file = join(dir, 'packages/ui/mount.ts')
+      try {
+        const result = await transform(readFileSync(file, 'utf8'), file, { side: 'client', cache: new ModuleCache() })
+        return { error: null, changed: result !== null, code: result?.code ?? readFileSync(file, 'utf8') }
+      } catch (error) {
+        if (!(error instanceof ChaincutError)) throw error
+        return { error, changed: false, code: '' }
+      }
+    }
+    it('when the app hands it a chain (the app is read, not only the package): cut', async () => {
+      const { error, code } = await mountOf(app({ ...ui, 'src/use-ui.ts': "import { createActions } from 'tailorkit'\nimport { mount } from '../packages/ui/mount'\nexport const m = mount(createActions())\n" }))
+      expect(error).toBeNull()
+      expect(code).toContain('action.handler()')
+      expect(code).not.toContain('UI_SECRET')
+    })
+    it('when the app hands it something untraced and imports the family elsewhere: refused', async () => {
+      const { error } = await mountOf(
+        app({
+          ...ui,
+          'src/use-ui.ts': "import { mount } from '../packages/ui/mount'\nexport const m = (x: any) => mount(x)\n",
+          'src/actions.ts': "import { createActions } from 'tailorkit'\nexport const actions = createActions()\n",
+        }),
+      )
+      expect(error, 'refused').toBeInstanceOf(ChaincutError)
+      expect(error!.findings.map((f) => `${f.code}:${f.line}`)).toEqual(['E_UNTRACED_RECEIVER:2'])
+      expect(error!.message).toMatch(/actions\.ts imports "tailorkit"/)
+    })
+    it('a computed require in a script that does not lead into the package (a seed script): unchanged', async () => {
+      const { error, changed } = await mountOf(
+        app({ ...ui, 'scripts/seed.ts': "import path from 'node:path'\nexport const load = (f: string) => require(path.join(__dirname, f))\n" }),
+      )
+      expect(error).toBeNull()
+      expect(changed).toBe(false)
+    })
+    it('a computed import in a script that imports the package (it can hand it what it loads): refused', async () => {
+      const { error } = await mountOf(
+        app({ ...ui, 'src/use-ui.ts': "import { mount } from '../packages/ui/mount'\nexport const m = async (n: string) => mount(await import(n))\n" }),
+      )
+      expect(error, 'refused').toBeInstanceOf(ChaincutError)
+      expect(error!.message).toMatch(/use-ui\.ts: it calls import/)
+    })
+    it('when no code of the app imports the family, it builds unchanged', async () => {
+      const { error, changed } = await mountOf(app({ ...ui, 'src/use-ui.ts': "import { mount } from '../packages/ui/mount'\nexport const m = mount({ handler: (x: unknown) => x })\n" }))
+      expect(error).toBeNull()
+      expect(changed).toBe(false)
+    })
+  })
+
   it('the server keeps the unknown receiver either way (it never cuts what it cannot prove)', async () => {
     const dir = app(nearMisses['a script imports the family'])
     const file = join(dir, 'src/registry.ts')

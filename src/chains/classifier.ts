@@ -10,7 +10,7 @@ import type { Config } from '../config/config.js'
 import type { Resolver } from '../types.js'
 import { PLATFORM_GLOBALS } from '../js/globals.js'
 import { dirname } from 'node:path'
-import { canReach, nearestPackageDir, packageName, packageOfFile } from '../js/packages.js'
+import { appRoot, canReach, nearestPackageDir, packageName, packageOfFile } from '../js/packages.js'
 import { appScripts, type AppScripts } from './callers.js'
 import { commonJsReach } from '../js/commonjs.js'
 import { EACH, KEY, type Access, type Binding, type Scope } from '../js/scope.js'
@@ -734,7 +734,7 @@ export class Classifier {
    * global object by a computed name, or the app's scripts cannot be read.
    */
   private globalMember(name: string, shown: string, module: ModuleAnalysis | null): Value | null {
-    const root = this.root ? nearestPackageDir(this.root) ?? dirname(this.root) : null
+    const root = this.root ? appRoot(nearestPackageDir(this.root) ?? dirname(this.root)) : null
     if (!root) return null
     let scripts = this.ctx.cache.scripts.get(root) as AppScripts | undefined
     if (!scripts) this.ctx.cache.scripts.set(root, (scripts = appScripts(root)))
@@ -1335,7 +1335,8 @@ export class Classifier {
 
   /** The app's scripts (read once per build and app root). */
   private scriptsOf(module: ModuleAnalysis): AppScripts {
-    const root = nearestPackageDir(module.id) ?? dirname(module.id)
+    // callers and writers can be anywhere in the app: its repository's every package
+    const root = appRoot(nearestPackageDir(module.id) ?? dirname(module.id))
     let scripts = this.ctx.cache.scripts.get(root) as AppScripts | undefined
     if (!scripts) this.ctx.cache.scripts.set(root, (scripts = appScripts(root)))
     return scripts

@@ -20,7 +20,7 @@ import { dirname, isAbsolute, join, resolve as resolvePath, sep } from 'node:pat
 import { lazyPackage } from '../util/lazy.js'
 import { stripQuery } from '../util/ids.js'
 import { SCAN_IGNORE, SCAN_LIMIT } from '../js/app-files.js'
-import { canReach, dependenciesOf, locate, nearestPackageDir, packageName, packageOfFile } from '../js/packages.js'
+import { appRoot, canReach, dependenciesOf, locate, nearestPackageDir, packageName, packageOfFile } from '../js/packages.js'
 import { defaultResolve } from '../js/modules.js'
 
 const tinyglobby = lazyPackage<typeof import('tinyglobby')>('tinyglobby')
@@ -64,10 +64,15 @@ export type ResolveLater = (pairs: ReadonlyArray<readonly [source: string, impor
  */
 export function reachedByCode(file: string, code: string, packageDir: string, packages: ReadonlySet<string>, memo: Map<string, unknown>, resolveLater?: ResolveLater): CodeReach {
   const targetsKey = [...packages].sort().join(',')
-  const key = `\0reach:${packageDir}\0${targetsKey}`
+  // a chain can come into the module's package from any code that imports it (a parameter, a
+  // callback): the whole app, its repository's every package
+  const root = appRoot(packageDir)
+  const key = `\0reach:${root}\0${packageDir}\0${targetsKey}`
   let base = memo.get(key) as Walk | undefined
   if (!base) {
     memo.set(key, (base = new Walk(packages, targetsKey, 'no script of the app')))
+    base.scope = packageDir
+    base.addPackage(root, true)
     base.addPackage(packageDir, true)
   }
   const reach = base.finish(resolveLater)
@@ -75,6 +80,8 @@ export function reachedByCode(file: string, code: string, packageDir: string, pa
   // the module itself, when the package's scan does not list it (a test, a file under dist/):
   // what the package's files import is read already, only what it imports beyond that is new
   const own = new Walk(packages, targetsKey, 'neither this module nor any script of the app', base)
+  own.scope = packageDir
+  own.starts.add(file)
   own.addFile(file, code)
   return own.finish(resolveLater)
 }
@@ -92,6 +99,14 @@ class Walk {
   /** Imports the walk's own resolver could not resolve: asked of the build's resolver, all at once. */
   private unresolved: Array<readonly [string, string]> = []
   private doubt: Doubt | null = null
+  /** Doubts by file, decided at the end (`doubtIn`). */
+  private readonly pendingDoubts = new Map<string, string>()
+  /** Each file's imports that lead to files of the app. */
+  private readonly edges = new Map<string, Set<string>>()
+  /** The module's package folder: its files can hand the module anything. */
+  scope: string | null = null
+  /** Files the walk started from (the module itself). */
+  readonly starts = new Set<string>()
   private reaching: string | null = null
   private done: CodeReach | null = null
 
@@ -122,6 +137,7 @@ class Walk {
         continue
       }
       const names = [...this.targets].join(', ')
+      if (!this.reaching && !this.doubt) this.doubt = this.doubtReaching()
       if (this.reaching) this.done = { reaches: true, why: this.reaching }
       else if (this.doubt) this.done = { reaches: true, why: `${this.doubt.file}: ${this.doubt.what}` }
       else this.done = { reaches: false, why: `${this.where} imports ${names} (${this.files.size} file${this.files.size === 1 ? '' : 's'} read, every import followed), and no package it depends on does: no value here can be a chain of it` }
@@ -158,12 +174,15 @@ class Walk {
     if (!everyFile) return
     let listed: string[]
     try {
-      listed = tinyglobby().globSync(SOURCE_GLOBS, { cwd: dir, absolute: true, ignore: LIST_IGNORE, followSymbolicLinks: false })
+      listed = tinyglobby().globSync([...SOURCE_GLOBS, '**/package.json'], { cwd: dir, absolute: true, ignore: LIST_IGNORE, followSymbolicLinks: false })
     } catch {
       this.doubt = { file: dir, what: 'its files cannot be listed' }
       return
     }
-    for (const f of listed.sort()) this.addFile(f, null)
+    listed.sort()
+    // every package of the workspace: what each depends on counts as the root's does
+    for (const f of listed) if (f.endsWith('/package.json') || f.endsWith('\\package.json')) this.addPackage(dirname(f), false)
+    for (const f of listed) if (!f.endsWith('package.json')) this.addFile(f, null)
   }
 
   /** An installed package (not of the workspace): reaches the family when its package.json's dependencies do. */
@@ -219,7 +238,7 @@ class Walk {
         }
       }
       if (m[7]) {
-        this.doubt = { file, what: `it uses ${m[7].replace(/\s+/g, '')} as a value, which can load any module` }
+        this.doubtIn(file, `it uses ${m[7].replace(/\s+/g, '')} as a value, which can load any module`)
         return
       }
       const literal = m[3] ?? m[6]
@@ -227,7 +246,7 @@ class Walk {
         if (/^\s*import\s*\.\s*meta/.test(m[1])) {
           // a glob of the app's own files (`./pages/*.ts`, `/src/**`) is listed by the package scan
           const pattern = literal.replace(/^!/, '')
-          if (/node_modules/.test(pattern) || !/^(?:\.\.?\/|\/)/.test(pattern)) this.doubt = { file, what: `it globs ${quoteSpec(literal)}, which chaincut cannot list` }
+          if (/node_modules/.test(pattern) || !/^(?:\.\.?\/|\/)/.test(pattern)) this.doubtIn(file, `it globs ${quoteSpec(literal)}, which chaincut cannot list`)
           continue
         }
         this.follow(literal, file)
@@ -239,10 +258,10 @@ class Walk {
         // `require(\`@/locales/${locale}.json\`)`: data, wherever it is
         else if (INERT.test(stripQuery(m[4]))) continue
         else if (/^\.\.?\//.test(m[4])) this.follow(m[4].slice(0, hole), file, true)
-        else this.doubt = { file, what: `it calls ${m[1].replace(/\s+/g, '')}\`${m[4]}\`) with a name chaincut cannot read` }
+        else this.doubtIn(file, `it calls ${m[1].replace(/\s+/g, '')}\`${m[4]}\`) with a name chaincut cannot read`)
         continue
       }
-      this.doubt = { file, what: `it calls ${m[1].replace(/\s+/g, '')}…) with a name chaincut cannot read` }
+      this.doubtIn(file, `it calls ${m[1].replace(/\s+/g, '')}…) with a name chaincut cannot read`)
     }
   }
 
@@ -264,7 +283,7 @@ class Walk {
       // `import(\`./locales/${lang}\`)`: a file of the app below that folder, each one listed by its package's scan
       const folder = resolvePath(dirname(file), source)
       const owner = nearestPackageDir(join(folder, 'x.js'))
-      if (inNodeModules(folder) || !owner) this.doubt = { file, what: `it loads ${quoteSpec(specifier + '…')}, which chaincut cannot list` }
+      if (inNodeModules(folder) || !owner) this.doubtIn(file, `it loads ${quoteSpec(specifier + '…')}, which chaincut cannot list`)
       else this.addPackage(owner, true)
       return
     }
@@ -293,7 +312,7 @@ class Walk {
     }
     target = stripQuery(target)
     if (!isAbsolute(target)) {
-      this.doubt = { file, what: `its import ${quoteSpec(source)} is the module ${quoteSpec(target)}, which chaincut cannot read` }
+      this.doubtIn(file, `its import ${quoteSpec(source)} is the module ${quoteSpec(target)}, which chaincut cannot read`)
       return
     }
     const inPackage = packageOfFile(target)
@@ -305,7 +324,46 @@ class Walk {
     const real = realOrSelf(target)
     const owner = nearestPackageDir(real)
     if (owner) this.addPackage(owner, false)
-    if (!INERT.test(real)) this.addFile(real, null)
+    if (!INERT.test(real)) {
+      this.addFile(real, null)
+      let to = this.edges.get(file)
+      if (!to) this.edges.set(file, (to = new Set()))
+      to.add(real)
+    }
+  }
+
+  /**
+   * A doubt in one file: it counts when that file can hand a value to the module's package, i.e.
+   * is in it, or imports something that leads into it (decided when the walk is over). A script
+   * elsewhere in the repository (a seed, a docs build script) that loads a computed name cannot
+   * hand the module anything without importing its package.
+   */
+  private doubtIn(file: string, what: string): void {
+    if (!this.pendingDoubts.has(file)) this.pendingDoubts.set(file, what)
+  }
+
+  /** The first pending doubt of a file that can reach the module's package by its imports, or null. */
+  private doubtReaching(): Doubt | null {
+    if (!this.pendingDoubts.size) return null
+    const inside = (f: string) => this.scope !== null && (f === this.scope || f.startsWith(this.scope + '/') || f.startsWith(this.scope + '\\'))
+    const reaches = new Set<string>([...this.files].filter(inside))
+    for (const f of this.starts) reaches.add(f)
+    // backwards over the imports: whoever imports a file that reaches, reaches
+    for (let grew = true; grew; ) {
+      grew = false
+      for (const [from, to] of this.edges) {
+        if (reaches.has(from)) continue
+        for (const t of to) {
+          if (reaches.has(t)) {
+            reaches.add(from)
+            grew = true
+            break
+          }
+        }
+      }
+    }
+    for (const [file, what] of [...this.pendingDoubts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) if (reaches.has(file)) return { file, what }
+    return null
   }
 }
 

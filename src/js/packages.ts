@@ -154,9 +154,44 @@ export function nearestPackageDir(file: string): string | null {
   return found
 }
 
+/**
+ * The folder of the whole app a folder belongs to: the highest folder with a package.json at or
+ * above it, up to the repository's root (a folder with `.git`, `pnpm-workspace.yaml`, or a
+ * package.json listing `workspaces`), so a monorepo's packages share one app and a package.json
+ * in a home folder is never the app.
+ */
+export function appRoot(dir: string): string {
+  const known = appRoots.get(dir)
+  if (known !== undefined) return known
+  const root = climbToAppRoot(dir)
+  appRoots.set(dir, root)
+  return root
+}
+const appRoots = new Map<string, string>()
+
+function climbToAppRoot(dir: string): string {
+  let found = dir
+  for (let at = dir; ; at = dirname(at)) {
+    const hasManifest = existsSync(join(at, 'package.json'))
+    if (hasManifest) found = at
+    if (existsSync(join(at, '.git')) || existsSync(join(at, 'pnpm-workspace.yaml')) || (hasManifest && declaresWorkspaces(at))) return found
+    const up = dirname(at)
+    if (up === at) return found
+  }
+}
+
+function declaresWorkspaces(dir: string): boolean {
+  try {
+    return Boolean(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))?.workspaces)
+  } catch {
+    return false
+  }
+}
+
 /** Forget cached manifests (a watch rebuild after `npm install`). */
 export function clearPackageCache(): void {
   manifests.clear()
   reachCache.clear()
+  appRoots.clear()
   packageDirs.clear()
 }
